@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The dcimx command. Runs the compiled code in dist/ when it has been built (npm run build,
+// as the container image does); otherwise runs the TypeScript sources through tsx.
+import { existsSync } from 'node:fs'
+
+const compiled = new URL('../dist/src/cli/main.js', import.meta.url)
+let mod
+if (existsSync(compiled) && process.env.DCIMX_FROM_SOURCE !== '1') {
+  mod = await import(compiled.href)
+} else {
+  const { register } = await import('tsx/esm/api')
+  register()
+  mod = await import('../src/cli/main.ts')
+}
+const status = await mod.runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  clock: { now: () => Date.now() },
+})
+process.exitCode = status

@@ -1,0 +1,13 @@
+/** What a CLI command may touch: its output streams, the environment and the clock. */
+import type { Clock } from '../clock.js'
+
+export interface CliIo {
+  stdout: { write(text: string): unknown, isTTY?: boolean }
+  stderr: { write(text: string): unknown, isTTY?: boolean }
+  env: Record<string, string | undefined>
+  clock: Clock
+}
+
+export function line (stream: CliIo['stdout'], text = ''): void {
+  stream.write(text + '\n')
+}

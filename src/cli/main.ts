@@ -1,0 +1,87 @@
+/**
+ * The `dcimx` command line: a thin adapter over the domain functions. Every failure ends in a
+ * one-line `dcimx: ...` message on stderr and a non-zero exit status, never a stack trace
+ * (set DCIMX_DEBUG=1 to see one).
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { isAppError } from '../errors.js'
+import { initCommand } from './commands/init.js'
+import { migrateCommand } from './commands/migrate.js'
+import { serveCommand } from './commands/serve.js'
+import { verifyCommand } from './commands/verify.js'
+import { line, type CliIo } from './io.js'
+
+/** Exit statuses: 0 success, 1 failure or invalid object, 2 usage error. */
+export const EXIT_USAGE = 2
+
+function parsePort (value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535')
+  return Number(value)
+}
+
+function program (io: CliIo, setStatus: (status: number) => void): Command {
+  const cmd = new Command('dcimx')
+    .description('dcim-exchange node: federated exchange of protected THB statistics')
+    .exitOverride()
+    .configureOutput({
+      writeOut: s => io.stdout.write(s),
+      writeErr: s => io.stderr.write(s),
+      outputError: (s, write) => write(s.startsWith('error: ') ? `dcimx: ${s.slice(7)}` : s),
+    })
+    .showHelpAfterError('(run dcimx --help for usage)')
+
+  cmd.command('init')
+    .description('create a node home: configuration, an Ed25519 signing key and the database')
+    .requiredOption('--home <dir>', 'folder for the new node (must not exist or be empty)')
+    .requiredOption('--country <code>', 'ALB, BIH, HRV, XKX, MNE, MKD or SRB, or a liaison id (EUROPOL, SELEC)')
+    .option('--name <name>', 'display name (defaults to the country or organisation name)')
+    .option('--url <url>', 'public URL peers use to reach this node (default http://HOST:PORT)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', parsePort, 7300)
+    .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else an embedded database)')
+    .action(async opts => setStatus(await initCommand(opts, io)))
+
+  cmd.command('migrate')
+    .description('apply database migrations (also done at start-up)')
+    .requiredOption('--home <dir>', 'node home')
+    .action(async opts => setStatus(await migrateCommand(opts, io)))
+
+  cmd.command('serve')
+    .description('run the node (HTTP API) until interrupted')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--host <host>', 'address to listen on (default from config)')
+    .option('--port <port>', 'port to listen on (default from config; 0 picks a free one)', parsePort)
+    .action(async opts => setStatus(await serveCommand(opts, io)))
+
+  cmd.command('verify')
+    .description('verify a signed object offline; exit status 0 only when valid')
+    .argument('<file>', 'the signed object (flattened JWS JSON)')
+    .requiredOption('--jwks <file-or-url>', 'the signer\'s keys: a JWKS file or URL')
+    .option('--at <time>', 'evaluate expiry at this time (ISO 8601 or epoch seconds) instead of now')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (file: string, opts) => setStatus(await verifyCommand({ file, ...opts }, io)))
+
+  return cmd
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
+export async function runCli (argv: string[], io: CliIo): Promise<number> {
+  let status = 0
+  const cmd = program(io, s => { status = s })
+  try {
+    await cmd.parseAsync(argv, { from: 'user' })
+    return status
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end here with status 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE
+    }
+    if (isAppError(err)) {
+      line(io.stderr, `dcimx: ${err.message}`)
+      return err.code === 'USAGE' ? EXIT_USAGE : 1
+    }
+    line(io.stderr, `dcimx: unexpected error: ${(err as Error)?.message ?? String(err)}`)
+    if (io.env.DCIMX_DEBUG === '1') io.stderr.write(`${(err as Error)?.stack ?? ''}\n`)
+    return 1
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The node's configuration: one validated object read from `config.json` in the node's home
+ * folder, overridable by environment variables. This is the only module that reads
+ * process.env (callers pass `env` explicitly; the CLI passes process.env).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Type, type Static } from '@sinclair/typebox'
+import { Ajv } from 'ajv'
+import { AppError } from './errors.js'
+import { NODE_ID_PATTERN } from './protocol/ids.js'
+
+export const CONFIG_FILE = 'config.json'
+
+const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)))
+
+export const ConfigSchema = Type.Object({
+  node: Type.Object({
+    id: Type.String({ pattern: NODE_ID_PATTERN }),
+    kind: Type.Union([Type.Literal('country'), Type.Literal('liaison')]),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+  }, { additionalProperties: false }),
+  url: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', description: 'Public base URL peers use to reach this node.' }),
+  http: Type.Object({
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  }, { additionalProperties: false }),
+  database: Type.Object({
+    url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], { description: 'PostgreSQL URL; null for the embedded database in the home folder.' }),
+  }, { additionalProperties: false }),
+  log: Type.Object({ level: LogLevel }, { additionalProperties: false }),
+  signing_key: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'kid of the active signing key in keys/.' }),
+}, { additionalProperties: false })
+
+export type Config = Static<typeof ConfigSchema>
+
+/** A loaded configuration together with where it came from. */
+export interface NodeConfig extends Config {
+  /** Absolute path of the node's home folder. */
+  home: string
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+const validateConfig = ajv.compile(ConfigSchema)
+
+/** Environment variables that override the file, and the setting each overrides. */
+export const ENV_OVERRIDES = {
+  DCIMX_HOST: 'http.host',
+  DCIMX_PORT: 'http.port',
+  DCIMX_URL: 'url',
+  DATABASE_URL: 'database.url',
+  DCIMX_LOG_LEVEL: 'log.level',
+} as const
+
+function setPath (obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let cur = obj
+  for (const p of parts.slice(0, -1)) {
+    if (cur[p] === null || typeof cur[p] !== 'object') cur[p] = {}
+    cur = cur[p] as Record<string, unknown>
+  }
+  cur[parts[parts.length - 1]!] = value
+}
+
+/**
+ * Validates a raw configuration object. The error names the setting, what it must be and
+ * the value found, e.g. `config.json: http.port must be <= 65535 (got 70000)`.
+ */
+export function parseConfig (raw: unknown, source: string): Config {
+  if (!validateConfig(raw)) {
+    const e = validateConfig.errors![0]!
+    const path = e.instancePath.replace(/^\//, '').replaceAll('/', '.')
+    let found: unknown = raw
+    for (const p of e.instancePath.split('/').slice(1)) found = (found as Record<string, unknown> | undefined)?.[p]
+    const detail = e.keyword === 'additionalProperties'
+      ? `has an unknown setting "${String((e.params as { additionalProperty: string }).additionalProperty)}"`
+      : e.keyword === 'required'
+        ? `is missing "${String((e.params as { missingProperty: string }).missingProperty)}"`
+        : `${e.message ?? 'is invalid'} (got ${JSON.stringify(found)})`
+    throw new AppError('CONFIG_INVALID', `${source}: ${path === '' ? 'configuration' : path} ${detail}`)
+  }
+  return raw
+}
+
+/**
+ * Reads `HOME/config.json`, applies environment overrides and validates the result.
+ * Throws HOME_NOT_FOUND when there is no node home, CONFIG_INVALID naming the bad setting.
+ */
+export function loadConfig (home: string, env: Record<string, string | undefined> = {}): NodeConfig {
+  const file = join(home, CONFIG_FILE)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new AppError('HOME_NOT_FOUND', `${home} is not a node home (no ${CONFIG_FILE}); create one with "dcimx init"`)
+    throw new AppError('FILE_UNREADABLE', `${file}: ${(err as Error).message}`)
+  }
+  let raw: Record<string, unknown>
+  try {
+    raw = JSON.parse(text) as Record<string, unknown>
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `${file}: not valid JSON: ${(err as Error).message}`)
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new AppError('CONFIG_INVALID', `${file}: not a JSON object`)
+  parseConfig(raw, file)
+  const sources: string[] = []
+  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name]
+    if (value === undefined || value === '') continue
+    setPath(raw, path, path === 'http.port' && /^\d+$/.test(value) ? Number(value) : value)
+    sources.push(name)
+  }
+  const config = parseConfig(raw, sources.length > 0 ? `${file} with ${sources.join(', ')} from the environment` : file)
+  return { ...config, home }
+}
+
+/** Writes a configuration file (used by `dcimx init`). */
+export function writeConfig (home: string, config: Config): void {
+  parseConfig(config, CONFIG_FILE)
+  writeFileSync(join(home, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n', { mode: 0o644 })
+}

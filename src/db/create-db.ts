@@ -1,0 +1,111 @@
+/**
+ * The database handle: kysely over pg when a PostgreSQL URL is given, otherwise an embedded
+ * PGlite database (in a folder, or in memory for tests). The same migrations and queries run
+ * on both. A PGlite folder is locked against a second process, since PGlite has no lock of
+ * its own and two writers corrupt it.
+ */
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+import pg from 'pg'
+import lockfile from 'proper-lockfile'
+import { AppError } from '../errors.js'
+import type { Database } from './types.js'
+
+export type Engine = 'postgres' | 'pglite'
+
+export interface Db {
+  readonly db: Kysely<Database>
+  readonly engine: Engine
+  /** Where the data lives: the URL without password, a folder, or "memory". */
+  readonly location: string
+  close(): Promise<void>
+}
+
+export type DbTarget =
+  | { kind: 'postgres', url: string }
+  | { kind: 'pglite', dataDir: string }
+  | { kind: 'memory' }
+
+const INT8_OID = 20
+
+/** pg returns int8 (count(*), sums) as strings and PGlite as numbers: make both numbers. */
+function parseInt8 (value: string): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n)) throw new AppError('DATABASE_UNAVAILABLE', `int8 value ${value} is beyond the safe integer range`)
+  return n
+}
+
+/** The URL with any password replaced, for logs and messages. */
+export function redactUrl (url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparseable database URL)'
+  }
+}
+
+/** Opens the database; throws DATABASE_LOCKED or DATABASE_UNAVAILABLE with a reason. */
+export async function createDb (target: DbTarget): Promise<Db> {
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: 10,
+      connectionTimeoutMillis: 10_000,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser },
+    })
+    // An idle client losing its connection (server restart) must not crash the node.
+    pool.on('error', () => {})
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    try {
+      await sql`select 1`.execute(db)
+    } catch (err) {
+      await db.destroy()
+      throw new AppError('DATABASE_UNAVAILABLE', `cannot connect to ${redactUrl(target.url)}: ${(err as Error).message}`)
+    }
+    return { db, engine: 'postgres', location: redactUrl(target.url), close: () => db.destroy() }
+  }
+
+  let release: (() => Promise<void>) | undefined
+  let dataDir: string | undefined
+  if (target.kind === 'pglite') {
+    dataDir = target.dataDir
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    try {
+      release = await lockfile.lock(dataDir, {
+        lockfilePath: `${dataDir}.lock`,
+        stale: 15_000,
+        update: 5_000,
+        retries: 0,
+        realpath: false,
+        onCompromised: () => {},
+      })
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
+        throw new AppError('DATABASE_LOCKED', `the database in ${dataDir} is in use by another dcimx process`)
+      }
+      throw new AppError('DATABASE_UNAVAILABLE', `cannot lock ${dataDir}: ${(err as Error).message}`)
+    }
+  }
+  let pglite: PGlite
+  try {
+    pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir })
+  } catch (err) {
+    await release?.()
+    throw new AppError('DATABASE_UNAVAILABLE', `cannot open the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${(err as Error).message}`)
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  return {
+    db,
+    engine: 'pglite',
+    location: dataDir ?? 'memory',
+    close: async () => {
+      await db.destroy()
+      if (!pglite.closed) await pglite.close()
+      await release?.()
+    },
+  }
+}

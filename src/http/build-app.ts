@@ -1,0 +1,74 @@
+/**
+ * Builds the node's HTTP application from explicit dependencies. Starting the process
+ * (listen, signals, logger destination) lives in the CLI; tests build the same app and use
+ * `app.inject`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { Clock } from '../clock.js'
+import type { NodeConfig } from '../config.js'
+import type { Db } from '../db/create-db.js'
+import type { Logger } from '../logger.js'
+import { descriptorCache } from '../node/descriptor.js'
+import type { SignedObject } from '../protocol/jws.js'
+import type { SigningKey } from '../protocol/keys.js'
+import type { NodeDescriptor } from '../protocol/messages.js'
+import errorHandler from './plugins/error-handler.js'
+import healthRoutes from './routes/health.js'
+import wellKnownRoutes from './routes/well-known.js'
+
+export interface AppDeps {
+  config: NodeConfig
+  db: Db
+  signingKey: SigningKey
+  keys: SigningKey[]
+  clock: Clock
+  logger: Logger
+}
+
+export interface NodeServices extends AppDeps {
+  /** The current signed descriptor (cached, re-signed before it gets old). */
+  descriptor: () => SignedObject<NodeDescriptor>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    node: NodeServices
+  }
+}
+
+/** Largest request body the node accepts (bytes). */
+export const BODY_LIMIT = 32 * 1024 * 1024
+
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    // Slow-drip clients are cut off rather than holding a connection forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 120_000,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  })
+  app.decorate('node', { ...deps, descriptor: descriptorCache(deps.config, deps.signingKey, deps.keys, deps.clock) })
+
+  await app.register(errorHandler)
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'dcim-exchange node API',
+        version: '1',
+        description: `Node ${deps.config.node.id} (${deps.config.node.name}). Messages exchanged between nodes are signed objects defined in protocol/README.md.`,
+      },
+      tags: [{ name: 'discovery' }, { name: 'operations' }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+
+  await app.register(healthRoutes)
+  await app.register(wellKnownRoutes)
+  return app
+}

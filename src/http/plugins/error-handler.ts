@@ -1,0 +1,22 @@
+/**
+ * One error handler for the node: logs every failure with the request id, hides the message
+ * of server errors, and returns client errors as `{ statusCode, code, error, message }`.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { isAppError } from '../../errors.js'
+
+export default fp(async function errorHandler (app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = isAppError(err) ? 400 : (err.statusCode ?? 500)
+    if (status >= 500) {
+      request.log.error({ err, reqId: request.id }, 'request failed')
+      return reply.code(status).send({ statusCode: status, code: 'INTERNAL', error: 'Internal Server Error', message: 'internal error; see the node log for request ' + request.id })
+    }
+    request.log.info({ reqId: request.id, code: err.code, msg: err.message }, 'request refused')
+    return reply.code(status).send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', error: 'Bad Request', message: err.message })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+}, { name: 'error-handler' })

@@ -1,0 +1,36 @@
+/** GET /health: liveness and database status, for operators and monitoring. */
+import type { FastifyInstance } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import { databaseHealthy } from '../../node/home.js'
+import { PROTOCOL } from '../../protocol/messages.js'
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  node: Type.String(),
+  kind: Type.String(),
+  protocol: Type.String(),
+  time: Type.String({ format: 'date-time' }),
+  uptime_s: Type.Integer(),
+  database: Type.Object({ engine: Type.String(), ok: Type.Boolean() }),
+})
+
+export default async function healthRoutes (app: FastifyInstance): Promise<void> {
+  const started = app.node.clock.now()
+  app.get('/health', {
+    schema: { summary: 'Node health, with database status', tags: ['operations'], response: { 200: Health, 503: Health } },
+  }, async (_request, reply) => {
+    const { config, db, clock } = app.node
+    const ok = await databaseHealthy(db)
+    const now = clock.now()
+    reply.code(ok ? 200 : 503).header('cache-control', 'no-store')
+    return {
+      status: ok ? 'ok' as const : 'degraded' as const,
+      node: config.node.id,
+      kind: config.node.kind,
+      protocol: PROTOCOL,
+      time: new Date(now).toISOString(),
+      uptime_s: Math.max(0, Math.floor((now - started) / 1000)),
+      database: { engine: db.engine, ok },
+    }
+  })
+}

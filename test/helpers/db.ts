@@ -1,0 +1,42 @@
+// Each test file gets its own fresh database: an in-memory PGlite by default, or a new
+// PostgreSQL database (created and dropped here) when DATABASE_URL is set.
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { createDb, type Db } from '../../src/db/create-db.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+
+export const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
+
+async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * A fresh, empty PostgreSQL database URL when DATABASE_URL is set (dropped when `t` ends),
+ * otherwise undefined (callers then use the embedded database).
+ */
+export async function freshDatabaseUrl (t: Test): Promise<string | undefined> {
+  if (POSTGRES_URL === undefined) return undefined
+  const name = `dcimx_test_${randomBytes(6).toString('hex')}`
+  await admin(c => c.query(`CREATE DATABASE ${name}`))
+  t.teardown(() => admin(c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** A fresh, migrated database for this test, closed when `t` ends. */
+export async function testDb (t: Test): Promise<Db> {
+  const url = await freshDatabaseUrl(t)
+  const db = await createDb(url === undefined ? { kind: 'memory' } : { kind: 'postgres', url })
+  t.teardown(() => db.close())
+  await migrateToLatest(db.db)
+  return db
+}
