@@ -72,11 +72,16 @@ export function parseConfig (raw: unknown, source: string): Config {
     const path = e.instancePath.replace(/^\//, '').replaceAll('/', '.')
     let found: unknown = raw
     for (const p of e.instancePath.split('/').slice(1)) found = (found as Record<string, unknown> | undefined)?.[p]
-    const detail = e.keyword === 'additionalProperties'
-      ? `has an unknown setting "${String((e.params as { additionalProperty: string }).additionalProperty)}"`
-      : e.keyword === 'required'
-        ? `is missing "${String((e.params as { missingProperty: string }).missingProperty)}"`
-        : `${e.message ?? 'is invalid'} (got ${JSON.stringify(found)})`
+    const allowed = validateConfig.errors!
+      .filter(x => x.keyword === 'const' && x.instancePath === e.instancePath)
+      .map(x => JSON.stringify((x.params as { allowedValue: unknown }).allowedValue))
+    const detail = allowed.length > 0
+      ? `must be one of ${allowed.join(', ')} (got ${JSON.stringify(found)})`
+      : e.keyword === 'additionalProperties'
+        ? `has an unknown setting "${String((e.params as { additionalProperty: string }).additionalProperty)}"`
+        : e.keyword === 'required'
+          ? `is missing "${String((e.params as { missingProperty: string }).missingProperty)}"`
+          : `${e.message ?? 'is invalid'} (got ${JSON.stringify(found)})`
     throw new AppError('CONFIG_INVALID', `${source}: ${path === '' ? 'configuration' : path} ${detail}`)
   }
   return raw

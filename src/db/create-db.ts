@@ -20,6 +20,7 @@ export interface Db {
   readonly engine: Engine
   /** Where the data lives: the URL without password, a folder, or "memory". */
   readonly location: string
+  /** Closes the handle (and releases the folder lock); safe to call more than once. */
   close(): Promise<void>
 }
 
@@ -48,6 +49,12 @@ export function redactUrl (url: string): string {
   }
 }
 
+/** Closing twice is harmless: the second call waits for the first. */
+function once (fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined
+  return () => (done ??= fn())
+}
+
 /** Opens the database; throws DATABASE_LOCKED or DATABASE_UNAVAILABLE with a reason. */
 export async function createDb (target: DbTarget): Promise<Db> {
   if (target.kind === 'postgres') {
@@ -66,7 +73,7 @@ export async function createDb (target: DbTarget): Promise<Db> {
       await db.destroy()
       throw new AppError('DATABASE_UNAVAILABLE', `cannot connect to ${redactUrl(target.url)}: ${(err as Error).message}`)
     }
-    return { db, engine: 'postgres', location: redactUrl(target.url), close: () => db.destroy() }
+    return { db, engine: 'postgres', location: redactUrl(target.url), close: once(() => db.destroy()) }
   }
 
   let release: (() => Promise<void>) | undefined
@@ -102,10 +109,10 @@ export async function createDb (target: DbTarget): Promise<Db> {
     db,
     engine: 'pglite',
     location: dataDir ?? 'memory',
-    close: async () => {
+    close: once(async () => {
       await db.destroy()
       if (!pglite.closed) await pglite.close()
       await release?.()
-    },
+    }),
   }
 }

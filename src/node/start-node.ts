@@ -50,6 +50,8 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const addr = app.server.address()
   const bound = typeof addr === 'object' && addr !== null ? addr : { address: host, port }
   const address = `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`
+  // A node configured on port 0 (tests, demos) advertises the port the OS chose.
+  if (new URL(node.config.url).port === '0') node.config.url = address
   let closing: Promise<void> | undefined
   const running = app
   return {

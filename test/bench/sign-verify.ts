@@ -16,7 +16,7 @@ import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto'
 import os from 'node:os'
 import canonicalize from 'canonicalize'
 import { decodeBase64url, encodeBase64url } from '../../src/protocol/base64url.js'
-import { canonicalBytes, canonicalJson, parseCanonical } from '../../src/protocol/canonical-json.js'
+import { canonicalBytes, canonicalJson, jsonDepth, parseCanonical } from '../../src/protocol/canonical-json.js'
 import { contentId } from '../../src/protocol/ids.js'
 import { signingInput, signMessage } from '../../src/protocol/jws.js'
 import { generateSigningKey, jwksOf, keySetFromJwks } from '../../src/protocol/keys.js'
@@ -230,13 +230,17 @@ for (const [label, target] of SIZES) {
   if (verifySigned(jws, keySet, { now: NOW }).id !== signed.id) throw new Error('node signature does not verify')
   process.stderr.write(`${label}: ${fmtBytes(bytes.byteLength)} B, ${payload.cells.length} cells, signing input ${fmtBytes(input.byteLength)} B\n`)
 
+  // The third contender signs the bytes the node actually signs: the JWS signing input
+  // (base64url header '.' base64url payload, 4/3 of the payload plus ~215 bytes).
   const sign = measure([
     ['node signMessage', () => signMessage('release', payload, key).jws.signature.length],
     ['raw crypto.sign', () => cryptoSign(null, bytes, key.privateKey).byteLength],
+    ['raw crypto.sign over signing input', () => cryptoSign(null, input, key.privateKey).byteLength],
   ], MEASURE_MS)
   const verify = measure([
     ['node verifySigned', () => verifySigned(jws, keySet, { now: NOW }).payloadBytes.byteLength],
     ['raw crypto.verify', () => (cryptoVerify(null, bytes, verificationKey.publicKey, rawSig) ? 1 : 0)],
+    ['raw crypto.verify over signing input', () => (cryptoVerify(null, input, verificationKey.publicKey, jwsSig) ? 1 : 0)],
   ], MEASURE_MS)
 
   const payloadB64 = encodeBase64url(bytes)
@@ -249,12 +253,14 @@ for (const [label, target] of SIZES) {
     ['content id (SHA-256)', () => contentId(bytes).length],
   ], PART_MS)
   const text = bytes.toString('utf8')
+  const parsed: unknown = JSON.parse(text)
   const verifyParts = measure([
     ['base64url decode + canonical check (decodeBase64url)', () => decodeBase64url(jws.payload)!.byteLength],
     ['signing input + Ed25519 verify', () => (cryptoVerify(null, signingInput(jws.protected, jws.payload), verificationKey.publicKey, jwsSig) ? 1 : 0)],
     ['strict canonical parse (parseCanonical)', () => (parseCanonical(bytes) === null ? 0 : 1)],
+    ['  of which nesting-depth scan (jsonDepth)', () => jsonDepth(text)],
     ['  of which JSON.parse', () => (JSON.parse(text) === null ? 0 : 1)],
-    ['  of which canonical re-serialisation (canonicalJson)', () => canonicalJson(payload).length],
+    ['  of which re-serialisation for the canonical check (canonicalJson)', () => canonicalJson(parsed).length],
     ['schema validation (validateMessage)', () => (validateMessage('release', payload) === payload ? 1 : 0)],
     ['content id (SHA-256)', () => contentId(bytes).length],
   ], PART_MS)
@@ -271,23 +277,29 @@ out.push(`Machine: ${os.availableParallelism()} CPUs (${cpu}), Node ${process.ve
 out.push('')
 out.push('### Node vs raw node:crypto Ed25519')
 out.push('')
-out.push('Ratio = node time / raw time (from ops/s, and from median per-op time). Goal: within 1.5x.')
+out.push('"raw" signs/verifies the canonical payload bytes; "raw (input)" the JWS signing input the node actually signs')
+out.push('(base64url header, \'.\', base64url payload). Ratios are node time / raw time, from ops/s (so GC pauses count).')
+out.push(`Goal: node within ${GOAL}x of raw.`)
 out.push('')
 const rows: string[][] = []
 for (const r of results) {
-  for (const [op, pair] of [['sign', r.sign], ['verify', r.verify]] as const) {
-    const [node, raw] = pair as [Stats, Stats]
+  for (const [op, trio] of [['sign', r.sign], ['verify', r.verify]] as const) {
+    const [node, raw, rawInput] = trio as [Stats, Stats, Stats]
     const ratio = opsPerSecond(raw) / opsPerSecond(node)
-    const ratioMedian = medianUs(node) / medianUs(raw)
     rows.push([
-      `${r.label} (${fmtBytes(r.bytes)} B, ${r.cells} cells)`, op,
+      `${r.label} (${fmtBytes(r.bytes)} B, ${fmtInt(r.cells)} cells)`, op,
       fmtInt(opsPerSecond(node)), fmtUs(medianUs(node)),
       fmtInt(opsPerSecond(raw)), fmtUs(medianUs(raw)),
-      fmtRatio(ratio), fmtRatio(ratioMedian), ratio <= GOAL ? 'yes' : 'no',
+      fmtInt(opsPerSecond(rawInput)), fmtUs(medianUs(rawInput)),
+      `**${fmtRatio(ratio)}**`, fmtRatio(opsPerSecond(rawInput) / opsPerSecond(node)),
+      ratio <= GOAL ? 'yes' : 'no',
     ])
   }
 }
-out.push(table(['payload', 'op', 'node ops/s', 'node median µs', 'raw ops/s', 'raw median µs', 'ratio (ops/s)', 'ratio (median)', '≤ 1.5x'], rows))
+out.push(table([
+  'payload', 'op', 'node ops/s', 'node median µs', 'raw ops/s', 'raw median µs', 'raw (input) ops/s', 'raw (input) median µs',
+  'node / raw', 'node / raw (input)', `≤ ${GOAL}x`,
+], rows))
 
 function breakdown (title: string, total: (r: SizeResult) => Stats, parts: (r: SizeResult) => Stats[]): void {
   out.push('')

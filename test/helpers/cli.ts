@@ -1,0 +1,76 @@
+// Runs the dcimx CLI in-process (captured output) or as a real process.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { runCli } from '../../src/cli/main.js'
+import type { Clock } from '../../src/clock.js'
+import { testClock } from './node.js'
+
+export interface CliResult {
+  status: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs `dcimx ARGS` in this process with captured output. */
+export async function cli (args: string[], options: { env?: Record<string, string | undefined>, clock?: Clock } = {}): Promise<CliResult> {
+  let stdout = ''
+  let stderr = ''
+  const status = await runCli(args, {
+    stdout: { write: (s: string) => { stdout += s } },
+    stderr: { write: (s: string) => { stderr += s } },
+    env: options.env ?? {},
+    clock: options.clock ?? testClock,
+  })
+  return { status, stdout, stderr }
+}
+
+export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dcimx.js')
+
+/** Environment for child processes: no inherited DATABASE_URL unless given. */
+function childEnv (env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env, DCIMX_FROM_SOURCE: '1' }
+  delete base.DATABASE_URL
+  delete base.NODE_OPTIONS
+  return { ...base, ...env }
+}
+
+/** Runs `dcimx ARGS` as a real process and waits for it to exit. */
+export async function spawnCli (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const [code] = await once(child, 'close') as [number | null]
+  return { status: code ?? -1, stdout, stderr }
+}
+
+export interface ServedNode {
+  child: ChildProcess
+  url: string
+  stderr: () => string
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>
+}
+
+/** Starts `dcimx serve` and resolves once it reports the address it listens on. */
+export async function serve (t: Test, args: string[], env: Record<string, string | undefined> = {}): Promise<ServedNode> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  const exited = once(child, 'exit') as Promise<[number | null]>
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      const m = /listening on (http:\/\/\S+)/.exec(stderr)
+      if (m !== null) resolve(m[1]!)
+    })
+    exited.then(([code]) => reject(new Error(`dcimx serve exited with ${code}: ${stderr}`)))
+  })
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
+    if (child.exitCode === null) child.kill(signal)
+    return (await exited)[0]
+  }
+  t.teardown(() => stop('SIGKILL'))
+  return { child, url, stderr: () => stderr, stop }
+}

@@ -1,0 +1,72 @@
+import t from 'tap'
+import { keySetFromJwks } from '../../src/protocol/keys.js'
+import { verifySigned } from '../../src/protocol/verify.js'
+import { testApp } from '../helpers/app.js'
+import { TEST_NOW } from '../helpers/node.js'
+
+// Set-up and teardown belong to one parent test: tap may end the root early while it awaits.
+t.test('the HTTP app of a node', async t => {
+  let now = TEST_NOW
+  const clock = { now: () => now }
+  const { app, node } = await testApp(t, 'BIH', clock)
+
+  t.test('health reports the node and its database', async t => {
+    const res = await app.inject('/health')
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), {
+      status: 'ok',
+      node: 'BIH',
+      kind: 'country',
+      protocol: 'dcim-exchange/1',
+      time: '2026-11-25T12:00:00.000Z',
+      uptime_s: 0,
+      database: { engine: node.db.engine, ok: true },
+    })
+  })
+
+  t.test('JWKS and a descriptor that verifies against it', async t => {
+    const jwksRes = await app.inject('/.well-known/jwks.json')
+    t.equal(jwksRes.statusCode, 200)
+    t.same(jwksRes.json(), { keys: [node.signingKey.publicJwk] })
+    t.notMatch(jwksRes.body, /"d":/, 'no private key material')
+    const res = await app.inject('/.well-known/dcim-node')
+    t.equal(res.statusCode, 200)
+    t.match(res.headers['content-type'], /^application\/jose\+json/)
+    const v = verifySigned(res.json(), keySetFromJwks(jwksRes.json()), { now: TEST_NOW / 1000, expectedType: 'node-descriptor' })
+    t.same(v.payload.node, { id: 'BIH', kind: 'country', name: 'Bosnia and Herzegovina', url: node.config.url })
+    t.equal(v.payload.expires_at - v.payload.issued_at, 86400)
+
+    const again = await app.inject('/.well-known/dcim-node')
+    t.equal(again.body, res.body, 'the descriptor is cached')
+    now += 13 * 3600 * 1000
+    const later = await app.inject('/.well-known/dcim-node')
+    t.not(later.body, res.body, 'and re-signed once half its lifetime has passed')
+    t.equal(verifySigned(later.json(), keySetFromJwks(jwksRes.json()), { now: now / 1000 }).payload.issued_at, now / 1000)
+    now = TEST_NOW
+  })
+
+  t.test('OpenAPI documentation lists the routes', async t => {
+    const res = await app.inject('/openapi.json')
+    t.equal(res.statusCode, 200)
+    const doc = res.json()
+    t.equal(doc.openapi, '3.1.0')
+    t.same(Object.keys(doc.paths).sort(), ['/.well-known/dcim-node', '/.well-known/jwks.json', '/health'])
+    const ui = await app.inject('/docs/')
+    t.equal(ui.statusCode, 200)
+    t.match(ui.body, /swagger/i)
+  })
+
+  t.test('unknown routes get a JSON 404', async t => {
+    const res = await app.inject('/nope?x=1')
+    t.equal(res.statusCode, 404)
+    t.same(res.json(), { statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: 'no route GET /nope' })
+  })
+
+  t.test('health is 503 when the database is gone', async t => {
+    await node.db.close()
+    const res = await app.inject('/health')
+    t.equal(res.statusCode, 503)
+    t.same(res.json().database, { engine: node.db.engine, ok: false })
+    t.equal(res.json().status, 'degraded')
+  })
+})
