@@ -1,0 +1,39 @@
+// What the container runs, exercised outside a container (no Docker engine on our machines):
+// the compiled build (npm run build layout: bin/ beside dist/) driven by docker/entrypoint.sh.
+import { execFile } from 'node:child_process'
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { freshDatabaseUrl } from '../helpers/db.js'
+import { tempDir } from '../helpers/node.js'
+
+const run = promisify(execFile)
+const root = join(import.meta.dirname, '..', '..')
+
+t.test('the container entrypoint creates a node on first start and runs commands on the build', async t => {
+  // Build as the Dockerfile does, into a private folder laid out like /app.
+  const app = join(root, '.tap', `docker-app-${process.pid}`)
+  t.teardown(() => rmSync(app, { recursive: true, force: true }))
+  await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')])
+  mkdirSync(join(app, 'bin'), { recursive: true })
+  copyFileSync(join(root, 'bin', 'dcimx.js'), join(app, 'bin', 'dcimx.js'))
+
+  const home = join(tempDir(t), 'data')
+  const databaseUrl = await freshDatabaseUrl(t)
+  const env = { PATH: process.env.PATH, DCIMX_HOME: home, DCIMX_BIN: `${process.execPath} ${join(app, 'bin', 'dcimx.js')}`, ...(databaseUrl === undefined ? {} : { DATABASE_URL: databaseUrl }) }
+  const entrypoint = join(root, 'docker', 'entrypoint.sh')
+
+  const refused = await run('sh', [entrypoint], { env }).catch(err => err as { code: number, stderr: string })
+  t.same([(refused as { code: number }).code, (refused as { stderr: string }).stderr], [1, `dcimx-entrypoint: ${home} has no node yet; set DCIMX_COUNTRY (e.g. SRB) to create one\n`])
+
+  const first = await run('sh', [entrypoint, 'migrate'], { env: { ...env, DCIMX_COUNTRY: 'SRB', DCIMX_URL: 'https://dcim.example.rs' } })
+  t.match(first.stdout, /^created node SRB \(Serbia\) in /)
+  t.match(first.stdout, /database \((pglite|postgres)\) is up to date at 2026-11-25T0900_node-identity\n$/)
+  const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'))
+  t.same([config.url, config.http], ['https://dcim.example.rs', { host: '0.0.0.0', port: 7300 }])
+
+  const again = await run('sh', [entrypoint, 'migrate'], { env: { ...env, DCIMX_COUNTRY: 'SRB' } })
+  t.notMatch(again.stdout, /created node/, 'an existing home is reused')
+  t.match(again.stdout, /is up to date/)
+})
