@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { isAppError } from '../errors.js'
+import { demoCommand } from './commands/demo.js'
 import { initCommand } from './commands/init.js'
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
@@ -60,6 +61,13 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .option('--at <time>', 'evaluate expiry at this time (ISO 8601 or epoch seconds) instead of now')
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string, opts) => setStatus(await verifyCommand({ file, ...opts }, io)))
+
+  cmd.command('demo')
+    .description('run the demo federation: seven country nodes and a liaison node on this machine')
+    .option('--dir <dir>', 'folder for the nodes\' homes (reused on the next run)', '.demo')
+    .option('--nodes <ids>', 'comma-separated node ids (default: ALB,BIH,HRV,XKX,MNE,MKD,SRB,EUROPOL)')
+    .option('--once', 'stop after the first round instead of running until Ctrl-C')
+    .action(async opts => setStatus(await demoCommand(opts, io)))
 
   return cmd
 }

@@ -1,0 +1,35 @@
+import { join } from 'node:path'
+import t from 'tap'
+import { startDemoFederation } from '../../src/demo/federation.js'
+import { fetchPeerDescriptor } from '../../src/exchange/peer-descriptor.js'
+import { cli } from '../helpers/cli.js'
+import { tempDir, testClock, TEST_NOW } from '../helpers/node.js'
+
+t.test('the demo federation starts its nodes and each descriptor verifies', async t => {
+  const dir = tempDir(t)
+  const lines: string[] = []
+  const fed = await startDemoFederation({ dir, nodes: ['SRB', 'EUROPOL'], clock: testClock, progress: l => lines.push(l) })
+  t.teardown(() => fed.close())
+  t.same(fed.checks.map(c => [c.node, c.ok]), [['SRB', true], ['EUROPOL', true]])
+  t.same(fed.checks.map(c => c.detail), fed.nodes.map(n => n.node.signingKey.kid))
+  t.match(lines.join('\n'), /created node SRB in .*\nstarted SRB at http:\/\/127\.0\.0\.1:\d+\ncreated node EUROPOL/)
+  const europol = await fetchPeerDescriptor(fed.nodes[1]!.address, { now: TEST_NOW / 1000 })
+  t.same(europol.descriptor.node, { id: 'EUROPOL', kind: 'liaison', name: 'Europol', url: fed.nodes[1]!.address })
+
+  // A peer serving a descriptor under another URL is noticed.
+  await t.rejects(fetchPeerDescriptor(fed.nodes[0]!.address.replace('127.0.0.1', 'localhost'), { now: TEST_NOW / 1000 }), {
+    code: 'SCHEMA_INVALID',
+    message: `${fed.nodes[0]!.address.replace('127.0.0.1', 'localhost')}: the descriptor names its URL as ${fed.nodes[0]!.address}`,
+  })
+  // An expired view of the peer (the verifier's clock two days ahead) is refused.
+  await t.rejects(fetchPeerDescriptor(fed.nodes[0]!.address, { now: TEST_NOW / 1000 + 2 * 86400 }), { code: 'EXPIRED' })
+  await fed.close()
+
+  // The command reuses the homes it finds and ends after one round with --once.
+  const again = await cli(['demo', '--dir', dir, '--nodes', 'SRB,EUROPOL', '--once'])
+  t.equal(again.status, 0, again.stderr)
+  t.notMatch(again.stdout, /created node/)
+  t.match(again.stdout, /SRB {6}http:\/\/127\.0\.0\.1:\d+ +valid, key /)
+  t.match(again.stdout, /2 of 2 nodes verified in/)
+  t.equal((await cli(['demo', '--dir', join(dir, 'x'), '--nodes', ',', '--once'])).stderr, 'dcimx: --nodes needs at least one node id\n')
+})
