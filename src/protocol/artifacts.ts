@@ -4,7 +4,8 @@
  * `npm run protocol:build` writes them; a test checks that the committed files are current.
  */
 import type { TSchema } from '@sinclair/typebox'
-import { AREA_EXTRA, AREA_PATTERN, CODELISTS, EU27, EXPLOIT_ROLLUP, TOTAL_CODE, WESTERN_BALKANS, COUNTRY_NAMES } from './codelists.js'
+import { AREA_CODES } from './area.js'
+import { AREA_EXTRA, CODELISTS, EU27, EXPLOIT_ROLLUP, TOTAL_CODE, WESTERN_BALKANS, COUNTRY_NAMES } from './codelists.js'
 import { INDICATORS, TIME_DIMENSION } from './indicators.js'
 import { FlattenedJwsSchema, JwksSchema, MESSAGE_SCHEMAS, PROTOCOL, PublicJwkSchema } from './messages.js'
 
@@ -29,8 +30,7 @@ export function protocolArtifacts (): Record<string, string> {
     codelists: CODELISTS,
     area: {
       description: AREA_EXTRA.description,
-      pattern: AREA_PATTERN,
-      extra_codes: AREA_EXTRA.codes,
+      codes: AREA_CODES,
       western_balkans: WESTERN_BALKANS.map(code => ({ code, label: COUNTRY_NAMES[code] })),
       eu27: EU27,
     },

@@ -35,19 +35,41 @@ export function canonicalBytes (value: unknown): Buffer {
   return Buffer.from(canonicalJson(value), 'utf8')
 }
 
-function assertIntegers (value: unknown, path: string): void {
-  // Iterative walk: hostile input must not be able to overflow the stack.
-  const stack: Array<[unknown, string]> = [[value, path]]
+/** Deepest nesting canonicalJson serialises; deeper values (or cycles) are refused. */
+const MAX_SERIALISE_DEPTH = 1000
+
+/** Cheap check without paths; the slow walk below runs only to describe a failure. */
+function integersOnly (value: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]]
   while (stack.length > 0) {
-    const [v, p] = stack.pop()!
+    const [v, depth] = stack.pop()!
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v)) return false
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= MAX_SERIALISE_DEPTH) return false
+      for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1])
+    }
+  }
+  return true
+}
+
+function assertIntegers (value: unknown, path: string): void {
+  if (integersOnly(value)) return
+  // Iterative walk: hostile input must not be able to overflow the stack.
+  const stack: Array<[unknown, string, number]> = [[value, path, 0]]
+  while (stack.length > 0) {
+    const [v, p, depth] = stack.pop()!
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v)) {
         throw new AppError('PAYLOAD_NOT_CANONICAL', `${p}: numbers must be safe integers (got ${String(v)})`)
       }
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`])
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) stack.push([child, `${p}.${k}`])
+      if (depth >= MAX_SERIALISE_DEPTH) throw new AppError('PAYLOAD_NOT_CANONICAL', `${p}: nested more than ${MAX_SERIALISE_DEPTH} levels deep (or a cycle)`)
+      if (Array.isArray(v)) {
+        for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${p}[${i}]`, depth + 1])
+      } else {
+        for (const [k, child] of Object.entries(v)) stack.push([child, `${p}.${k}`, depth + 1])
+      }
     }
   }
 }

@@ -106,15 +106,10 @@ export const SENTENCE = list('SENTENCE', 'Sentence', 'Sentence imposed on convic
   ['OTH', 'Other'], ['UNK', 'Unknown'],
 ])
 
-/**
- * AREA: ISO 3166-1 alpha-3 plus XKX (Kosovo), STLS (stateless) and UNK. The ISO list itself
- * is not enumerated here; a code is accepted when it has the alpha-3 shape. Crosswalks map
- * national codes onto it.
- */
+/** AREA: ISO 3166-1 alpha-3 plus these; the full list is in area.ts. */
 export const AREA_EXTRA = list('AREA', 'Area', 'ISO 3166-1 alpha-3 codes, plus these codes outside ISO 3166-1.', [
   ['XKX', 'Kosovo'], ['STLS', 'Stateless'], ['UNK', 'Unknown'],
 ])
-export const AREA_PATTERN = '^([A-Z]{3}|STLS)$'
 
 export const CODELISTS: readonly Codelist[] = [
   SEX, AGE_GROUP, AGE_BAND, CITIZEN_GRP, VICT_STATUS, EXPLOIT, IDENT_AGENCY, ASSIST, OFFENCE, CJ_STAGE, SENTENCE,
@@ -141,4 +136,11 @@ export const TOTAL_CODE = '_T'
 
 export function codesOf (codelist: Codelist): string[] {
   return codelist.codes.map(c => c.code)
+}
+
+const CODE_SETS = new Map(CODELISTS.map(l => [l.id, new Set(codesOf(l))]))
+
+/** Whether `code` belongs to codelist `id` (AREA is checked in area.ts). */
+export function inCodelist (id: string, code: string): boolean {
+  return CODE_SETS.get(id)?.has(code) ?? false
 }

@@ -36,7 +36,13 @@ export interface SignedObject<T> {
 
 /** The JWS signing input: ASCII(protected) || '.' || ASCII(payload). */
 export function signingInput (protectedB64: string, payloadB64: string): Buffer {
-  return Buffer.from(`${protectedB64}.${payloadB64}`, 'ascii')
+  // Written piecewise: concatenating first builds a string that must be flattened and copied
+  // again (about 1 ms for a 1 MiB payload). Both parts are base64url, so latin1 is exact.
+  const input = Buffer.allocUnsafe(protectedB64.length + 1 + payloadB64.length)
+  input.write(protectedB64, 0, 'latin1')
+  input[protectedB64.length] = 0x2e
+  input.write(payloadB64, protectedB64.length + 1, 'latin1')
+  return input
 }
 
 /**

@@ -273,7 +273,7 @@ for (const [label, target] of SIZES) {
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
 const out: string[] = []
-out.push(`Machine: ${os.availableParallelism()} CPUs (${cpu}), Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}-${process.arch}; ${MEASURE_MS} ms per contender, ${PART_MS} ms per breakdown step.`)
+out.push(`Machine: ${os.availableParallelism()} CPUs (${cpu}), Node ${process.version} (V8 ${process.versions.v8}, OpenSSL ${process.versions.openssl}), ${process.platform}-${process.arch}; ${MEASURE_MS} ms per contender, ${PART_MS} ms per breakdown step.`)
 out.push('')
 out.push('### Node vs raw node:crypto Ed25519')
 out.push('')

@@ -28,6 +28,9 @@ t.test('numbers must be safe integers', async t => {
   t.equal(code(() => canonicalJson({ a: Number.NaN })), 'PAYLOAD_NOT_CANONICAL')
   t.equal(code(() => canonicalJson({ a: '\ud800' })), 'PAYLOAD_NOT_CANONICAL', 'lone surrogate')
   t.equal(code(() => canonicalJson(undefined)), 'PAYLOAD_NOT_CANONICAL')
+  const cyclic: Record<string, unknown> = { a: 1 }
+  cyclic.self = cyclic
+  t.equal(code(() => canonicalJson(cyclic)), 'PAYLOAD_NOT_CANONICAL', 'a cycle is refused, not looped over')
   t.match((() => { try { canonicalJson({ a: [0, 2.5] }) } catch (e) { return (e as Error).message } })(), '$.a[1]: numbers must be safe integers (got 2.5)')
 })
 
@@ -66,4 +69,20 @@ t.test('base64url is strict', async t => {
   t.equal(decodeBase64url('-_9'), undefined, 'non-zero trailing bits')
   t.equal(decodeBase64url('A'), undefined, 'impossible length')
   t.same(decodeBase64url(''), Buffer.alloc(0))
+  // Every 1- and 2-byte value round-trips, and every non-canonical final character is refused.
+  const wrong: string[] = []
+  let refused = 0
+  for (let n = 0; n < 65536; n += 7) {
+    const bytes = n < 256 ? Buffer.from([n]) : Buffer.from([n >> 8, n & 255])
+    const text = bytes.toString('base64url')
+    if (!bytes.equals(decodeBase64url(text) ?? Buffer.alloc(0))) wrong.push(text)
+    for (const c of 'BCDFHJ_') {
+      const other = text.slice(0, -1) + c
+      if (other === text || Buffer.from(other, 'base64url').toString('base64url') === other) continue
+      refused++
+      if (decodeBase64url(other) !== undefined) wrong.push(other)
+    }
+  }
+  t.same(wrong, [], 'canonical forms decode, non-canonical ones are refused')
+  t.ok(refused > 10000, `non-canonical forms tried: ${refused}`)
 })
