@@ -1,5 +1,5 @@
 /** Kysely table types: one interface per table, with Selectable/Insertable aliases. */
-import type { ColumnType, Insertable, Selectable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely'
 
 export interface NodeIdentityTable {
   /** Always 1: the table holds one row. */
@@ -10,7 +10,79 @@ export interface NodeIdentityTable {
 
 export interface Database {
   node_identity: NodeIdentityTable
+  import_run: ImportRunTable
+  victim: VictimTable
+  offender: OffenderTable
+  indicator_cell: IndicatorCellTable
+  indicator_table: IndicatorTableTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
 export type NewNodeIdentity = Insertable<NodeIdentityTable>
+
+export interface ImportRunTable {
+  id: Generated<number>
+  kind: 'victims' | 'offenders'
+  action: 'import' | 'withdraw'
+  file_name: string
+  file_sha256: string
+  rows: number
+  inserted: number
+  updated: number
+  unchanged: number
+  withdrawn: number
+  started_at: ColumnType<Date, Date, never>
+  finished_at: ColumnType<Date, Date, never>
+}
+
+export interface VictimTable {
+  record_key: string
+  row_digest: string
+  registered_on: ColumnType<Date, string, string>
+  year: number
+  status: string
+  sex: string
+  age: number | null
+  age_group: string
+  citizenship: string
+  citizen_grp: string
+  country_of_exploitation: string
+  exploit_primary: string
+  exploitation: string[]
+  identified_by: string
+  assistance: string[]
+  import_id: number
+}
+
+export interface OffenderTable {
+  record_key: string
+  row_digest: string
+  sex: string
+  age: number | null
+  age_group: string
+  citizenship: string
+  citizen_grp: string
+  offence: string
+  exploit_primary: string
+  exploitation: string[]
+  suspected_on: ColumnType<Date | null, string | null, string | null>
+  prosecuted_on: ColumnType<Date | null, string | null, string | null>
+  convicted_on: ColumnType<Date | null, string | null, string | null>
+  sentence: string | null
+  import_id: number
+}
+
+export interface IndicatorCellTable {
+  indicator: string
+  year: number
+  cell_key: string
+  value: number
+}
+
+export interface IndicatorTableTable {
+  indicator: string
+  year: number
+  cells: number
+  import_id: number
+  computed_at: ColumnType<Date, Date, Date>
+}

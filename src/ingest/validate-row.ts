@@ -1,0 +1,232 @@
+/**
+ * Validation and harmonisation of one CSV row into the record the node stores. Every problem
+ * in the row is reported (not only the first), each with its line, column, value and reason.
+ */
+import { createHash } from 'node:crypto'
+import { citizenGroup } from '../protocol/area.js'
+import { isHarmonisedCode, type Crosswalk } from './crosswalk.js'
+import { columnsOf, type ColumnSpec, type RecordKind } from './formats.js'
+import type { ImportIssue } from './issues.js'
+import type { RecordKeyer } from './record-key.js'
+
+export interface VictimRecord {
+  record_key: string
+  row_digest: string
+  registered_on: string
+  year: number
+  status: string
+  sex: string
+  age: number | null
+  age_group: string
+  citizenship: string
+  citizen_grp: string
+  country_of_exploitation: string
+  exploit_primary: string
+  exploitation: string[]
+  identified_by: string
+  assistance: string[]
+}
+
+export interface OffenderRecord {
+  record_key: string
+  row_digest: string
+  sex: string
+  age: number | null
+  age_group: string
+  citizenship: string
+  citizen_grp: string
+  offence: string
+  exploit_primary: string
+  exploitation: string[]
+  suspected_on: string | null
+  prosecuted_on: string | null
+  convicted_on: string | null
+  sentence: string | null
+}
+
+export interface RowContext {
+  kind: RecordKind
+  file: string
+  /** The reporting country (CITIZEN_GRP is relative to it). */
+  reporter: string
+  crosswalk: Crosswalk
+  keyer: RecordKeyer
+  /** Today as YYYY-MM-DD (UTC): later dates are refused. */
+  today: string
+  /** Index of each expected column in the file's header. */
+  positions: readonly number[]
+  width: number
+}
+
+/** The earliest reference date accepted. */
+export const MIN_DATE = '1990-01-01'
+
+/**
+ * Checks the header row: every column of the format exactly once, in any order, and no other.
+ * Returns the position of each expected column, or the issues.
+ */
+export function checkHeader (kind: RecordKind, header: string[], file: string): { positions: number[] } | { issues: ImportIssue[] } {
+  const expected = columnsOf(kind).map(c => c.name)
+  const names = header.map(h => h.trim())
+  const missing = expected.filter(n => !names.includes(n))
+  const unknown = names.filter(n => !expected.includes(n))
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i)
+  const problems: string[] = []
+  if (missing.length > 0) problems.push(`missing ${missing.join(', ')}`)
+  if (unknown.length > 0) problems.push(`unknown ${unknown.map(u => JSON.stringify(u)).join(', ')}`)
+  if (repeated.length > 0) problems.push(`repeated ${repeated.join(', ')}`)
+  if (problems.length > 0) {
+    return { issues: [{ file, line: 1, code: 'BAD_HEADER', message: `the header of ${kind}.csv must name the columns ${expected.join(', ')}: ${problems.join('; ')}` }] }
+  }
+  return { positions: expected.map(n => names.indexOf(n)) }
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+
+function validDate (s: string): boolean {
+  const m = DATE.exec(s)
+  if (m === null) return false
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
+}
+
+function ageGroup (age: number | null): string {
+  return age === null ? 'UNK' : age < 18 ? 'Y_LT18' : 'Y_GE18'
+}
+
+function digest (values: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(values)).digest('base64url')
+}
+
+type Parsed = Record<string, string | string[] | number | null>
+
+/** Parses the fields of a row by their specs; pushes issues and returns the values. */
+function parseFields (fields: string[], line: number, ctx: RowContext, issues: ImportIssue[]): Parsed {
+  const out: Parsed = {}
+  const specs = columnsOf(ctx.kind)
+  specs.forEach((spec: ColumnSpec, i) => {
+    const raw = fields[ctx.positions[i]!]!
+    const issue = (code: ImportIssue['code'], message: string): void => { issues.push({ file: ctx.file, line, column: spec.name, value: raw, code, message }) }
+    if (raw === '') {
+      if (spec.required) issue('MISSING_VALUE', spec.type === 'code' ? `a value is required (${spec.codelist} has no unknown code)` : 'a value is required')
+      out[spec.name] = spec.type === 'codes' ? [spec.unknown!] : spec.type === 'code' ? (spec.unknown ?? null) : null
+      return
+    }
+    switch (spec.type) {
+      case 'id':
+        // eslint-disable-next-line no-control-regex
+        if (raw.length > 200 || /[\u0000-\u001f\u007f]/.test(raw)) issue('BAD_RECORD_ID', 'a record_id is at most 200 characters with no control characters')
+        out[spec.name] = raw
+        return
+      case 'date':
+        if (!validDate(raw)) issue('BAD_DATE', 'not a calendar date written YYYY-MM-DD')
+        else if (raw < MIN_DATE) issue('BAD_DATE', `dates before ${MIN_DATE} are not accepted`)
+        else if (raw > ctx.today) issue('DATE_IN_FUTURE', `the date is after today (${ctx.today})`)
+        out[spec.name] = raw
+        return
+      case 'age': {
+        if (!/^\d{1,3}$/.test(raw)) issue('BAD_AGE', 'age is a whole number of years')
+        else if (Number(raw) > 120) issue('AGE_OUT_OF_RANGE', 'age must be from 0 to 120')
+        out[spec.name] = /^\d{1,3}$/.test(raw) ? Number(raw) : null
+        return
+      }
+      case 'code':
+        out[spec.name] = harmonise(raw, spec, ctx, issue)
+        return
+      case 'codes': {
+        const codes = raw.split('|').map(c => harmonise(c, spec, ctx, issue))
+        const seen = new Set<string>()
+        for (const c of codes) {
+          if (seen.has(c)) issue('DUPLICATE_CODE', `${c} is listed twice`)
+          seen.add(c)
+        }
+        for (const lone of ['NONE', 'UNK']) {
+          if (seen.has(lone) && seen.size > 1) issue('CONFLICTING_CODES', `${lone} cannot be combined with other codes`)
+        }
+        out[spec.name] = codes
+      }
+    }
+  })
+  return out
+}
+
+function harmonise (raw: string, spec: ColumnSpec, ctx: RowContext, issue: (code: ImportIssue['code'], message: string) => void): string {
+  const map = ctx.crosswalk[ctx.kind].get(spec.name)
+  if (raw === '') {
+    issue('UNKNOWN_CODE', 'empty code in a list (separate codes with a single |)')
+    return ''
+  }
+  if (map !== undefined) {
+    const mapped = map.get(raw)
+    if (mapped === undefined) issue('UNMAPPED_CODE', `national code not in the crosswalk for ${ctx.kind}.${spec.name}`)
+    return mapped ?? raw
+  }
+  if (!isHarmonisedCode(spec.codelist!, raw)) issue('UNKNOWN_CODE', `not a ${spec.codelist} code${spec.codelist === 'AREA' ? ' (ISO 3166-1 alpha-3, XKX, STLS or UNK)' : ''}`)
+  return raw
+}
+
+/** Validates and harmonises one victims.csv row; returns the record or the row's issues. */
+export function victimRecord (fields: string[], line: number, ctx: RowContext): VictimRecord | ImportIssue[] {
+  const issues: ImportIssue[] = []
+  if (fields.length !== ctx.width) return [{ file: ctx.file, line, code: 'COLUMN_COUNT', message: `expected ${ctx.width} fields, found ${fields.length}` }]
+  const p = parseFields(fields, line, ctx, issues)
+  if (issues.length > 0) return issues
+  const age = p.age as number | null
+  const citizenship = p.citizenship as string
+  const exploitation = p.exploitation as string[]
+  const values = {
+    registered_on: p.registered_on as string,
+    year: Number((p.registered_on as string).slice(0, 4)),
+    status: p.status as string,
+    sex: p.sex as string,
+    age,
+    age_group: ageGroup(age),
+    citizenship,
+    citizen_grp: citizenGroup(citizenship, ctx.reporter),
+    country_of_exploitation: p.country_of_exploitation as string,
+    exploit_primary: exploitation[0]!,
+    exploitation,
+    identified_by: p.identified_by as string,
+    assistance: p.assistance as string[],
+  }
+  return { record_key: ctx.keyer(p.record_id as string), row_digest: digest(Object.values(values)), ...values }
+}
+
+/** Validates and harmonises one offenders.csv row; returns the record or the row's issues. */
+export function offenderRecord (fields: string[], line: number, ctx: RowContext): OffenderRecord | ImportIssue[] {
+  const issues: ImportIssue[] = []
+  if (fields.length !== ctx.width) return [{ file: ctx.file, line, code: 'COLUMN_COUNT', message: `expected ${ctx.width} fields, found ${fields.length}` }]
+  const p = parseFields(fields, line, ctx, issues)
+  const dates = (['suspected_on', 'prosecuted_on', 'convicted_on'] as const).map(c => [c, p[c] as string | null] as const)
+  const given = dates.filter(([, d]) => d !== null)
+  if (given.length === 0) {
+    issues.push({ file: ctx.file, line, column: 'suspected_on', value: '', code: 'MISSING_VALUE', message: 'at least one of suspected_on, prosecuted_on, convicted_on is required' })
+  }
+  for (let i = 1; i < given.length; i++) {
+    const [prevCol, prev] = given[i - 1]!
+    const [col, d] = given[i]!
+    if (d! < prev!) issues.push({ file: ctx.file, line, column: col, value: d!, code: 'DATES_BACKWARDS', message: `${col} is before ${prevCol} (${prev})` })
+  }
+  if (p.sentence !== null && p.convicted_on === null) {
+    issues.push({ file: ctx.file, line, column: 'sentence', value: fields[ctx.positions[9]!]!, code: 'SENTENCE_WITHOUT_CONVICTION', message: 'a sentence needs a convicted_on date' })
+  }
+  if (issues.length > 0) return issues
+  const age = p.age as number | null
+  const citizenship = p.citizenship as string
+  const exploitation = p.exploitation as string[]
+  const values = {
+    sex: p.sex as string,
+    age,
+    age_group: ageGroup(age),
+    citizenship,
+    citizen_grp: citizenGroup(citizenship, ctx.reporter),
+    offence: p.offence as string,
+    exploit_primary: exploitation[0]!,
+    exploitation,
+    suspected_on: p.suspected_on as string | null,
+    prosecuted_on: p.prosecuted_on as string | null,
+    convicted_on: p.convicted_on as string | null,
+    sentence: p.sentence as string | null,
+  }
+  return { record_key: ctx.keyer(p.record_id as string), row_digest: digest(Object.values(values)), ...values }
+}
