@@ -6,9 +6,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { isAppError } from '../errors.js'
 import { demoCommand } from './commands/demo.js'
+import { generateCommand } from './commands/generate.js'
+import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { migrateCommand } from './commands/migrate.js'
 import { serveCommand } from './commands/serve.js'
+import { tablesCommand } from './commands/tables.js'
 import { verifyCommand } from './commands/verify.js'
 import { line, type CliIo } from './io.js'
 
@@ -61,6 +64,35 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .option('--at <time>', 'evaluate expiry at this time (ISO 8601 or epoch seconds) instead of now')
     .option('--json', 'print the verdict as JSON')
     .action(async (file: string, opts) => setStatus(await verifyCommand({ file, ...opts }, io)))
+
+  cmd.command('import')
+    .description('import national records (victims.csv or offenders.csv); all or nothing')
+    .argument('<kind>', 'victims or offenders')
+    .argument('<file>', 'the CSV export (or, with --withdraw, a CSV of record_ids)')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--crosswalk <file>', 'national-code crosswalk (default: HOME/crosswalk.yaml when present)')
+    .option('--dry-run', 'validate and count only; change nothing')
+    .option('--withdraw', 'FILE lists record_ids to withdraw: the tables stop counting them')
+    .option('--json', 'print the import report as JSON')
+    .action(async (kind: string, file: string, opts) => setStatus(await importCommand({ kind, file, ...opts }, io)))
+
+  cmd.command('tables')
+    .description('show the node\'s own unprotected indicator table (operators only)')
+    .requiredOption('--home <dir>', 'node home')
+    .requiredOption('--indicator <id>', 'V1-V5 or C1-C4')
+    .requiredOption('--year <year>', 'reference year')
+    .option('--format <format>', 'table, csv or json', 'table')
+    .action(async opts => setStatus(await tablesCommand(opts, io)))
+
+  cmd.command('generate')
+    .description('write a seeded synthetic national export (for tests, benchmarks and demos)')
+    .argument('<kind>', 'victims or offenders')
+    .requiredOption('--country <code>', 'reporting country (ALB BIH HRV XKX MNE MKD SRB)')
+    .requiredOption('--years <years>', 'a range (2015-2024) or a list (2019,2021)')
+    .requiredOption('--out <file>', 'the CSV file to write (must not exist)')
+    .option('--per-year <n>', 'rows per year (default 80 victims or 50 offenders)')
+    .option('--seed <n>', 'random seed', '1')
+    .action(async (kind: string, opts) => setStatus(await generateCommand({ kind, ...opts }, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

@@ -3,10 +3,10 @@ import t from 'tap'
 import {
   syntheticOffenders,
   syntheticVictims,
-  toCsvLine,
   writeSyntheticCsv,
   type SyntheticOptions,
 } from '../../src/ingest/synthetic.js'
+import { toCsvLine } from '../../src/ingest/csv-line.js'
 
 // The codelists of the shared brief (indicators.md), written out here on purpose: the test
 // checks the generator against the standard, not against the code that implements it.

@@ -1,0 +1,76 @@
+/** `dcimx import victims|offenders FILE`: import (or withdraw) national records. */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { AppError } from '../../errors.js'
+import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
+import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
+import { formatIssue } from '../../ingest/issues.js'
+import { loadRecordSecret, recordKeyer } from '../../ingest/record-key.js'
+import { openNode } from '../../node/home.js'
+import { line, type CliIo } from '../io.js'
+import { byteProgress } from '../progress.js'
+
+export interface ImportArgs {
+  kind: string
+  file: string
+  home: string
+  crosswalk?: string
+  dryRun?: boolean
+  json?: boolean
+  withdraw?: boolean
+}
+
+/** The node's default crosswalk, used when --crosswalk is not given and the file exists. */
+export const DEFAULT_CROSSWALK = 'crosswalk.yaml'
+
+function summary (r: ImportReport): string[] {
+  const verb = r.action === 'withdraw' ? 'withdrawal' : 'import'
+  const counts = r.action === 'withdraw'
+    ? `${r.withdrawn} record(s) withdrawn`
+    : `${r.inserted} inserted, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`
+  const out: string[] = []
+  switch (r.status) {
+    case 'applied': out.push(`${r.file}: ${verb} applied (run ${r.importId}): ${r.rows} row(s): ${counts}`); break
+    case 'unchanged': out.push(`${r.file}: nothing to change: ${r.rows} row(s) already held as they are`); break
+    case 'dry-run': out.push(`${r.file}: dry run, valid; would give: ${counts}`); break
+    case 'rejected': {
+      const total = Object.values(r.issueCounts).reduce((a, b) => a + b, 0)
+      out.push(`${r.file}: rejected, nothing changed: ${total} problem(s) in ${r.rejected} row(s) of ${r.rows}`)
+      for (const i of r.issues) out.push(formatIssue(i))
+      if (r.issues.length < total) out.push(`... ${total - r.issues.length} more; by kind: ${Object.entries(r.issueCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+    }
+  }
+  if (r.tables.length > 0) {
+    const byIndicator = new Map<string, number[]>()
+    for (const t of r.tables) byIndicator.set(t.indicator, [...(byIndicator.get(t.indicator) ?? []), t.year])
+    out.push(`tables recomputed: ${[...byIndicator].map(([i, ys]) => `${i} ${ys.join(',')}`).join('; ')}`)
+  }
+  return out
+}
+
+export async function importCommand (args: ImportArgs, io: CliIo): Promise<number> {
+  if (args.kind !== 'victims' && args.kind !== 'offenders') throw new AppError('USAGE', `import what: "victims" or "offenders" (got "${args.kind}")`)
+  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
+  try {
+    if (node.config.node.kind === 'liaison') {
+      throw new AppError('USAGE', `${node.config.node.id} is a liaison node: it holds no national records of its own`)
+    }
+    const defaultCrosswalk = join(node.config.home, DEFAULT_CROSSWALK)
+    const crosswalkFile = args.crosswalk ?? (existsSync(defaultCrosswalk) ? defaultCrosswalk : undefined)
+    const crosswalk = crosswalkFile === undefined ? EMPTY_CROSSWALK : loadCrosswalk(crosswalkFile)
+    const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: recordKeyer(loadRecordSecret(node.config.home)), crosswalk }
+    const progress = args.json === true ? undefined : byteProgress(io, args.file)
+    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
+    let report: ImportReport
+    try {
+      report = args.withdraw === true ? await withdrawRecords(deps, options) : await importFile(deps, options)
+    } finally {
+      progress?.stop()
+    }
+    if (args.json === true) line(io.stdout, JSON.stringify(report, null, 2))
+    else for (const l of summary(report)) line(io.stdout, l)
+    return report.status === 'rejected' ? 1 : 0
+  } finally {
+    await node.db.close()
+  }
+}
