@@ -3,7 +3,8 @@
  * with its own home, keys and embedded database, listening on loopback ports the OS chooses.
  * Homes are kept in one folder and reused on the next run.
  */
-import { existsSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs'
+import { finished } from 'node:stream/promises'
 import { join } from 'node:path'
 import { epochSeconds, type Clock } from '../clock.js'
 import { CONFIG_FILE } from '../config.js'
@@ -13,6 +14,10 @@ import { createLogger } from '../logger.js'
 import { initHome } from '../node/home.js'
 import { startNode, type RunningNode } from '../node/start-node.js'
 import { WESTERN_BALKANS } from '../protocol/codelists.js'
+import { EMPTY_CROSSWALK } from '../ingest/crosswalk.js'
+import { importFile } from '../ingest/import-file.js'
+import { loadRecordSecret, recordKeyer } from '../ingest/record-key.js'
+import { writeSyntheticCsv } from '../ingest/synthetic.js'
 
 export const DEMO_NODES: readonly string[] = [...WESTERN_BALKANS, 'EUROPOL']
 
@@ -23,6 +28,31 @@ export interface DemoOptions {
   clock: Clock
   /** Progress lines for the person watching. */
   progress: (line: string) => void
+}
+
+/**
+ * Victims and offenders registered per year in each demo country: the order of magnitude of
+ * what the region's national rapporteurs publish (tens to about a hundred victims a year).
+ */
+export const DEMO_VOLUMES: Readonly<Record<string, { victims: number, offenders: number }>> = {
+  ALB: { victims: 95, offenders: 60 },
+  BIH: { victims: 60, offenders: 45 },
+  HRV: { victims: 35, offenders: 25 },
+  XKX: { victims: 45, offenders: 40 },
+  MNE: { victims: 15, offenders: 10 },
+  MKD: { victims: 30, offenders: 25 },
+  SRB: { victims: 85, offenders: 55 },
+}
+
+/** Years of synthetic records each demo country imports. */
+export const DEMO_YEARS = Array.from({ length: 10 }, (_, i) => 2015 + i)
+
+export interface HeldTotals {
+  node: string
+  victims: number
+  offenders: number
+  /** V1 total of the last demo year. */
+  victimsLastYear: number
 }
 
 export interface DescriptorCheck {
@@ -36,6 +66,7 @@ export interface DescriptorCheck {
 export interface DemoFederation {
   nodes: RunningNode[]
   checks: DescriptorCheck[]
+  held: HeldTotals[]
   close(): Promise<void>
 }
 
@@ -60,6 +91,10 @@ export async function startDemoFederation (options: DemoOptions): Promise<DemoFe
       const node = await startNode({ home, env: {}, clock: options.clock, port: 0, logger: () => createLogger({ level: 'silent' }) })
       running.push(node)
       options.progress(`started ${id} at ${node.address}`)
+      if (node.node.config.node.kind === 'country') {
+        const r = await importDemoRecords(node, DEMO_NODES.indexOf(id) + 1, options.clock)
+        if (r !== '') options.progress(`${id} imported ${r}`)
+      }
     }
     const now = epochSeconds(options.clock)
     const checks: DescriptorCheck[] = []
@@ -72,9 +107,46 @@ export async function startDemoFederation (options: DemoOptions): Promise<DemoFe
         checks.push({ node, url: n.address, ok: false, detail: isAppError(err) ? `${err.code}: ${err.message}` : String(err) })
       }
     }
-    return { nodes: running, checks, close }
+    const held: HeldTotals[] = []
+    for (const n of running.filter(r => r.node.config.node.kind === 'country')) {
+      const db = n.node.db.db
+      const [v, o, last] = await Promise.all([
+        db.selectFrom('victim').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        db.selectFrom('offender').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        db.selectFrom('indicator_cell').select('value').where('indicator', '=', 'V1').where('year', '=', DEMO_YEARS.at(-1)!).where('cell_key', '=', '_T|_T|_T|_T').executeTakeFirst(),
+      ])
+      held.push({ node: n.node.config.node.id, victims: Number(v.n), offenders: Number(o.n), victimsLastYear: last?.value ?? 0 })
+    }
+    return { nodes: running, checks, held, close }
   } catch (err) {
     await close()
     throw err
   }
+}
+
+/**
+ * Gives a demo country node seeded synthetic victims and offenders for DEMO_YEARS, written to
+ * HOME/exports/ and imported as an operator would. Files already there are re-imported,
+ * which changes nothing. Returns a summary ('' when nothing changed).
+ */
+async function importDemoRecords (running: RunningNode, seed: number, clock: Clock): Promise<string> {
+  const { config, db } = running.node
+  const dir = join(config.home, 'exports')
+  mkdirSync(dir, { recursive: true })
+  const deps = { db: db.db, clock, reporter: config.node.id, keyer: recordKeyer(loadRecordSecret(config.home)), crosswalk: EMPTY_CROSSWALK }
+  const done: string[] = []
+  for (const kind of ['victims', 'offenders'] as const) {
+    const path = join(dir, `${kind}.csv`)
+    if (!existsSync(path)) {
+      const out = createWriteStream(path)
+      const volume = DEMO_VOLUMES[config.node.id]
+      await writeSyntheticCsv(kind, { country: config.node.id, years: DEMO_YEARS, seed, victimsPerYear: volume?.victims, offendersPerYear: volume?.offenders }, out)
+      out.end()
+      await finished(out)
+    }
+    const r = await importFile(deps, { kind, path })
+    if (r.status === 'rejected') throw new Error(`demo export ${path} was rejected: ${r.issues[0]?.message ?? ''}`)
+    if (r.status === 'applied') done.push(`${r.inserted + r.updated} ${kind}`)
+  }
+  return done.join(' and ')
 }

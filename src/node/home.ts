@@ -13,6 +13,7 @@ import { AppError } from '../errors.js'
 import { generateSigningKey, type SigningKey } from '../protocol/keys.js'
 import { resolveNodeIdentity } from './identity.js'
 import { readKeyStore, writeKeyFile } from './key-store.js'
+import { loadRecordSecret } from '../ingest/record-key.js'
 
 export const DB_DIR = 'db'
 export const DEFAULT_PORT = 7300
@@ -41,8 +42,8 @@ export function dbTarget (config: NodeConfig): DbTarget {
 }
 
 /**
- * Creates a node home: configuration, a fresh Ed25519 signing key and a migrated database
- * bound to the node. Refuses a folder that already holds anything. On failure nothing is
+ * Creates a node home: configuration, a fresh Ed25519 signing key, the secret that keys
+ * national record ids, and a migrated database bound to the node. Refuses a folder that already holds anything. On failure nothing is
  * left behind, so the command can simply be run again.
  */
 export async function initHome (options: InitOptions): Promise<InitResult> {
@@ -67,6 +68,7 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
   try {
     writeConfig(home, config)
     writeKeyFile(home, key)
+    loadRecordSecret(home)
     const node = await openNode({ home, env: {}, clock: options.clock })
     await node.db.close()
   } catch (err) {

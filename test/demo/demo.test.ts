@@ -12,7 +12,8 @@ t.test('the demo federation starts its nodes and each descriptor verifies', asyn
   t.teardown(() => fed.close())
   t.same(fed.checks.map(c => [c.node, c.ok]), [['SRB', true], ['EUROPOL', true]])
   t.same(fed.checks.map(c => c.detail), fed.nodes.map(n => n.node.signingKey.kid))
-  t.match(lines.join('\n'), /created node SRB in .*\nstarted SRB at http:\/\/127\.0\.0\.1:\d+\ncreated node EUROPOL/)
+  t.match(lines.join('\n'), /created node SRB in .*\nstarted SRB at http:\/\/127\.0\.0\.1:\d+\nSRB imported 850 victims and 550 offenders\ncreated node EUROPOL/)
+  t.same(fed.held, [{ node: 'SRB', victims: 850, offenders: 550, victimsLastYear: 85 }], 'the country node imported its synthetic exports; the liaison holds none')
   const europol = await fetchPeerDescriptor(fed.nodes[1]!.address, { now: TEST_NOW / 1000 })
   t.same(europol.descriptor.node, { id: 'EUROPOL', kind: 'liaison', name: 'Europol', url: fed.nodes[1]!.address })
 
@@ -31,5 +32,6 @@ t.test('the demo federation starts its nodes and each descriptor verifies', asyn
   t.notMatch(again.stdout, /created node/)
   t.match(again.stdout, /SRB {6}http:\/\/127\.0\.0\.1:\d+ +valid, key /)
   t.match(again.stdout, /2 of 2 nodes verified in/)
+  t.match(again.stdout, /\n {2}SRB +850 +550 +85\n/, 're-importing the same exports changes nothing')
   t.equal((await cli(['demo', '--dir', join(dir, 'x'), '--nodes', ',', '--once'])).stderr, 'dcimx: --nodes needs at least one node id\n')
 })

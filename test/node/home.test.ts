@@ -23,6 +23,7 @@ t.test('init creates config, an owner-only key and a database bound to the node'
   t.equal(r.config.node.name, 'North Macedonia')
   t.equal(statSync(keyFile(r.home, r.kid)).mode & 0o777, 0o600)
   t.equal(statSync(r.home).mode & 0o777, 0o700)
+  t.equal(statSync(join(r.home, 'keys', 'record-key.secret')).mode & 0o777, 0o600, 'the record-id secret is created with the home')
   const node = await openNode({ home: r.home, env: r.databaseUrl === undefined ? {} : { DATABASE_URL: r.databaseUrl }, clock: testClock })
   t.teardown(() => node.db.close())
   t.equal(node.signingKey.kid, r.kid)
