@@ -141,6 +141,28 @@ function checkReadable (path: string): number {
   }
 }
 
+interface FileRun {
+  label: string
+  started: Date
+  sha256: string
+  size: number
+}
+
+/**
+ * Runs `body` in one transaction for the file at `options.path`. Throwing Rollback (for a
+ * rejected file or a dry run) undoes everything and returns the report it carries.
+ */
+async function atomically (deps: ImportDeps, options: ImportOptions, action: 'import' | 'withdraw', body: (trx: Transaction<Database>, file: FileRun, report: ImportReport) => Promise<ImportReport>): Promise<ImportReport> {
+  const size = checkReadable(options.path)
+  const file: FileRun = { label: basename(options.path), started: new Date(deps.clock.now()), sha256: await sha256File(options.path), size }
+  try {
+    return await deps.db.transaction().execute(trx => body(trx, file, emptyReport(options.kind, action, file.label)))
+  } catch (err) {
+    if (err instanceof Rollback) return err.report
+    throw err
+  }
+}
+
 /** Years whose tables a set of staged changes touches (old and new values of changed rows). */
 async function affectedYears (trx: Transaction<Database>, kind: RecordKind, staged: 'records' | 'keys-only'): Promise<number[]> {
   const table = sql.table(tableOf(kind))
@@ -165,101 +187,93 @@ async function affectedYears (trx: Transaction<Database>, kind: RecordKind, stag
  * recomputed, all in one transaction. Re-importing the same file changes nothing.
  */
 export async function importFile (deps: ImportDeps, options: ImportOptions): Promise<ImportReport> {
-  const total = checkReadable(options.path)
-  const label = basename(options.path)
-  const started = new Date(deps.clock.now())
-  const fileSha = await sha256File(options.path)
-  try {
-    return await deps.db.transaction().execute(async trx => {
-      const report = emptyReport(options.kind, 'import', label)
-      await createStage(trx, options.kind)
-      const progress: ReadProgress = { bytes: 0 }
-      let ctx: RowContext | undefined
-      let batch: Array<{ line: number, rec: VictimRecord | OffenderRecord }> = []
-      const lineOf = new Map<string, number>()
-      const flush = async (): Promise<void> => {
-        if (batch.length === 0) return
-        const dups = await stageBatch(trx, options.kind, batch)
-        if (dups.size > 0) {
-          const first = await sql<{ record_key: string, line: number }>`select record_key, line from stage where record_key = any(${sql.val([...dups])}::text[])`.execute(trx)
-          for (const r of first.rows) lineOf.set(r.record_key, r.line)
-          for (const b of batch) {
-            if (!dups.has(b.rec.record_key)) continue
-            const firstLine = lineOf.get(b.rec.record_key)!
-            // The staged occurrence is the first; every later line is reported.
-            if (firstLine === b.line) continue
-            report.rejected++
-            addIssue(report, { file: label, line: b.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: `the same record_id is on line ${firstLine}` })
-          }
-        }
-        batch = []
-      }
-      let lastProgress = 0
-      for await (const item of readCsvRows(options.path, label, progress)) {
-        if (options.onProgress !== undefined && progress.bytes - lastProgress >= 1 << 20) {
-          lastProgress = progress.bytes
-          options.onProgress(progress.bytes, total)
-        }
-        if (item.kind === 'issue') {
+  return await atomically(deps, options, 'import', async (trx, file, report) => {
+    const { label, started } = file
+    const total = file.size
+    await createStage(trx, options.kind)
+    const progress: ReadProgress = { bytes: 0 }
+    let ctx: RowContext | undefined
+    let batch: Array<{ line: number, rec: VictimRecord | OffenderRecord }> = []
+    const lineOf = new Map<string, number>()
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return
+      const dups = await stageBatch(trx, options.kind, batch)
+      if (dups.size > 0) {
+        const first = await sql<{ record_key: string, line: number }>`select record_key, line from stage where record_key = any(${sql.val([...dups])}::text[])`.execute(trx)
+        for (const r of first.rows) lineOf.set(r.record_key, r.line)
+        for (const b of batch) {
+          if (!dups.has(b.rec.record_key)) continue
+          const firstLine = lineOf.get(b.rec.record_key)!
+          // The staged occurrence is the first; every later line is reported.
+          if (firstLine === b.line) continue
           report.rejected++
-          addIssue(report, item.issue)
-          continue
+          addIssue(report, { file: label, line: b.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: `the same record_id is on line ${firstLine}` })
         }
-        if (ctx === undefined) {
-          const header = checkHeader(options.kind, item.fields, label)
-          if ('issues' in header) {
-            for (const i of header.issues) addIssue(report, i)
-            report.rejected++
-            break
-          }
-          ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length }
-          continue
-        }
-        report.rows++
-        const rec = options.kind === 'victims' ? victimRecord(item.fields, item.line, ctx) : offenderRecord(item.fields, item.line, ctx)
-        if (Array.isArray(rec)) {
-          report.rejected++
-          for (const i of rec) addIssue(report, i)
-          continue
-        }
-        batch.push({ line: item.line, rec })
-        if (batch.length >= BATCH_ROWS) await flush()
       }
-      await flush()
-      options.onProgress?.(total, total)
-      if (ctx === undefined && report.issues.length === 0) {
+      batch = []
+    }
+    let lastProgress = 0
+    for await (const item of readCsvRows(options.path, label, progress)) {
+      if (options.onProgress !== undefined && progress.bytes - lastProgress >= 1 << 20) {
+        lastProgress = progress.bytes
+        options.onProgress(progress.bytes, total)
+      }
+      if (item.kind === 'issue') {
         report.rejected++
-        addIssue(report, { file: label, line: 1, code: 'EMPTY_FILE', message: `the file is empty; expected a header naming ${columnsOf(options.kind).map(c => c.name).join(', ')}` })
+        addIssue(report, item.issue)
+        continue
       }
-      if (report.issues.length > 0) throw new Rollback(report)
+      if (ctx === undefined) {
+        const header = checkHeader(options.kind, item.fields, label)
+        if ('issues' in header) {
+          for (const i of header.issues) addIssue(report, i)
+          report.rejected++
+          break
+        }
+        ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length }
+        continue
+      }
+      report.rows++
+      const rec = options.kind === 'victims' ? victimRecord(item.fields, item.line, ctx) : offenderRecord(item.fields, item.line, ctx)
+      if (Array.isArray(rec)) {
+        report.rejected++
+        for (const i of rec) addIssue(report, i)
+        continue
+      }
+      batch.push({ line: item.line, rec })
+      if (batch.length >= BATCH_ROWS) await flush()
+    }
+    await flush()
+    options.onProgress?.(total, total)
+    if (ctx === undefined && report.issues.length === 0) {
+      report.rejected++
+      addIssue(report, { file: label, line: 1, code: 'EMPTY_FILE', message: `the file is empty; expected a header naming ${columnsOf(options.kind).map(c => c.name).join(', ')}` })
+    }
+    if (report.issues.length > 0) throw new Rollback(report)
 
-      const table = sql.table(tableOf(options.kind))
-      const counts = await sql<{ inserted: number, updated: number, unchanged: number }>`
+    const table = sql.table(tableOf(options.kind))
+    const counts = await sql<{ inserted: number, updated: number, unchanged: number }>`
         select count(*) filter (where t.record_key is null)::int as inserted,
                count(*) filter (where t.record_key is not null and t.row_digest <> s.row_digest)::int as updated,
                count(*) filter (where t.row_digest = s.row_digest)::int as unchanged
         from stage s left join ${table} t using (record_key)`.execute(trx)
-      Object.assign(report, counts.rows[0])
-      if (options.dryRun === true) throw new Rollback({ ...report, status: 'dry-run' })
-      if (report.inserted + report.updated === 0) throw new Rollback({ ...report, status: 'unchanged' })
+    Object.assign(report, counts.rows[0])
+    if (options.dryRun === true) throw new Rollback({ ...report, status: 'dry-run' })
+    if (report.inserted + report.updated === 0) throw new Rollback({ ...report, status: 'unchanged' })
 
-      const years = await affectedYears(trx, options.kind, 'records')
-      const run = await trx.insertInto('import_run').values({
-        kind: options.kind, action: 'import', file_name: label, file_sha256: fileSha, rows: report.rows, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, withdrawn: 0, started_at: started, finished_at: new Date(deps.clock.now()),
-      }).returning('id').executeTakeFirstOrThrow()
-      const cols = STAGE_COLUMNS[options.kind]
-      await sql`
+    const years = await affectedYears(trx, options.kind, 'records')
+    const run = await trx.insertInto('import_run').values({
+      kind: options.kind, action: 'import', file_name: label, file_sha256: file.sha256, rows: report.rows, inserted: report.inserted, updated: report.updated, unchanged: report.unchanged, withdrawn: 0, started_at: started, finished_at: new Date(deps.clock.now()),
+    }).returning('id').executeTakeFirstOrThrow()
+    const cols = STAGE_COLUMNS[options.kind]
+    await sql`
         insert into ${table} (${sql.raw(cols.join(', '))}, import_id)
         select ${sql.raw(cols.join(', '))}, ${run.id} from stage
         on conflict (record_key) do update set ${sql.raw(cols.filter(c => c !== 'record_key').map(c => `${c} = excluded.${c}`).join(', '))}, import_id = excluded.import_id
         where ${table}.row_digest <> excluded.row_digest`.execute(trx)
-      report.tables = await recomputeTables(trx, indicatorsOf(tableOf(options.kind)).map(i => i.id), years, run.id, new Date(deps.clock.now()))
-      return { ...report, status: 'applied' as const, importId: run.id }
-    })
-  } catch (err) {
-    if (err instanceof Rollback) return err.report
-    throw err
-  }
+    report.tables = await recomputeTables(trx, indicatorsOf(tableOf(options.kind)).map(i => i.id), years, run.id, new Date(deps.clock.now()))
+    return { ...report, status: 'applied' as const, importId: run.id }
+  })
 }
 
 /**
@@ -268,76 +282,67 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
  * one transaction, or nothing happens.
  */
 export async function withdrawRecords (deps: ImportDeps, options: ImportOptions): Promise<ImportReport> {
-  checkReadable(options.path)
-  const label = basename(options.path)
-  const started = new Date(deps.clock.now())
-  const fileSha = await sha256File(options.path)
-  try {
-    return await deps.db.transaction().execute(async trx => {
-      const report = emptyReport(options.kind, 'withdraw', label)
-      await sql`create temp table stage (record_key text primary key, line integer not null) on commit drop`.execute(trx)
-      let header: number | undefined
-      const rows: Array<{ key: string, line: number }> = []
-      const flush = async (): Promise<void> => {
-        if (rows.length === 0) return
-        const got = await sql<{ record_key: string }>`insert into stage (record_key, line) select * from unnest(${sql.val(rows.map(r => r.key))}::text[], ${sql.val(rows.map(r => r.line))}::int[]) on conflict do nothing returning record_key`.execute(trx)
-        // A key the insert returned was staged once; every other occurrence is a duplicate.
-        const staged = new Set(got.rows.map(g => g.record_key))
-        for (const r of rows) {
-          if (staged.delete(r.key)) continue
-          report.rejected++
-          addIssue(report, { file: label, line: r.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: 'this record_id is listed twice' })
-        }
-        rows.length = 0
-      }
-      for await (const item of readCsvRows(options.path, label)) {
-        if (item.kind === 'issue') {
-          report.rejected++
-          addIssue(report, item.issue)
-          continue
-        }
-        if (header === undefined) {
-          header = item.fields.map(f => f.trim()).indexOf('record_id')
-          if (header < 0) {
-            addIssue(report, { file: label, line: 1, code: 'BAD_HEADER', message: 'a withdrawal file has a record_id column' })
-            report.rejected++
-            break
-          }
-          continue
-        }
-        report.rows++
-        const id = item.fields[header] ?? ''
-        if (id === '') {
-          report.rejected++
-          addIssue(report, { file: label, line: item.line, column: 'record_id', value: id, code: 'MISSING_VALUE', message: 'a record_id is required' })
-          continue
-        }
-        rows.push({ key: deps.keyer(id), line: item.line })
-        if (rows.length >= BATCH_ROWS) await flush()
-      }
-      await flush()
-      if (header === undefined && report.issues.length === 0) {
+  return await atomically(deps, options, 'withdraw', async (trx, file, report) => {
+    const { label, started } = file
+    await sql`create temp table stage (record_key text primary key, line integer not null) on commit drop`.execute(trx)
+    let header: number | undefined
+    const rows: Array<{ key: string, line: number }> = []
+    const flush = async (): Promise<void> => {
+      if (rows.length === 0) return
+      const got = await sql<{ record_key: string }>`insert into stage (record_key, line) select * from unnest(${sql.val(rows.map(r => r.key))}::text[], ${sql.val(rows.map(r => r.line))}::int[]) on conflict do nothing returning record_key`.execute(trx)
+      // A key the insert returned was staged once; every other occurrence is a duplicate.
+      const staged = new Set(got.rows.map(g => g.record_key))
+      for (const r of rows) {
+        if (staged.delete(r.key)) continue
         report.rejected++
-        addIssue(report, { file: label, line: 1, code: 'EMPTY_FILE', message: 'the file is empty; expected a record_id header' })
+        addIssue(report, { file: label, line: r.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: 'this record_id is listed twice' })
       }
-      const table = sql.table(tableOf(options.kind))
-      const unknown = await sql<{ line: number }>`select s.line from stage s left join ${table} t using (record_key) where t.record_key is null order by s.line`.execute(trx)
-      for (const u of unknown.rows) {
+      rows.length = 0
+    }
+    for await (const item of readCsvRows(options.path, label)) {
+      if (item.kind === 'issue') {
         report.rejected++
-        addIssue(report, { file: label, line: u.line, column: 'record_id', code: 'UNKNOWN_RECORD', message: `the node holds no ${options.kind === 'victims' ? 'victim' : 'offender'} record with this record_id` })
+        addIssue(report, item.issue)
+        continue
       }
-      if (report.issues.length > 0) throw new Rollback(report)
-      if (options.dryRun === true) throw new Rollback({ ...report, withdrawn: report.rows, status: 'dry-run' })
-      const years = await affectedYears(trx, options.kind, 'keys-only')
-      const run = await trx.insertInto('import_run').values({
-        kind: options.kind, action: 'withdraw', file_name: label, file_sha256: fileSha, rows: report.rows, inserted: 0, updated: 0, unchanged: 0, withdrawn: report.rows, started_at: started, finished_at: new Date(deps.clock.now()),
-      }).returning('id').executeTakeFirstOrThrow()
-      await sql`delete from ${table} t using stage s where t.record_key = s.record_key`.execute(trx)
-      report.tables = await recomputeTables(trx, indicatorsOf(tableOf(options.kind)).map(i => i.id), years, run.id, new Date(deps.clock.now()))
-      return { ...report, withdrawn: report.rows, status: 'applied' as const, importId: run.id }
-    })
-  } catch (err) {
-    if (err instanceof Rollback) return err.report
-    throw err
-  }
+      if (header === undefined) {
+        header = item.fields.map(f => f.trim()).indexOf('record_id')
+        if (header < 0) {
+          addIssue(report, { file: label, line: 1, code: 'BAD_HEADER', message: 'a withdrawal file has a record_id column' })
+          report.rejected++
+          break
+        }
+        continue
+      }
+      report.rows++
+      const id = item.fields[header] ?? ''
+      if (id === '') {
+        report.rejected++
+        addIssue(report, { file: label, line: item.line, column: 'record_id', value: id, code: 'MISSING_VALUE', message: 'a record_id is required' })
+        continue
+      }
+      rows.push({ key: deps.keyer(id), line: item.line })
+      if (rows.length >= BATCH_ROWS) await flush()
+    }
+    await flush()
+    if (header === undefined && report.issues.length === 0) {
+      report.rejected++
+      addIssue(report, { file: label, line: 1, code: 'EMPTY_FILE', message: 'the file is empty; expected a record_id header' })
+    }
+    const table = sql.table(tableOf(options.kind))
+    const unknown = await sql<{ line: number }>`select s.line from stage s left join ${table} t using (record_key) where t.record_key is null order by s.line`.execute(trx)
+    for (const u of unknown.rows) {
+      report.rejected++
+      addIssue(report, { file: label, line: u.line, column: 'record_id', code: 'UNKNOWN_RECORD', message: `the node holds no ${options.kind === 'victims' ? 'victim' : 'offender'} record with this record_id` })
+    }
+    if (report.issues.length > 0) throw new Rollback(report)
+    if (options.dryRun === true) throw new Rollback({ ...report, withdrawn: report.rows, status: 'dry-run' })
+    const years = await affectedYears(trx, options.kind, 'keys-only')
+    const run = await trx.insertInto('import_run').values({
+      kind: options.kind, action: 'withdraw', file_name: label, file_sha256: file.sha256, rows: report.rows, inserted: 0, updated: 0, unchanged: 0, withdrawn: report.rows, started_at: started, finished_at: new Date(deps.clock.now()),
+    }).returning('id').executeTakeFirstOrThrow()
+    await sql`delete from ${table} t using stage s where t.record_key = s.record_key`.execute(trx)
+    report.tables = await recomputeTables(trx, indicatorsOf(tableOf(options.kind)).map(i => i.id), years, run.id, new Date(deps.clock.now()))
+    return { ...report, withdrawn: report.rows, status: 'applied' as const, importId: run.id }
+  })
 }

@@ -3,46 +3,19 @@
  * in the row is reported (not only the first), each with its line, column, value and reason.
  */
 import { createHash } from 'node:crypto'
+import type { Insertable } from 'kysely'
+import type { OffenderTable, VictimTable } from '../db/types.js'
 import { citizenGroup } from '../protocol/area.js'
 import { isHarmonisedCode, type Crosswalk } from './crosswalk.js'
 import { columnsOf, type ColumnSpec, type RecordKind } from './formats.js'
 import type { ImportIssue } from './issues.js'
 import type { RecordKeyer } from './record-key.js'
 
-export interface VictimRecord {
-  record_key: string
-  row_digest: string
-  registered_on: string
-  year: number
-  status: string
-  sex: string
-  age: number | null
-  age_group: string
-  citizenship: string
-  citizen_grp: string
-  country_of_exploitation: string
-  exploit_primary: string
-  exploitation: string[]
-  identified_by: string
-  assistance: string[]
-}
+/** A harmonised victim record, as stored (without the import it came with). */
+export type VictimRecord = Omit<Insertable<VictimTable>, 'import_id'>
 
-export interface OffenderRecord {
-  record_key: string
-  row_digest: string
-  sex: string
-  age: number | null
-  age_group: string
-  citizenship: string
-  citizen_grp: string
-  offence: string
-  exploit_primary: string
-  exploitation: string[]
-  suspected_on: string | null
-  prosecuted_on: string | null
-  convicted_on: string | null
-  sentence: string | null
-}
+/** A harmonised offender record, as stored. */
+export type OffenderRecord = Omit<Insertable<OffenderTable>, 'import_id'>
 
 export interface RowContext {
   kind: RecordKind
@@ -165,38 +138,63 @@ function harmonise (raw: string, spec: ColumnSpec, ctx: RowContext, issue: (code
   return raw
 }
 
-/** Validates and harmonises one victims.csv row; returns the record or the row's issues. */
-export function victimRecord (fields: string[], line: number, ctx: RowContext): VictimRecord | ImportIssue[] {
-  const issues: ImportIssue[] = []
-  if (fields.length !== ctx.width) return [{ file: ctx.file, line, code: 'COLUMN_COUNT', message: `expected ${ctx.width} fields, found ${fields.length}` }]
-  const p = parseFields(fields, line, ctx, issues)
-  if (issues.length > 0) return issues
+/** The fields both record kinds share, with the values derived from them. */
+function personFields (p: Parsed, ctx: RowContext): Pick<VictimRecord, 'sex' | 'age' | 'age_group' | 'citizenship' | 'citizen_grp' | 'exploit_primary' | 'exploitation'> {
   const age = p.age as number | null
   const citizenship = p.citizenship as string
   const exploitation = p.exploitation as string[]
-  const values = {
-    registered_on: p.registered_on as string,
-    year: Number((p.registered_on as string).slice(0, 4)),
-    status: p.status as string,
+  return {
     sex: p.sex as string,
     age,
     age_group: ageGroup(age),
     citizenship,
     citizen_grp: citizenGroup(citizenship, ctx.reporter),
-    country_of_exploitation: p.country_of_exploitation as string,
     exploit_primary: exploitation[0]!,
     exploitation,
+  }
+}
+
+/** Checks the row's width and parses its fields; issues go to `issues`. */
+function parseRow (fields: string[], line: number, ctx: RowContext, issues: ImportIssue[]): Parsed | undefined {
+  if (fields.length !== ctx.width) {
+    issues.push({ file: ctx.file, line, code: 'COLUMN_COUNT', message: `expected ${ctx.width} fields, found ${fields.length}` })
+    return undefined
+  }
+  return parseFields(fields, line, ctx, issues)
+}
+
+function keyed<T extends object> (recordId: string, values: T, ctx: RowContext): T & { record_key: string, row_digest: string } {
+  return { record_key: ctx.keyer(recordId), row_digest: digest(Object.values(values)), ...values }
+}
+
+/** Validates and harmonises one victims.csv row; returns the record or the row's issues. */
+export function victimRecord (fields: string[], line: number, ctx: RowContext): VictimRecord | ImportIssue[] {
+  const issues: ImportIssue[] = []
+  const p = parseRow(fields, line, ctx, issues)
+  if (p === undefined || issues.length > 0) return issues
+  const person = personFields(p, ctx)
+  return keyed(p.record_id as string, {
+    registered_on: p.registered_on as string,
+    year: Number((p.registered_on as string).slice(0, 4)),
+    status: p.status as string,
+    sex: person.sex,
+    age: person.age,
+    age_group: person.age_group,
+    citizenship: person.citizenship,
+    citizen_grp: person.citizen_grp,
+    country_of_exploitation: p.country_of_exploitation as string,
+    exploit_primary: person.exploit_primary,
+    exploitation: person.exploitation,
     identified_by: p.identified_by as string,
     assistance: p.assistance as string[],
-  }
-  return { record_key: ctx.keyer(p.record_id as string), row_digest: digest(Object.values(values)), ...values }
+  }, ctx)
 }
 
 /** Validates and harmonises one offenders.csv row; returns the record or the row's issues. */
 export function offenderRecord (fields: string[], line: number, ctx: RowContext): OffenderRecord | ImportIssue[] {
   const issues: ImportIssue[] = []
-  if (fields.length !== ctx.width) return [{ file: ctx.file, line, code: 'COLUMN_COUNT', message: `expected ${ctx.width} fields, found ${fields.length}` }]
-  const p = parseFields(fields, line, ctx, issues)
+  const p = parseRow(fields, line, ctx, issues)
+  if (p === undefined) return issues
   const dates = (['suspected_on', 'prosecuted_on', 'convicted_on'] as const).map(c => [c, p[c] as string | null] as const)
   const given = dates.filter(([, d]) => d !== null)
   if (given.length === 0) {
@@ -211,22 +209,16 @@ export function offenderRecord (fields: string[], line: number, ctx: RowContext)
     issues.push({ file: ctx.file, line, column: 'sentence', value: fields[ctx.positions[9]!]!, code: 'SENTENCE_WITHOUT_CONVICTION', message: 'a sentence needs a convicted_on date' })
   }
   if (issues.length > 0) return issues
-  const age = p.age as number | null
-  const citizenship = p.citizenship as string
-  const exploitation = p.exploitation as string[]
-  const values = {
-    sex: p.sex as string,
-    age,
-    age_group: ageGroup(age),
-    citizenship,
-    citizen_grp: citizenGroup(citizenship, ctx.reporter),
+  // Member order is the stored column order: it feeds the row digest.
+  const { exploit_primary: exploitPrimary, exploitation, ...person } = personFields(p, ctx)
+  return keyed(p.record_id as string, {
+    ...person,
     offence: p.offence as string,
-    exploit_primary: exploitation[0]!,
+    exploit_primary: exploitPrimary,
     exploitation,
     suspected_on: p.suspected_on as string | null,
     prosecuted_on: p.prosecuted_on as string | null,
     convicted_on: p.convicted_on as string | null,
     sentence: p.sentence as string | null,
-  }
-  return { record_key: ctx.keyer(p.record_id as string), row_digest: digest(Object.values(values)), ...values }
+  }, ctx)
 }
