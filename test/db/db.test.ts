@@ -4,13 +4,13 @@ import t from 'tap'
 import { createDb, redactUrl } from '../../src/db/create-db.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { AppError } from '../../src/errors.js'
-import { POSTGRES_URL, testDb } from '../helpers/db.js'
+import { LATEST_MIGRATION, POSTGRES_URL, testDb } from '../helpers/db.js'
 import { tempDir } from '../helpers/node.js'
 
 t.test('migrations apply once and int8 comes back as a number on both engines', async t => {
   const db = await testDb(t)
   const again = await migrateToLatest(db.db)
-  t.same(again, { applied: [], latest: '2026-11-25T0900_node-identity' })
+  t.same(again, { applied: [], latest: LATEST_MIGRATION })
   const row = await sql<{ n: number, big: number }>`select count(*) as n, 9007199254740991::int8 as big from node_identity`.execute(db.db)
   t.same(row.rows[0], { n: 0, big: 9007199254740991 })
   t.equal(db.engine, POSTGRES_URL === undefined ? 'pglite' : 'postgres')

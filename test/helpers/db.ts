@@ -1,10 +1,11 @@
 // Each test file gets its own fresh database: an in-memory PGlite by default, or a new
 // PostgreSQL database (created and dropped here) when DATABASE_URL is set.
 import { randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { createDb, type Db } from '../../src/db/create-db.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
+import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrate.js'
 
 export const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 
@@ -40,3 +41,6 @@ export async function testDb (t: Test): Promise<Db> {
   await migrateToLatest(db.db)
   return db
 }
+
+/** Name of the newest migration (file name without extension). */
+export const LATEST_MIGRATION = readdirSync(MIGRATIONS_DIR).filter(f => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort().at(-1)!.replace(/\.(ts|js)$/, '')
