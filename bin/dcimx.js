@@ -3,6 +3,11 @@
 // as the container image does); otherwise runs the TypeScript sources through tsx.
 import { existsSync } from 'node:fs'
 
+// Output piped into a command that stops reading (dcimx ... | head) ends quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', err => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0) })
+}
+
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url)
 let mod
 if (existsSync(compiled) && process.env.DCIMX_FROM_SOURCE !== '1') {

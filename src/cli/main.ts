@@ -10,6 +10,7 @@ import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { migrateCommand } from './commands/migrate.js'
+import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatrixCommand } from './commands/policy.js'
 import { serveCommand } from './commands/serve.js'
 import { tablesCommand } from './commands/tables.js'
 import { verifyCommand } from './commands/verify.js'
@@ -93,6 +94,27 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .option('--per-year <n>', 'rows per year (default 80 victims or 50 offenders)')
     .option('--seed <n>', 'random seed', '1')
     .action(async (kind: string, opts) => setStatus(await generateCommand({ kind, ...opts }, io)))
+
+  const policy = cmd.command('policy').description('data-sharing agreements: check, explain, compare, overview')
+  policy.command('lint')
+    .description('check agreement files; every problem with its file and line')
+    .argument('[files...]', 'agreement files (default: every file in HOME/policies)')
+    .option('--home <dir>', 'node home whose policies folder to check')
+    .action(async (files: string[], opts) => setStatus(await policyLintCommand({ files, ...opts }, io)))
+  policy.command('explain')
+    .description('an agreement in plain English')
+    .argument('<file>', 'agreement file')
+    .action(async (file: string) => setStatus(await policyExplainCommand({ file }, io)))
+  policy.command('diff')
+    .description('what changed between two versions of an agreement, in plain English')
+    .argument('<before>', 'the earlier agreement file')
+    .argument('<after>', 'the later agreement file')
+    .action(async (before: string, after: string) => setStatus(await policyDiffCommand({ before, after }, io)))
+  policy.command('matrix')
+    .description('who shares what with whom, across the agreements')
+    .argument('[files...]', 'agreement files (default: every file in HOME/policies)')
+    .option('--home <dir>', 'node home whose policies folder to read')
+    .action(async (files: string[], opts) => setStatus(await policyMatrixCommand({ files, ...opts }, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

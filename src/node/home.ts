@@ -69,6 +69,8 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
     writeConfig(home, config)
     writeKeyFile(home, key)
     loadRecordSecret(home)
+    // Agreement files live here; dcimx policy reads them.
+    mkdirSync(join(home, 'policies'), { mode: 0o755 })
     const node = await openNode({ home, env: {}, clock: options.clock })
     await node.db.close()
   } catch (err) {

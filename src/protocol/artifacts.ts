@@ -7,6 +7,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { AREA_CODES } from './area.js'
 import { AREA_EXTRA, CODELISTS, EU27, EXPLOIT_ROLLUP, TOTAL_CODE, WESTERN_BALKANS, COUNTRY_NAMES } from './codelists.js'
 import { INDICATORS, TIME_DIMENSION } from './indicators.js'
+import { AgreementSchema } from '../policy/agreement.js'
 import { FlattenedJwsSchema, JwksSchema, MESSAGE_SCHEMAS, PROTOCOL, PublicJwkSchema } from './messages.js'
 
 const DRAFT = 'http://json-schema.org/draft-07/schema#'
@@ -24,6 +25,8 @@ export function protocolArtifacts (): Record<string, string> {
   files['schemas/signed-object.schema.json'] = schemaFile('signed-object', FlattenedJwsSchema)
   files['schemas/jwks.schema.json'] = schemaFile('jwks', JwksSchema)
   files['schemas/public-jwk.schema.json'] = schemaFile('public-jwk', PublicJwkSchema)
+  // For editors of agreement files (YAML language servers read JSON Schema).
+  files['schemas/agreement.schema.json'] = schemaFile('agreement', AgreementSchema)
   files['codelists.json'] = JSON.stringify({
     protocol: PROTOCOL,
     total_code: TOTAL_CODE,

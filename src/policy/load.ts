@@ -1,0 +1,198 @@
+/**
+ * Loading agreement files: YAML, validated against the closed schema and the codelists, with
+ * every problem reported with its file and line. Unknown keys, operands, indicators,
+ * dimensions and codes are refused; a permission that a prohibition contradicts makes the
+ * agreement invalid. Default deny: what no grant names is not sent.
+ */
+import { readFileSync } from 'node:fs'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
+import { AppError } from '../errors.js'
+import { canonicalBytes } from '../protocol/canonical-json.js'
+import { WESTERN_BALKANS } from '../protocol/codelists.js'
+import { contentId } from '../protocol/ids.js'
+import { findIndicator } from '../protocol/indicators.js'
+import { AgreementSchema, type Agreement, type AgreementFile, type Grant, type Prohibition, type YearSpec } from './agreement.js'
+
+export interface PolicyProblem {
+  file: string
+  line: number
+  message: string
+}
+
+export interface LoadedAgreement {
+  file: string
+  agreement: Agreement
+  /** Canonical hash: base64url SHA-256 of the RFC 8785 form of the agreement with defaults. */
+  hash: string
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
+addFormats.default(ajv, ['date'])
+const validate = ajv.compile(AgreementSchema)
+
+function lineOf (doc: Document, lc: LineCounter, path: Array<string | number>): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined
+    if (node?.range != null) return lc.linePos(node.range[0]).line
+  }
+  return 1
+}
+
+/** The line of a map key (better than its value for "unknown key" problems). */
+function keyLine (doc: Document, lc: LineCounter, path: Array<string | number>, key: string): number {
+  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true)
+  if (isMap(parent)) {
+    const pair = parent.items.find(i => (i.key as { value?: unknown } | null)?.value === key)
+    const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range
+    if (range != null) return lc.linePos(range[0]).line
+  }
+  return lineOf(doc, lc, path)
+}
+
+function pathOf (instancePath: string): Array<string | number> {
+  return instancePath.split('/').slice(1).map(p => (/^\d+$/.test(p) ? Number(p) : p.replaceAll('~1', '/').replaceAll('~0', '~')))
+}
+
+const where = (path: Array<string | number>): string => path.reduce<string>((s, p) => typeof p === 'number' ? `${s}[${p}]` : s === '' ? p : `${s}.${p}`, '')
+
+/** The years a year spec covers, up to `last` for an open range. */
+export function yearsOf (spec: YearSpec, last: number): number[] {
+  if (Array.isArray(spec)) return [...spec].sort((a, b) => a - b)
+  const to = spec.to ?? last
+  return to < spec.from ? [] : Array.from({ length: to - spec.from + 1 }, (_, i) => spec.from + i)
+}
+
+function overlaps (a: YearSpec | undefined, b: YearSpec | undefined): boolean {
+  if (a === undefined || b === undefined) return true
+  const ya = yearsOf(a, 2200)
+  const yb = new Set(yearsOf(b, 2200))
+  return ya.some(y => yb.has(y))
+}
+
+/** Whether `prohibition` forbids part of what `grant` permits. */
+export function contradicts (grant: Grant, prohibition: Prohibition): boolean {
+  if (grant.indicator !== prohibition.indicator || !overlaps(grant.years, prohibition.years)) return false
+  return prohibition.by === undefined || prohibition.by.some(d => grant.by.includes(d))
+}
+
+function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) => number, file: string): PolicyProblem[] {
+  const problems: PolicyProblem[] = []
+  const add = (path: Array<string | number>, message: string): void => { problems.push({ file, line: at(path), message: `${where(path)}: ${message}` }) }
+  if (!(WESTERN_BALKANS as readonly string[]).includes(a.provider)) add(['provider'], `the provider must be a country that publishes (${WESTERN_BALKANS.join(', ')}), not "${a.provider}"`)
+  if (a.recipient === a.provider) add(['recipient'], 'the recipient must differ from the provider')
+  if (a.validity.until < a.validity.from) add(['validity', 'until'], `the agreement ends (${a.validity.until}) before it starts (${a.validity.from})`)
+  try {
+    // eslint-disable-next-line no-new
+    new Intl.DateTimeFormat('en', { timeZone: a.validity.timezone })
+  } catch {
+    add(['validity', 'timezone'], `"${a.validity.timezone}" is not an IANA time zone (e.g. Europe/Belgrade)`)
+  }
+  const checkYears = (path: Array<string | number>, spec: YearSpec | undefined): void => {
+    if (spec !== undefined && !Array.isArray(spec) && spec.to !== undefined && spec.to < spec.from) add([...path, 'years'], `the years run backwards (${spec.from} to ${spec.to})`)
+  }
+  const checkDims = (path: Array<string | number>, indicator: string, by: string[] | undefined): void => {
+    const def = findIndicator(indicator)!
+    const known = def.dimensions.map(d => d.id)
+    by?.forEach((d, i) => {
+      if (!known.includes(d)) add([...path, 'by', i], `${indicator} has no dimension "${d}" (it has ${known.join(', ')})`)
+    })
+  }
+  const seen = new Map<string, number>()
+  a.grants.forEach((g, i) => {
+    checkDims(['grants', i], g.indicator, g.by)
+    checkYears(['grants', i], g.years)
+    if (g.threshold !== undefined && g.threshold < a.threshold) add(['grants', i, 'threshold'], `a grant may raise the threshold, not lower it below the agreement's ${a.threshold}`)
+    const first = seen.get(g.indicator)
+    if (first !== undefined) add(['grants', i, 'indicator'], `${g.indicator} is already granted by grants[${first}]; one grant per indicator`)
+    else seen.set(g.indicator, i)
+  })
+  a.prohibitions?.forEach((p, j) => {
+    checkDims(['prohibitions', j], p.indicator, p.by)
+    checkYears(['prohibitions', j], p.years)
+    a.grants.forEach((g, i) => {
+      if (contradicts(g, p)) add(['grants', i], `permits what prohibitions[${j}] forbids (${p.indicator}${p.by === undefined ? '' : ` by ${p.by.join(', ')}`}${p.years === undefined ? '' : ' in those years'}): the agreement is invalid`)
+    })
+  })
+  return problems
+}
+
+/**
+ * Checks an agreement's text and returns every problem (empty when it is valid). `file`
+ * names it in the problems.
+ */
+export function lintAgreementText (text: string, file: string): { problems: PolicyProblem[], agreement?: Agreement } {
+  const lc = new LineCounter()
+  // Duplicate keys are found below, so that each is reported at its own line.
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false })
+  if (doc.errors.length > 0) {
+    return { problems: doc.errors.map(e => ({ file, line: e.linePos?.[0].line ?? 1, message: `not valid YAML: ${e.message.split('\n')[0]!}` })) }
+  }
+  const duplicates: PolicyProblem[] = []
+  visit(doc, {
+    Map (_, map) {
+      const seen = new Set<unknown>()
+      for (const pair of map.items) {
+        const k = isScalar(pair.key) ? pair.key.value : pair.key
+        if (seen.has(k)) {
+          const range = (pair.key as { range?: [number, number, number] } | null)?.range
+          duplicates.push({ file, line: range == null ? 1 : lc.linePos(range[0]).line, message: `"${String(k)}" is given twice in the same place` })
+        }
+        seen.add(k)
+      }
+    },
+  })
+  if (duplicates.length > 0) return { problems: duplicates }
+  // Dates stay strings (YAML 1.2 core schema), so 2026-01-01 is read as written.
+  const value: unknown = doc.toJS()
+  if (!validate(value)) {
+    const errors = validate.errors!.filter(e => e.keyword !== 'anyOf')
+    const problems: PolicyProblem[] = []
+    const constDone = new Set<string>()
+    for (const e of errors) {
+      const path = pathOf(e.instancePath)
+      if (e.keyword === 'additionalProperties') {
+        const key = (e.params as { additionalProperty: string }).additionalProperty
+        problems.push({ file, line: keyLine(doc, lc, path, key), message: `${where([...path, key])}: unknown key "${key}"` })
+      } else if (e.keyword === 'required') {
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: missing "${(e.params as { missingProperty: string }).missingProperty}"` })
+      } else if (e.keyword === 'const') {
+        // A closed list is a union of constants: one problem naming every allowed value.
+        if (constDone.has(e.instancePath)) continue
+        constDone.add(e.instancePath)
+        const allowed = errors.filter(x => x.keyword === 'const' && x.instancePath === e.instancePath).map(x => String((x.params as { allowedValue: unknown }).allowedValue))
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: "${String(doc.getIn(path))}" is not allowed; use one of ${allowed.join(', ')}` })
+      } else {
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: ${e.message ?? 'is invalid'}` })
+      }
+    }
+    return { problems: problems.sort((a, b) => a.line - b.line) }
+  }
+  const file0 = value as AgreementFile
+  const problems = semanticProblems(file0, path => lineOf(doc, lc, path), file)
+  if (problems.length > 0) return { problems: problems.sort((a, b) => a.line - b.line) }
+  return { problems: [], agreement: { ...file0, onward_sharing: file0.onward_sharing ?? false, prohibitions: file0.prohibitions ?? [] } }
+}
+
+/** The canonical hash both parties compute: the same agreement gives the same hash whatever its layout. */
+export function agreementHash (agreement: Agreement): string {
+  return contentId(canonicalBytes(agreement))
+}
+
+/** Loads a valid agreement file, or throws CONFIG_INVALID listing every problem with its line. */
+export function loadAgreement (file: string): LoadedAgreement {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new AppError('FILE_UNREADABLE', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+  }
+  const { problems, agreement } = lintAgreementText(text, file)
+  if (agreement === undefined) throw new AppError('CONFIG_INVALID', `agreement is invalid:\n  ${problems.map(formatProblem).join('\n  ')}`)
+  return { file, agreement, hash: agreementHash(agreement) }
+}
+
+export function formatProblem (p: PolicyProblem): string {
+  return `${p.file}:${p.line}: ${p.message}`
+}
