@@ -33,6 +33,11 @@ function childEnv (env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, DCIMX_FROM_SOURCE: '1' }
   delete base.DATABASE_URL
   delete base.NODE_OPTIONS
+  // Child processes run the sources through tsx, whose transpiled line numbers do not match
+  // tap's: their coverage would be merged against the wrong lines. The same code paths are
+  // covered in-process through runCli.
+  delete base.NODE_V8_COVERAGE
+  for (const name of Object.keys(base)) if (name.startsWith('_TAPJS_PROCESSINFO')) delete base[name]
   return { ...base, ...env }
 }
 
