@@ -1,0 +1,349 @@
+/**
+ * The LP audit: for a suppressed cell, the interval of values an attacker can derive from
+ * everything published, computed with HiGHS (the `highs` package, WebAssembly).
+ *
+ * Attacker model. Variables are the atoms of the problem (groups of inner cells no published cell
+ * separates; see problem.ts), each >= 0. The attacker holds, as equations: every published cell
+ * that is not suppressed, and every earlier release whose value still equals today's sum. Two
+ * intervals are computed per cell:
+ * - `lower`/`upper`: that LP alone (a peer with no other knowledge);
+ * - `singletonLower`/`singletonUpper`: the narrowest bounds that one contributor can derive who
+ *   also knows that their own inner cell (outside the audited cell, of value 1, so they may be the
+ *   only person there) is non-empty: the same LP with that cell >= 1, worst case over all such
+ *   cells. This is the singleton attack (two 1-cells in a row: each person derives the other).
+ * A cell is protected when, for the singleton interval, upper - lower >= T and upper >= T.
+ */
+import type { Highs, Model } from 'highs'
+import { prepareProblem, type PreparedProblem, type ProtectionProblem } from './problem.js'
+
+/** Interval bounds of one cell; `upper` is null when the attacker has no upper bound. */
+export interface AuditInterval {
+  key: string
+  lower: number
+  upper: number | null
+  /**
+   * Bounds of the most damaging single contributor (the one leaving the least room, i.e. the
+   * smallest min(width, upper)) who knows their own singleton cell outside this one is
+   * non-empty; equal to lower/upper when no contributor narrows the interval.
+   */
+  singletonLower: number
+  singletonUpper: number | null
+}
+
+/** Slack for comparing LP results (HiGHS works in floating point with ~1e-7 tolerances). */
+const EPS = 1e-6
+
+/** Feasible points kept by {@link AttackerLp} to prove intervals wide without solving. */
+const POOL_SIZE = 200
+
+let solver: Promise<Highs> | undefined
+
+/** Loads the HiGHS WebAssembly module once per process and reuses it. */
+export async function loadSolver (): Promise<Highs> {
+  // The package's ESM entry default-exports the loader, but its CommonJS-style typings make
+  // TypeScript (NodeNext) type that default as the whole module: hence the cast.
+  solver ??= import('highs').then(async m => await (m.default as unknown as () => Promise<Highs>)())
+  return await solver
+}
+
+/** Rounds an LP bound to 6 decimals (so that 2.9999999 reads 3) without producing -0. */
+function round (v: number): number {
+  return Math.round(v * 1e6) / 1e6 + 0
+}
+
+/**
+ * True when an interval protects a cell at threshold T: unbounded above, or width >= T and
+ * upper >= T (both up to a 1e-6 tolerance on LP round-off).
+ */
+export function isProtected (lower: number, upper: number | null, threshold: number): boolean {
+  if (upper === null) return true
+  return upper - lower >= threshold - EPS && upper >= threshold - EPS
+}
+
+/** One LP optimum: its value (null when unbounded) and where it is attained. */
+interface Optimum {
+  value: number | null
+  /** Published cells (indices) whose equations carry a non-zero dual at the optimum. */
+  support: number[]
+  /** Atom values at the optimum (empty when unbounded). */
+  point: Float64Array
+}
+
+/** How much {@link AttackerLp.interval} computes. */
+export type IntervalMode =
+  /** Only the plain interval. */
+  | 'plain'
+  /** The plain interval, and whether every singleton contributor fails to narrow it below T. */
+  | 'check'
+  /** The plain interval and the exact interval of the most damaging singleton contributor. */
+  | 'exact'
+
+/** Result of {@link AttackerLp.interval}. */
+export interface CellInterval extends Omit<AuditInterval, 'key'> {
+  /** Plain and (unless mode 'plain') singleton intervals pass {@link isProtected}. */
+  safe: boolean
+  /** When not safe: published cells in the certificate of the failing upper bound. */
+  upperSupport: number[]
+  /** When not safe: published cells in the certificate of the failing lower bound. */
+  lowerSupport: number[]
+}
+
+/**
+ * The attacker's LP for one problem, as one HiGHS model over the atoms whose rows are the
+ * equations currently known (published cells not suppressed, consistent earlier releases). The
+ * model is rebuilt after suppression changes. Dispose after use.
+ */
+export class AttackerLp {
+  /** Number of LP solves so far. */
+  solves = 0
+  private model: Model | undefined
+  /** LP row -> published cell index, or -1 for an earlier release. */
+  private rowCell: number[] = []
+  private readonly suppressed = new Set<number>()
+  private cost: Float64Array | undefined
+  /** Per atom: the largest value it can take (null: unbounded), and a point attaining it. */
+  private reach = new Map<number, Optimum>()
+  /**
+   * Feasible points (atom values) met so far, newest last, the truth first. Suppression only
+   * drops equations, so a point stays feasible for the rest of the run.
+   */
+  private readonly pool: Float64Array[]
+  private readonly n: number
+
+  constructor (private readonly highs: Highs, private readonly prep: PreparedProblem) {
+    this.n = prep.atoms.length
+    this.pool = [Float64Array.from(prep.atoms, a => a.value)]
+  }
+
+  /** Drops the equation of published cell `cell` (idempotent). */
+  suppress (cell: number): void {
+    if (this.suppressed.has(cell)) return
+    this.suppressed.add(cell)
+    this.model?.dispose()
+    this.model = undefined
+    this.reach = new Map()
+  }
+
+  private build (): Model {
+    const { highs, prep, n } = this
+    const starts = [0]
+    const indices: number[] = []
+    const bounds: number[] = []
+    this.rowCell = []
+    const addRow = (atoms: number[], value: number, cell: number): void => {
+      indices.push(...atoms)
+      starts.push(indices.length)
+      bounds.push(value)
+      this.rowCell.push(cell)
+    }
+    prep.cells.forEach((c, i) => { if (!this.suppressed.has(i)) addRow(c.atoms, c.value, i) })
+    for (const p of prep.priors) if (p.consistent) addRow(p.atoms, p.value, -1)
+    const model = highs.createModel({
+      numCols: n,
+      numRows: bounds.length,
+      colCost: new Float64Array(n),
+      colLower: new Float64Array(n),
+      colUpper: new Float64Array(n).fill(highs.infinity),
+      rowLower: bounds,
+      rowUpper: bounds,
+      matrix: { format: 'csr', numRows: bounds.length, numCols: n, starts, indices, values: indices.map(() => 1) },
+    })
+    // Warm-started primal simplex: most solves only change the objective, so the previous
+    // optimum stays feasible. Presolve would redo its work on every solve.
+    model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex', simplex_strategy: 4 })
+    this.cost = undefined
+    return model
+  }
+
+  private solve (cost: Float64Array, maximize: boolean): Optimum {
+    const { highs } = this
+    this.model ??= this.build()
+    const model = this.model
+    this.solves++
+    if (this.cost !== cost) {
+      model.changeColsCost({ kind: 'range', from: 0, to: this.n - 1 }, cost)
+      this.cost = cost
+    }
+    model.changeObjectiveSense(maximize ? highs.constants.objectiveSense.maximize : highs.constants.objectiveSense.minimize)
+    const codes = highs.constants.modelStatus
+    let status = model.run().modelStatus
+    if (status !== codes.optimal && status !== codes.unbounded) {
+      // Retry from scratch once: the truth satisfies every equation and bound, so the LP is
+      // feasible and a clean solve ends optimal or unbounded.
+      model.clearSolver()
+      status = model.run().modelStatus
+    }
+    if (status === codes.optimal) {
+      const solution = model.getSolution()
+      this.pool.push(solution.colValue)
+      if (this.pool.length > POOL_SIZE) this.pool.splice(1, 1)
+      const support = new Set<number>()
+      solution.rowDual.forEach((d, r) => { if (Math.abs(d) > 1e-9 && this.rowCell[r]! >= 0) support.add(this.rowCell[r]!) })
+      return { value: round(model.getObjectiveValue()), support: [...support].sort((a, b) => a - b), point: solution.colValue }
+    }
+    // Feasible (see above) and unresolved between unbounded and infeasible: unbounded. A minimum
+    // is never unbounded (every variable is >= 0 and the objective has non-negative weights).
+    if (maximize && (status === codes.unbounded || status === codes.unboundedOrInfeasible)) {
+      return { value: null, support: [], point: new Float64Array(0) }
+    }
+    throw new Error(`disclosure audit: LP ended with status ${status}`)
+  }
+
+  /** The largest value atom `s` can take, and a point attaining it (cached until suppression changes). */
+  private reachOf (s: number): Optimum {
+    let r = this.reach.get(s)
+    if (r === undefined) {
+      const cost = new Float64Array(this.n)
+      cost[s] = 1
+      r = this.solve(cost, true)
+      this.reach.set(s, r)
+    }
+    return r
+  }
+
+  private withLowerBound<R> (s: number, run: () => R): R {
+    this.model ??= this.build()
+    this.model.changeColBounds(s, 1, this.highs.infinity)
+    try {
+      return run()
+    } finally {
+      this.model.changeColBounds(s, 0, this.highs.infinity)
+    }
+  }
+
+  /**
+   * True when feasible points already met prove that the sum of `atoms` is protected: some have
+   * a value >= T and values spread by >= T, for the plain LP and (using only points where the
+   * contributor's atom is >= 1, or mixtures with the point where it is largest) for every
+   * singleton contributor outside the cell. False means "not proven": call {@link interval}.
+   * Sound by convexity: every mixture of feasible points is feasible.
+   */
+  certify (atoms: readonly number[]): boolean {
+    const T = this.prep.threshold
+    const { pool } = this
+    const values = pool.map(p => atoms.reduce((sum, a) => sum + p[a]!, 0))
+    if (!isProtected(Math.min(...values), Math.max(...values), T)) return false
+    const inCell = new Set(atoms)
+    return this.prep.atoms.every((atom, s) => {
+      if (atom.singletons === 0 || inCell.has(s)) return true
+      let high = 0
+      pool.forEach((p, k) => { if (p[s]! > pool[high]![s]!) high = k })
+      const hs = pool[high]![s]!
+      let lo = Infinity
+      let up = -Infinity
+      pool.forEach((p, k) => {
+        const ps = p[s]!
+        let v: number
+        if (ps >= 1 - EPS) v = values[k]!
+        else if (hs > 1) v = ((hs - 1) * values[k]! + (1 - ps) * values[high]!) / (hs - ps)
+        else return
+        if (v < lo) lo = v
+        if (v > up) up = v
+      })
+      return isProtected(lo, up, T)
+    })
+  }
+
+  /**
+   * The interval of the sum of `atoms` (a cell or group). Singleton contributors: for each atom s
+   * outside the cell holding an inner cell of value 1, an attacker who knows x_s >= 1. Most need
+   * no solve of their own: none when the plain optima already have x_s >= 1; none when x_s is
+   * unbounded and the cell is bounded (a recession direction then raises x_s without changing
+   * the cell); in mode 'check', none when mixing the plain optima with a feasible point where
+   * x_s >= 1 (the truth, or the point maximising x_s) already proves both bounds wide enough.
+   */
+  interval (atoms: readonly number[], mode: IntervalMode): CellInterval {
+    const T = this.prep.threshold
+    const inCell = new Uint8Array(this.n)
+    const cost = new Float64Array(this.n)
+    for (const a of atoms) { inCell[a] = 1; cost[a] = 1 }
+    const min = this.solve(cost, false)
+    const max = this.solve(cost, true)
+    const m0 = min.value ?? 0
+    const M0 = max.value
+    const out: CellInterval = {
+      lower: m0,
+      upper: M0,
+      singletonLower: m0,
+      singletonUpper: M0,
+      safe: isProtected(m0, M0, T),
+      upperSupport: max.support,
+      lowerSupport: min.support,
+    }
+    if (mode === 'plain' || (mode === 'check' && !out.safe)) return out
+
+    const truth = atoms.reduce((sum, a) => sum + this.prep.atoms[a]!.value, 0)
+    const valueAt = (p: Float64Array): number => atoms.reduce((sum, a) => sum + p[a]!, 0)
+    // Worst attacker so far, by how little room it leaves (min of width and upper bound).
+    const room = (lo: number, up: number | null): number => up === null ? Infinity : Math.min(up - lo, up)
+    let worst = room(m0, M0)
+    this.prep.atoms.forEach((atom, s) => {
+      if (atom.singletons === 0 || inCell[s] === 1 || (mode === 'check' && !out.safe)) return
+      const minOk = min.point[s]! >= 1 - EPS
+      const maxOk = M0 === null || max.point[s]! >= 1 - EPS
+      if (minOk && maxOk) return
+      const z = this.reachOf(s)
+      if (z.value === null && M0 !== null) return
+      if (mode === 'check') {
+        if (M0 === null) return // unbounded above for every attacker
+        // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or z.
+        const mixes = (x: Float64Array, fx: number): number[] => {
+          const a = x[s]!
+          const list = [truth]
+          const zs = z.value!
+          list.push(((zs - 1) * fx + (1 - a) * valueAt(z.point)) / (zs - a))
+          if (atom.value > 1) list.push(((atom.value - 1) * fx + (1 - a) * truth) / (atom.value - a))
+          return list
+        }
+        const lowMax = maxOk ? M0 : Math.max(...mixes(max.point, M0))
+        const highMin = minOk ? m0 : Math.min(...mixes(min.point, m0))
+        if (isProtected(highMin, lowMax, T)) return
+      }
+      const [lo, up] = this.withLowerBound(s, () => [
+        minOk ? min : this.solve(cost, false),
+        maxOk ? max : this.solve(cost, true),
+      ] as const)
+      const r = room(lo.value ?? 0, up.value)
+      if (r < worst) {
+        worst = r
+        out.singletonLower = lo.value ?? 0
+        out.singletonUpper = up.value
+        out.lowerSupport = lo.support
+        out.upperSupport = up.support
+        out.safe = out.safe && isProtected(out.singletonLower, out.singletonUpper, T)
+      }
+    })
+    return out
+  }
+
+  /** Releases the native model. */
+  dispose (): void {
+    this.model?.dispose()
+    this.model = undefined
+  }
+}
+
+/**
+ * The attacker's intervals for the suppressed cells of a given pattern, sorted by key. Published
+ * cells not in `suppressed` (and consistent earlier releases) are taken as known equations;
+ * inner cells are >= 0. Throws when the problem is invalid or `suppressed` names an unknown key.
+ */
+export async function auditSuppression (problem: ProtectionProblem, suppressed: readonly string[]): Promise<AuditInterval[]> {
+  const prep = prepareProblem(problem)
+  const index = new Map(prep.cells.map((c, i) => [c.key, i]))
+  const cells = [...new Set(suppressed)].map(k => {
+    const i = index.get(k)
+    if (i === undefined) throw new Error(`disclosure audit: ${JSON.stringify(k)} is not a published key`)
+    return i
+  }).sort((a, b) => a - b)
+  const lp = new AttackerLp(await loadSolver(), prep)
+  try {
+    for (const i of cells) lp.suppress(i)
+    return cells.map(i => {
+      const { lower, upper, singletonLower, singletonUpper } = lp.interval(prep.cells[i]!.atoms, 'exact')
+      return { key: prep.cells[i]!.key, lower, upper, singletonLower, singletonUpper }
+    })
+  } finally {
+    lp.dispose()
+  }
+}

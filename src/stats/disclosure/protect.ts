@@ -1,0 +1,286 @@
+/**
+ * Cell suppression for frequency tables: primary suppression by threshold, secondary suppression
+ * by exact Gaussian elimination (after GaussSuppression, Langsrud 2024), and an LP audit (HiGHS)
+ * that adds suppression until every hidden cell is protected. Attacker model: see audit.ts.
+ *
+ * Algorithm of {@link protect}:
+ * 1. Validate and canonicalise (problem.ts): arrays sorted by key, inner cells merged into atoms.
+ *    Earlier releases whose value equals today's sum are known equations; the others are listed
+ *    in `revised` and not used (their values describe data that no longer exists).
+ * 2. Targets: published cells with 1 <= value < T (primary), alreadySuppressed cells (sticky),
+ *    and derived groups: atoms with 1 <= value < T that no published cell equals (non-nested
+ *    groupings separate them, e.g. 15-17 from 0-14 and 0-17).
+ * 3. Elimination (gauss.ts): the other published cells are offered for publication one by one,
+ *    zeros first (a published zero reveals each of its atoms, since counts are >= 0), then larger
+ *    counts, then key; each is suppressed when publishing it would make a target derivable. Pairs
+ *    of small disjoint targets under one published cell whose sum would fail the audit anyway are
+ *    protected as extra vectors (GaussSuppression's singleton "sum2" idea).
+ * 4. Audit every suppressed cell and derived group not yet passed: width >= T and upper >= T,
+ *    plainly and against every single contributor who knows their own singleton cell. A failing
+ *    one gets one more suppression: of the published cells in the dual certificate of the failing
+ *    bound, the one least wanted for publication. If the certificate uses only cells that cannot
+ *    be suppressed (earlier releases, or cells they fix), no suppression can help: it is unsafe.
+ * 5. Everything suppressed plus the new suppressions become targets; repeat 3-4 until no cell
+ *    fails. Suppression only grows, so a passed cell stays passed and the loop ends.
+ *
+ * Guarantees when `ok` is true: every primary and sticky cell is suppressed; no target can be
+ * computed exactly from what is published and released earlier; every target's LP interval has
+ * width and upper bound >= T, also for a contributor who knows a singleton is non-empty; the
+ * result is a pure function of the problem's content (any order of its arrays gives a
+ * byte-identical JSON). When `ok` is false, `unsafe` says which targets cannot be protected and
+ * why (only earlier releases can cause that); the pattern is a best effort, not safe to release.
+ */
+import { AttackerLp, type CellInterval, isProtected, loadSolver } from './audit.js'
+import { derivableFrom, gaussSuppress, type IndexSet } from './gauss.js'
+import { compareKeys, prepareProblem, type PreparedProblem, type ProtectionProblem } from './problem.js'
+
+/** The attacker's LP interval for one suppressed cell (`upper` null: unbounded). */
+export interface CellAudit {
+  key: string
+  lower: number
+  upper: number | null
+}
+
+/** A group of inner cells below T that is not published but that the groupings separate. */
+export interface DerivedAudit {
+  /** Inner keys of the group, sorted. */
+  members: string[]
+  lower: number
+  upper: number | null
+}
+
+/** A cell that cannot be protected. */
+export interface UnsafeCell {
+  /** Published key, or `{k1,k2,...}` (inner keys) for a derived group. */
+  key: string
+  reason: string
+}
+
+/** Result of {@link protect}. */
+export interface ProtectionResult {
+  /** Published keys to withhold, sorted. Mark all alike: which are primary must not leak. */
+  suppressed: string[]
+  /** Suppressed because 1 <= value < T (internal reporting only). */
+  primary: number
+  /** The other suppressed cells (internal reporting only). */
+  secondary: number
+  /** The attacker's LP interval for every suppressed cell, by key. */
+  audit: CellAudit[]
+  /** Unpublished groups below T that the published groupings separate, with their intervals. */
+  derived: DerivedAudit[]
+  /** alreadyPublished keys whose released value differs from today's sum (not used as equations). */
+  revised: string[]
+  /** True when every suppressed cell and derived group is protected. */
+  ok: boolean
+  /** Why the problem cannot be made safe; empty when `ok`. Sorted by key. */
+  unsafe: UnsafeCell[]
+}
+
+/** A cell or group that must stay hidden: its vector, and how to name it. */
+interface Target {
+  id: string
+  atoms: number[]
+  /** Published cell index, or -1 for a derived group. */
+  cell: number
+}
+
+/** True when a count fails the threshold rule: 1 <= value < T (zeros are not unsafe by themselves). */
+export function isPrimaryValue (value: number, threshold: number): boolean {
+  return value >= 1 && value < threshold
+}
+
+/**
+ * Keys of the published cells that fail the threshold rule, sorted: the primary suppressions of
+ * {@link protect}. For internal reporting and tests only; releases must not tell them apart.
+ */
+export function primaryKeys (problem: ProtectionProblem): string[] {
+  const prep = prepareProblem(problem)
+  return prep.cells.filter(c => isPrimaryValue(c.value, prep.threshold)).map(c => c.key)
+}
+
+function derivedKey (prep: PreparedProblem, atom: number): string {
+  return `{${prep.atoms[atom]!.inner.map(i => prep.innerKeys[i]!).join(',')}}`
+}
+
+/** A published zero reveals each of its atoms (counts are >= 0), not only their sum. */
+function revealed (value: number, atoms: number[]): IndexSet[] {
+  return value === 0 ? atoms.map(a => [a]) : [atoms]
+}
+
+function interval (lower: number, upper: number | null): string {
+  return `[${lower}, ${upper === null ? 'unbounded' : upper}]`
+}
+
+/**
+ * Pairs of disjoint protected vectors inside one published cell whose sum, if it became derivable,
+ * would certainly fail the audit (GaussSuppression's singleton "sum2" idea): they are protected
+ * as extra vectors in the elimination, which saves LP rounds. Singletons matter here because a
+ * contributor who knows one part is non-empty narrows the other.
+ */
+function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIndex): IndexSet[] {
+  const T = prep.threshold
+  const info = targets.map(t => ({
+    atoms: t.atoms,
+    value: t.atoms.reduce((s, a) => s + prep.atoms[a]!.value, 0),
+    // A contributor knows that their own part holds at least one person: at most 1.
+    singles: t.atoms.some(a => prep.atoms[a]!.singletons > 0) ? 1 : 0,
+  })).filter(t => t.value < T + t.singles)
+  const pairs = new Map<string, IndexSet>()
+  for (let i = 0; i < info.length; i++) {
+    for (let j = i + 1; j < info.length; j++) {
+      const a = info[i]!
+      const b = info[j]!
+      if (a.value + b.value - Math.max(a.singles, b.singles) >= T) continue
+      const inA = new Set(a.atoms)
+      if (b.atoms.some(x => inA.has(x))) continue
+      const union = [...a.atoms, ...b.atoms].sort((x, y) => x - y)
+      if (parents.containing[union[0]!]!.some(c => union.every(x => parents.atomSets[c]!.has(x)))) pairs.set(union.join(','), union)
+    }
+  }
+  return [...pairs.keys()].sort().map(k => pairs.get(k)!)
+}
+
+/** Which published cells contain which atoms. */
+interface ParentIndex {
+  /** Per atom: indices of the published cells containing it. */
+  containing: number[][]
+  /** Per published cell: its atoms. */
+  atomSets: Array<Set<number>>
+}
+
+function parentIndex (prep: PreparedProblem): ParentIndex {
+  const containing: number[][] = prep.atoms.map(() => [])
+  prep.cells.forEach((c, i) => { for (const a of c.atoms) containing[a]!.push(i) })
+  return { containing, atomSets: prep.cells.map(c => new Set(c.atoms)) }
+}
+
+/**
+ * Protects a problem: returns the suppression pattern, the attacker's intervals and whether it is
+ * safe. See the module documentation for the guarantees. Throws only for an invalid problem
+ * (see prepareProblem).
+ */
+export async function protect (problem: ProtectionProblem): Promise<ProtectionResult> {
+  const prep = prepareProblem(problem)
+  const T = prep.threshold
+  const { cells, atoms } = prep
+  const dimension = atoms.length
+
+  // What the attacker holds from earlier releases (values unchanged today).
+  const known: IndexSet[] = prep.priors.filter(p => p.consistent).flatMap(p => revealed(p.value, p.atoms))
+  // Cells whose value earlier releases already fix: suppressing them would hide nothing.
+  const fixed = derivableFrom(dimension, known, cells.map(c => c.atoms))
+
+  const isPrimary = (v: number): boolean => isPrimaryValue(v, T)
+  const singleAtomCell = new Set(cells.filter(c => c.atoms.length === 1).map(c => c.atoms[0]!))
+  const derived: Target[] = atoms.flatMap((a, i) => isPrimary(a.value) && !singleAtomCell.has(i) ? [{ id: derivedKey(prep, i), atoms: [i], cell: -1 }] : [])
+  const cellTarget = (i: number): Target => ({ id: cells[i]!.key, atoms: cells[i]!.atoms, cell: i })
+
+  // Candidates for publication, most wanted first: zeros (they pin their atoms, so publishing them
+  // first keeps their information in the elimination), then larger counts, then key.
+  const order = cells.map((_, i) => i).sort((a, b) => {
+    const va = cells[a]!.value
+    const vb = cells[b]!.value
+    if ((va === 0) !== (vb === 0)) return va === 0 ? -1 : 1
+    return vb - va || a - b
+  })
+  const parents = parentIndex(prep)
+  const rank = new Array<number>(cells.length)
+  order.forEach((c, r) => { rank[c] = r })
+
+  const unsafe = new Map<string, string>()
+  const protectedCells = new Set<number>()
+  cells.forEach((c, i) => { if (isPrimary(c.value) || c.sticky) protectedCells.add(i) })
+  const passed = new Set<string>()
+  let suppressed = new Set<number>()
+  // Last interval computed per target, and the round it was computed in.
+  const intervals = new Map<string, { iv: CellInterval, version: number }>()
+  let version = 0
+
+  const lp = new AttackerLp(await loadSolver(), prep)
+  try {
+    for (;;) {
+      const protectedList = [...protectedCells].sort((a, b) => a - b)
+      const guarded: Target[] = [...protectedList.map(cellTarget), ...derived]
+      const candidates = order.filter(i => !protectedCells.has(i))
+      const gauss = gaussSuppress({
+        dimension,
+        known,
+        candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms)),
+        protect: [...guarded.map(t => t.atoms), ...riskyPairs(prep, guarded, parents)],
+      })
+      suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
+      guarded.forEach((t, k) => {
+        if (!gauss.derivable[k] || unsafe.has(t.id)) return
+        const c = t.cell >= 0 ? cells[t.cell]! : undefined
+        let reason = 'its value can be derived exactly from cells published earlier'
+        if (c?.alreadyOut === true) {
+          reason = isPrimary(c.value)
+            ? `already published earlier with value ${c.value}, below the threshold ${T}`
+            : 'suppressed in an earlier release, but published with the same value in another'
+        }
+        unsafe.set(t.id, reason)
+      })
+      for (const i of suppressed) lp.suppress(i)
+
+      // Audit what is not yet known to pass; suppressing more only widens intervals, so a cell
+      // that passed stays passed.
+      version++
+      const fixes = new Set<number>()
+      const targets = [...[...suppressed].sort((a, b) => a - b).map(cellTarget), ...derived]
+      for (const t of targets) {
+        if (passed.has(t.id) || unsafe.has(t.id)) continue
+        if (lp.certify(t.atoms)) {
+          passed.add(t.id)
+          continue
+        }
+        const iv = lp.interval(t.atoms, 'check')
+        intervals.set(t.id, { iv, version })
+        if (iv.safe) {
+          passed.add(t.id)
+          continue
+        }
+        // Break the certificate of the failing bound: suppress one of the published cells it
+        // uses, the one least wanted for publication. If it uses none that can be suppressed,
+        // the bound survives any further suppression.
+        const upperFails = iv.singletonUpper !== null && iv.singletonUpper < T - 1e-6
+        const rows = upperFails ? iv.upperSupport : [...iv.upperSupport, ...iv.lowerSupport]
+        let pick = -1
+        for (const c of rows) {
+          if (suppressed.has(c) || fixed[c] === true) continue
+          if (pick < 0 || rank[c]! > rank[pick]!) pick = c
+        }
+        if (pick >= 0) fixes.add(pick)
+        else {
+          const who = isProtected(iv.lower, iv.upper, T) ? 'a person counted in a singleton cell elsewhere can narrow it' : 'cells published earlier bound it'
+          unsafe.set(t.id, `${who} to ${interval(iv.singletonLower, iv.singletonUpper)}` +
+            ` (width and upper bound must be at least ${T}); no further suppression can widen that`)
+        }
+      }
+      if (fixes.size === 0) break
+      for (const c of [...suppressed, ...fixes]) protectedCells.add(c)
+    }
+
+    // Intervals computed before the last round's suppressions may have widened since.
+    const final = (t: Target): { lower: number, upper: number | null } => {
+      const known = intervals.get(t.id)
+      const { lower, upper } = known !== undefined && known.version === version ? known.iv : lp.interval(t.atoms, 'plain')
+      return { lower, upper }
+    }
+    const suppressedList = [...suppressed].sort((a, b) => a - b)
+    const audit = suppressedList.map(i => ({ key: cells[i]!.key, ...final(cellTarget(i)) }))
+    const derivedOut = derived.map(t => ({ members: atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!), ...final(t) }))
+    const primary = suppressedList.filter(i => isPrimary(cells[i]!.value)).length
+    return {
+      suppressed: suppressedList.map(i => cells[i]!.key),
+      primary,
+      secondary: suppressedList.length - primary,
+      audit,
+      derived: derivedOut,
+      revised: prep.priors.filter(p => !p.consistent).map(p => p.key),
+      ok: unsafe.size === 0,
+      unsafe: [...unsafe].map(([key, reason]) => ({ key, reason })).sort((a, b) => compareKeys(a.key, b.key)),
+    }
+  } finally {
+    lp.dispose()
+  }
+}
