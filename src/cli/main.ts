@@ -10,7 +10,7 @@ import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { migrateCommand } from './commands/migrate.js'
-import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatrixCommand } from './commands/policy.js'
+import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatrixCommand, policyPreviewCommand } from './commands/policy.js'
 import { serveCommand } from './commands/serve.js'
 import { tablesCommand } from './commands/tables.js'
 import { verifyCommand } from './commands/verify.js'
@@ -115,6 +115,15 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .argument('[files...]', 'agreement files (default: every file in HOME/policies)')
     .option('--home <dir>', 'node home whose policies folder to read')
     .action(async (files: string[], opts) => setStatus(await policyMatrixCommand({ files, ...opts }, io)))
+
+  policy.command('preview')
+    .description('exactly the protected tables a peer would receive now under the agreements in force')
+    .requiredOption('--home <dir>', 'node home (its policies folder and records)')
+    .requiredOption('--peer <id>', 'the recipient, e.g. HRV or EUROPOL')
+    .option('--indicator <id>', 'only this indicator')
+    .option('--year <year>', 'only this year')
+    .option('--json', 'print the tables as JSON')
+    .action(async opts => setStatus(await policyPreviewCommand(opts, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

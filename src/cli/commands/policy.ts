@@ -5,6 +5,9 @@ import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
 import { formatProblem, lintAgreementText, loadAgreement } from '../../policy/load.js'
+import { activeGrants } from '../../policy/grants.js'
+import { openNode } from '../../node/home.js'
+import { protectGrants } from '../../stats/protect-grants.js'
 import { line, type CliIo } from '../io.js'
 
 export const POLICIES_DIR = 'policies'
@@ -75,4 +78,48 @@ export async function policyMatrixCommand (args: { files: string[], home?: strin
     line(io.stdout, `${`${nodeName(r.provider)} -> ${nodeName(r.recipient)}`.padEnd(width)}  ${r.indicators.join(' ').padEnd(26)}  ${r.inForce ? 'in force' : 'not in force today'} (${r.agreement} v${r.version})`)
   }
   return 0
+}
+
+export interface PreviewArgs {
+  home: string
+  peer: string
+  indicator?: string
+  year?: string
+  json?: boolean
+}
+
+/** Exactly the tables `peer` would receive now, protected, as they would be sent. */
+export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promise<number> {
+  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
+  try {
+    const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
+    const now = io.clock.now()
+    const all = activeGrants(agreements, node.config.node.id, now)
+    const wanted = all.filter(g => g.recipient === args.peer && (args.indicator === undefined || g.indicator === args.indicator))
+    if (wanted.length === 0) {
+      line(io.stdout, `No agreement in force grants ${nodeName(args.peer)} anything${args.indicator === undefined ? '' : ` of ${args.indicator}`}: nothing would be sent.`)
+      return 0
+    }
+    const year = args.year === undefined ? undefined : Number(args.year)
+    // Protection covers every peer's grants of the same tables: one pattern for all.
+    const slices = new Set(wanted.flatMap(g => g.years.filter(y => year === undefined || y === year).map(y => `${g.indicator}|${y}`)))
+    const relevant = all.map(g => ({ ...g, years: g.years.filter(y => slices.has(`${g.indicator}|${y}`)) })).filter(g => g.years.length > 0)
+    const { tables, summary } = await protectGrants(node.db.db, relevant)
+    const mine = tables.filter(t => t.recipient === args.peer)
+    const refused = summary.filter(s => !s.ok)
+    if (args.json === true) {
+      line(io.stdout, JSON.stringify({ peer: args.peer, tables: mine, refused }, null, 2))
+      return 0
+    }
+    for (const t of mine) {
+      const hidden = t.cells.filter(c => c.conf_status === 'C').length
+      line(io.stdout, `${t.indicator} ${t.year}, by ${t.by.length === 0 ? 'nothing (total only)' : t.by.join(', ')} (agreement ${t.agreement}): ${t.cells.length} cells, ${hidden} confidential`)
+      for (const c of t.cells) line(io.stdout, `  ${t.by.map(d => c.key[d]!.padEnd(10)).join(' ')} ${c.value === undefined ? 'confidential' : String(c.value)}`)
+    }
+    for (const r of refused) line(io.stdout, `${r.indicator} ${r.year} would be refused to every peer: it cannot be protected (${r.unsafe.join('; ')})`)
+    line(io.stdout, `${mine.length} table(s) for ${nodeName(args.peer)}; ${refused.length} refused. Confidential cells carry no value (OBS_STATUS Q, CONF_STATUS C).`)
+    return 0
+  } finally {
+    await node.db.close()
+  }
 }

@@ -1,0 +1,60 @@
+/**
+ * Evaluating agreements: which grants are in force at an instant, for which peer. Default
+ * deny: an agreement outside its validity window, or of another provider, grants nothing.
+ */
+import type { Agreement, Grant } from './agreement.js'
+import { localDate } from './explain.js'
+import { yearsOf } from './load.js'
+import type { LoadedAgreement } from './load.js'
+
+export interface ActiveGrant {
+  recipient: string
+  agreement: string
+  version: number
+  hash: string
+  indicator: string
+  by: string[]
+  /** Years granted that have ended (a year still running is never sent). */
+  years: number[]
+  threshold: number
+}
+
+/** Whether `a` is in force at `nowMs` (its days read in its own time zone). */
+export function inForce (a: Agreement, nowMs: number): boolean {
+  const today = localDate(nowMs, a.validity.timezone)
+  return a.validity.from <= today && today <= a.validity.until
+}
+
+/**
+ * The grants `provider` may act on at `nowMs`: latest version of each agreement, in force,
+ * with open year ranges closed at the last full year.
+ */
+export function activeGrants (agreements: LoadedAgreement[], provider: string, nowMs: number): ActiveGrant[] {
+  const latest = new Map<string, LoadedAgreement>()
+  for (const l of agreements) {
+    const a = l.agreement
+    if (a.provider !== provider) continue
+    const prev = latest.get(a.agreement)
+    if (prev === undefined || prev.agreement.version < a.version) latest.set(a.agreement, l)
+  }
+  const lastFullYear = new Date(nowMs).getUTCFullYear() - 1
+  const out: ActiveGrant[] = []
+  for (const { agreement: a, hash } of [...latest.values()].sort((x, y) => x.agreement.agreement.localeCompare(y.agreement.agreement))) {
+    if (!inForce(a, nowMs)) continue
+    for (const g of a.grants) out.push(toActive(a, hash, g, lastFullYear))
+  }
+  return out
+}
+
+function toActive (a: Agreement, hash: string, g: Grant, lastFullYear: number): ActiveGrant {
+  return {
+    recipient: a.recipient,
+    agreement: a.agreement,
+    version: a.version,
+    hash,
+    indicator: g.indicator,
+    by: g.by,
+    years: yearsOf(g.years, lastFullYear).filter(y => y <= lastFullYear),
+    threshold: Math.max(a.threshold, g.threshold ?? 0),
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * What each peer receives: the grants of the agreements in force, cut from the node's own
+ * tables and protected together, one pattern over the union of everything granted to every
+ * peer (a cell has one status for all of them). Suppressed cells carry no value and the same
+ * flags whatever the reason (CONF_STATUS C, OBS_STATUS Q).
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import type { ActiveGrant } from '../policy/grants.js'
+import { TOTAL_CODE } from '../protocol/codelists.js'
+import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
+import { protect, type ProtectionResult } from './disclosure/index.js'
+
+export interface OutgoingCell {
+  key: Record<string, string>
+  value?: number
+  obs_status: 'A' | 'Q'
+  conf_status: 'F' | 'C'
+}
+
+export interface PeerTable {
+  recipient: string
+  agreement: string
+  hash: string
+  indicator: string
+  year: number
+  by: string[]
+  cells: OutgoingCell[]
+}
+
+export interface ProtectionSummary {
+  indicator: string
+  year: number
+  threshold: number
+  published: number
+  suppressed: number
+  ok: boolean
+  unsafe: string[]
+}
+
+/** Every subset of `dims`, the empty one first. */
+function subsets (dims: string[]): string[][] {
+  const out: string[][] = [[]]
+  for (const d of dims) for (const s of [...out]) out.push([...s, d])
+  return out
+}
+
+/**
+ * Cuts and protects the tables the grants allow, year by year and indicator by indicator.
+ * Within a table a grant gets every grouping of its dimensions (coarser breakdowns and
+ * margins included), over the codes present that year; combinations with no records are
+ * sent as true zeros. The threshold of a table is the highest any grant of it demands. A
+ * table that cannot be made safe is listed in the summary with the reason and produced for
+ * nobody.
+ */
+export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<{ tables: PeerTable[], summary: ProtectionSummary[] }> {
+  const tables: PeerTable[] = []
+  const summary: ProtectionSummary[] = []
+  const slices = new Map<string, ActiveGrant[]>()
+  for (const g of grants) {
+    for (const y of g.years) {
+      const k = `${g.indicator}|${y}`
+      slices.set(k, [...(slices.get(k) ?? []), g])
+    }
+  }
+  for (const [slice, sliceGrants] of [...slices].sort(([a], [b]) => a.localeCompare(b))) {
+    const [indicator, yearText] = slice.split('|') as [string, string]
+    const year = Number(yearText)
+    const dims = findIndicator(indicator)!.dimensions.map(d => d.id)
+    const rows = await db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', indicator).where('year', '=', year).execute()
+    const inner = rows.filter(r => !r.cell_key.split('|').includes(TOTAL_CODE)).map(r => ({ key: r.cell_key, value: r.value, codes: r.cell_key.split('|') }))
+    // Published cells of every grant: each grouping over the codes present this year.
+    const published = new Map<string, { members: string[], value: number }>()
+    const keysByGrant = new Map<ActiveGrant, string[]>()
+    for (const g of sliceGrants) {
+      const keys: string[] = []
+      // No records that year: nothing is known, so nothing is sent (not a table of zeros).
+      if (inner.length === 0) {
+        keysByGrant.set(g, keys)
+        continue
+      }
+      for (const sub of subsets(g.by)) {
+        const idx = sub.map(d => dims.indexOf(d))
+        const codeSets = idx.map(i => [...new Set(inner.map(c => c.codes[i]!))].sort())
+        let combos: string[][] = [[]]
+        for (const set of codeSets) combos = combos.flatMap(c => set.map(code => [...c, code]))
+        for (const combo of combos) {
+          const codes = dims.map(d => (sub.includes(d) ? combo[sub.indexOf(d)]! : TOTAL_CODE))
+          const key = codes.join('|')
+          keys.push(key)
+          if (published.has(key)) continue
+          const members = inner.filter(c => codes.every((code, i) => code === TOTAL_CODE || c.codes[i] === code))
+          published.set(key, { members: members.map(m => m.key), value: members.reduce((s, m) => s + m.value, 0) })
+        }
+      }
+      keysByGrant.set(g, keys)
+    }
+    const threshold = Math.max(...sliceGrants.map(g => g.threshold))
+    // A key with no members is a structural zero of the codes present: publishable as 0.
+    const withMembers = [...published].filter(([, p]) => p.members.length > 0)
+    let result: ProtectionResult | undefined
+    if (inner.length > 0 && withMembers.length > 0) {
+      result = await protect({ inner: inner.map(c => ({ key: c.key, value: c.value })), published: withMembers.map(([key, p]) => ({ key, members: p.members })), threshold })
+    }
+    const suppressed = new Set(result?.suppressed ?? [])
+    const ok = result?.ok ?? true
+    summary.push({ indicator, year, threshold, published: published.size, suppressed: suppressed.size, ok, unsafe: (result?.unsafe ?? []).map(u => `${u.key}: ${u.reason}`) })
+    // A table that cannot be made safe is refused for every peer, never sent half-protected.
+    if (!ok) continue
+    for (const g of sliceGrants) {
+      const cells = [...new Set(keysByGrant.get(g))].sort().map(key => {
+        const codes = key.split('|')
+        const k: Record<string, string> = { [TIME_DIMENSION]: String(year) }
+        dims.forEach((d, i) => { k[d] = codes[i]! })
+        return suppressed.has(key)
+          ? { key: k, obs_status: 'Q' as const, conf_status: 'C' as const }
+          : { key: k, value: published.get(key)!.value, obs_status: 'A' as const, conf_status: 'F' as const }
+      })
+      tables.push({ recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator, year, by: g.by, cells })
+    }
+  }
+  return { tables, summary }
+}
