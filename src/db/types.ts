@@ -15,6 +15,8 @@ export interface Database {
   offender: OffenderTable
   indicator_cell: IndicatorCellTable
   indicator_table: IndicatorTableTable
+  agreement_version: AgreementVersionTable
+  sent_cell: SentCellTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
@@ -85,4 +87,26 @@ export interface IndicatorTableTable {
   cells: number
   import_id: number
   computed_at: ColumnType<Date, Date, Date>
+}
+
+export interface AgreementVersionTable {
+  hash: string
+  agreement: string
+  version: number
+  provider: string
+  recipient: string
+  body: unknown
+  first_seen_at: ColumnType<Date, Date, never>
+}
+
+export interface SentCellTable {
+  indicator: string
+  year: number
+  cell_key: string
+  recipient: string
+  release_id: string
+  agreement_hash: string
+  suppressed: boolean
+  value: number | null
+  sent_at: ColumnType<Date, Date, never>
 }

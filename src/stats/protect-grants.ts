@@ -10,6 +10,7 @@ import type { ActiveGrant } from '../policy/grants.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { protect, type ProtectionResult } from './disclosure/index.js'
+import { ledgerState } from '../policy/ledger.js'
 
 export interface OutgoingCell {
   key: Record<string, string>
@@ -100,7 +101,20 @@ export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]
     const withMembers = [...published].filter(([, p]) => p.members.length > 0)
     let result: ProtectionResult | undefined
     if (inner.length > 0 && withMembers.length > 0) {
-      result = await protect({ inner: inner.map(c => ({ key: c.key, value: c.value })), published: withMembers.map(([key, p]) => ({ key, members: p.members })), threshold })
+      // Sticky: what was suppressed before stays suppressed, and what was sent before
+      // constrains the attacker, whoever received it.
+      const ledger = await ledgerState(db, indicator, year)
+      const membersOf = (key: string): string[] => {
+        const codes = key.split('|')
+        return inner.filter(c => codes.every((code, i) => code === TOTAL_CODE || c.codes[i] === code)).map(c => c.key)
+      }
+      result = await protect({
+        inner: inner.map(c => ({ key: c.key, value: c.value })),
+        published: withMembers.map(([key, p]) => ({ key, members: p.members })),
+        threshold,
+        alreadySuppressed: ledger.suppressed.filter(k => (published.get(k)?.members.length ?? 0) > 0),
+        alreadyPublished: ledger.published.map(p => ({ ...p, members: membersOf(p.key) })).filter(p => p.members.length > 0),
+      })
     }
     const suppressed = new Set(result?.suppressed ?? [])
     const ok = result?.ok ?? true

@@ -1,0 +1,76 @@
+/**
+ * What the node has acted under and what it has sent: every agreement version by hash, and
+ * the disclosure ledger of every cell sent to every peer in every release. Protection reads
+ * the ledger so that later releases keep earlier suppressions and are audited together with
+ * everything sent before.
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import { findIndicator } from '../protocol/indicators.js'
+import type { LoadedAgreement } from './load.js'
+
+/** Records the agreement versions not yet known; returns how many were new. */
+export async function recordAgreementVersions (db: Kysely<Database>, agreements: LoadedAgreement[], now: Date): Promise<number> {
+  if (agreements.length === 0) return 0
+  const rows = agreements.map(l => ({
+    hash: l.hash,
+    agreement: l.agreement.agreement,
+    version: l.agreement.version,
+    provider: l.agreement.provider,
+    recipient: l.agreement.recipient,
+    body: JSON.stringify(l.agreement),
+    first_seen_at: now,
+  }))
+  const inserted = await db.insertInto('agreement_version').values(rows).onConflict(oc => oc.column('hash').doNothing()).returning('hash').execute()
+  return inserted.length
+}
+
+export interface SentTable {
+  recipient: string
+  hash: string
+  indicator: string
+  year: number
+  cells: Array<{ key: Record<string, string>, value?: number, conf_status: 'F' | 'C' }>
+}
+
+/** The ledger key of a cell: its codes in the indicator's dimension order. */
+export function ledgerKey (indicator: string, key: Record<string, string>): string {
+  return findIndicator(indicator)!.dimensions.map(d => key[d.id]).join('|')
+}
+
+/** Writes one sent table to the ledger, under the release that carried it. */
+export async function recordSent (db: Kysely<Database>, releaseId: string, table: SentTable, now: Date): Promise<void> {
+  if (table.cells.length === 0) return
+  await db.insertInto('sent_cell').values(table.cells.map(c => ({
+    indicator: table.indicator,
+    year: table.year,
+    cell_key: ledgerKey(table.indicator, c.key),
+    recipient: table.recipient,
+    release_id: releaseId,
+    agreement_hash: table.hash,
+    suppressed: c.conf_status === 'C',
+    value: c.conf_status === 'C' ? null : c.value!,
+    sent_at: now,
+  }))).execute()
+}
+
+export interface LedgerState {
+  /** Keys ever sent suppressed, to anyone. */
+  suppressed: string[]
+  /** Keys ever sent with a value, with the latest value sent. */
+  published: Array<{ key: string, value: number }>
+}
+
+/** What was ever sent of one indicator-year, to any peer. */
+export async function ledgerState (db: Kysely<Database>, indicator: string, year: number): Promise<LedgerState> {
+  const rows = await db.selectFrom('sent_cell').select(['cell_key', 'suppressed', 'value', 'sent_at'])
+    .where('indicator', '=', indicator).where('year', '=', year)
+    .orderBy('sent_at').orderBy('release_id').execute()
+  const suppressed = new Set<string>()
+  const published = new Map<string, number>()
+  for (const r of rows) {
+    if (r.suppressed) suppressed.add(r.cell_key)
+    else published.set(r.cell_key, r.value!)
+  }
+  return { suppressed: [...suppressed].sort(), published: [...published].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value })) }
+}
