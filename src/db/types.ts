@@ -17,6 +17,7 @@ export interface Database {
   indicator_table: IndicatorTableTable
   agreement_version: AgreementVersionTable
   sent_cell: SentCellTable
+  outgoing: OutgoingTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
@@ -109,4 +110,19 @@ export interface SentCellTable {
   suppressed: boolean
   value: number | null
   sent_at: ColumnType<Date, Date, never>
+}
+
+export interface OutgoingTable {
+  id: string
+  recipient: string
+  feed_seq: number
+  type: 'release' | 'retraction'
+  indicator: string
+  year: number
+  agreement_hash: string
+  cells_digest: string | null
+  supersedes: string | null
+  issued_at: ColumnType<Date, Date, never>
+  expires_at: ColumnType<Date, Date, Date>
+  signed: ColumnType<unknown, string, string>
 }

@@ -1,0 +1,149 @@
+/**
+ * Publishing: for every peer, the releases its agreements grant, protected, signed and put in
+ * that peer's feed in sequence, in one transaction with the disclosure ledger. A release that
+ * would change nothing is not issued; a table that is no longer granted, or whose records
+ * were all withdrawn, is retracted explicitly.
+ */
+import { createHash } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
+import { epochSeconds, type Clock } from '../clock.js'
+import type { Database } from '../db/types.js'
+import { canonicalJson } from '../protocol/canonical-json.js'
+import { signMessage } from '../protocol/jws.js'
+import type { SigningKey } from '../protocol/keys.js'
+import { PROTOCOL, type Release, type Retraction } from '../protocol/messages.js'
+import { activeGrants } from '../policy/grants.js'
+import { recordAgreementVersions, recordSent } from '../policy/ledger.js'
+import type { LoadedAgreement } from '../policy/load.js'
+import { protectGrants, type PeerTable, type ProtectionSummary } from '../stats/protect-grants.js'
+
+/** How long a release is valid; it is re-signed before then. */
+export const RELEASE_LIFETIME = 7 * 86400
+
+export interface PublishDeps {
+  db: Kysely<Database>
+  clock: Clock
+  /** This node's id (the provider). */
+  node: string
+  signingKey: SigningKey
+  agreements: LoadedAgreement[]
+}
+
+export interface Issued {
+  recipient: string
+  seq: number
+  type: 'release' | 'retraction'
+  indicator: string
+  year: number
+  id: string
+  supersedes: string | null
+  reason?: Retraction['reason']
+}
+
+export interface PublishReport {
+  issued: Issued[]
+  unchanged: number
+  /** Tables that could not be protected: not sent to anyone. */
+  refused: ProtectionSummary[]
+}
+
+interface Head {
+  id: string
+  recipient: string
+  indicator: string
+  year: number
+  type: 'release' | 'retraction'
+  cells_digest: string | null
+  agreement_hash: string
+}
+
+function cellsDigest (table: PeerTable): string {
+  // The agreement hash is part of it: a table sent under a new agreement version is re-issued.
+  return createHash('sha256').update(canonicalJson({ agreement: table.hash, cells: table.cells })).digest('base64url')
+}
+
+/**
+ * Builds, signs and records every release and retraction due now. Returns what was issued.
+ * Everything happens in one transaction: a crash leaves the feeds as they were.
+ */
+export async function publish (deps: PublishDeps): Promise<PublishReport> {
+  const nowMs = deps.clock.now()
+  const now = epochSeconds(deps.clock)
+  const grants = activeGrants(deps.agreements, deps.node, nowMs)
+  const agreementIds = new Map(deps.agreements.map(l => [l.hash, l.agreement.agreement]))
+  return await deps.db.transaction().execute(async trx => {
+    await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
+    const { tables, summary } = await protectGrants(trx, grants)
+    const heads = (await sql<Head>`
+      select distinct on (recipient, indicator, year) id, recipient, indicator, year, type, cells_digest, agreement_hash
+      from outgoing order by recipient, indicator, year, feed_seq desc`.execute(trx)).rows
+    const headOf = new Map(heads.map(h => [`${h.recipient}|${h.indicator}|${h.year}`, h]))
+    const feeds = new Map((await sql<{ recipient: string, seq: number, id: string }>`
+      select distinct on (recipient) recipient, feed_seq as seq, id from outgoing order by recipient, feed_seq desc`.execute(trx)).rows.map(r => [r.recipient, { seq: Number(r.seq), id: r.id }]))
+    const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok) }
+    const refusedSlices = new Set(report.refused.map(s => `${s.indicator}|${s.year}`))
+
+    const append = async (recipient: string, type: 'release' | 'retraction', build: (seq: number, prev: string | null) => Release | Retraction, row: { indicator: string, year: number, agreementHash: string, digest: string | null, supersedes: string | null }): Promise<string> => {
+      const last = feeds.get(recipient)
+      const seq = (last?.seq ?? 0) + 1
+      const payload = build(seq, last?.id ?? null)
+      const signed = type === 'release' ? signMessage('release', payload as Release, deps.signingKey) : signMessage('retraction', payload as Retraction, deps.signingKey)
+      await trx.insertInto('outgoing').values({
+        id: signed.id,
+        recipient,
+        feed_seq: seq,
+        type,
+        indicator: row.indicator,
+        year: row.year,
+        agreement_hash: row.agreementHash,
+        cells_digest: row.digest,
+        supersedes: row.supersedes,
+        issued_at: new Date(now * 1000),
+        expires_at: new Date((now + RELEASE_LIFETIME) * 1000),
+        signed: JSON.stringify(signed.jws),
+      }).execute()
+      feeds.set(recipient, { seq, id: signed.id })
+      return signed.id
+    }
+    const envelope = (recipient: string, seq: number, prev: string | null, hash: string) => ({
+      protocol: PROTOCOL as typeof PROTOCOL, issuer: deps.node, issued_at: now, expires_at: now + RELEASE_LIFETIME, audience: recipient, feed_seq: seq, prev, agreement: { id: agreementIds.get(hash) ?? 'unknown', hash },
+    })
+    const retract = async (head: Head, reason: Retraction['reason']): Promise<void> => {
+      const id = await append(head.recipient, 'retraction', (seq, prev) => ({
+        ...envelope(head.recipient, seq, prev, head.agreement_hash), type: 'retraction', dataset: { indicator: head.indicator as Release['dataset']['indicator'], years: [head.year] }, retracts: head.id, reason,
+      }), { indicator: head.indicator, year: head.year, agreementHash: head.agreement_hash, digest: null, supersedes: head.id })
+      report.issued.push({ recipient: head.recipient, seq: feeds.get(head.recipient)!.seq, type: 'retraction', indicator: head.indicator, year: head.year, id, supersedes: head.id, reason })
+    }
+
+    const seen = new Set<string>()
+    for (const table of [...tables].sort((a, b) => a.recipient.localeCompare(b.recipient) || a.indicator.localeCompare(b.indicator) || a.year - b.year)) {
+      const slice = `${table.recipient}|${table.indicator}|${table.year}`
+      seen.add(slice)
+      const head = headOf.get(slice)
+      const live = head?.type === 'release' ? head : undefined
+      if (table.cells.length === 0) {
+        if (live !== undefined) await retract(live, 'records_withdrawn')
+        continue
+      }
+      const digest = cellsDigest(table)
+      if (live?.cells_digest === digest) {
+        report.unchanged++
+        continue
+      }
+      const id = await append(table.recipient, 'release', (seq, prev) => ({
+        ...envelope(table.recipient, seq, prev, table.hash), type: 'release', dataset: { indicator: table.indicator as Release['dataset']['indicator'], years: [table.year] }, supersedes: live?.id ?? null, cells: table.cells,
+      }), { indicator: table.indicator, year: table.year, agreementHash: table.hash, digest, supersedes: live?.id ?? null })
+      await recordSent(trx, id, table, new Date(nowMs))
+      report.issued.push({ recipient: table.recipient, seq: feeds.get(table.recipient)!.seq, type: 'release', indicator: table.indicator, year: table.year, id, supersedes: live?.id ?? null })
+    }
+    // Tables released before that no grant covers any more are retracted; a table that could
+    // not be protected this time keeps its last release (it is refused, not withdrawn).
+    const granted = new Set(grants.map(g => g.recipient))
+    for (const head of heads) {
+      const slice = `${head.recipient}|${head.indicator}|${head.year}`
+      if (head.type !== 'release' || seen.has(slice) || refusedSlices.has(`${head.indicator}|${head.year}`)) continue
+      await retract(head, granted.has(head.recipient) ? 'grant_changed' : 'agreement_ended')
+    }
+    return report
+  })
+}

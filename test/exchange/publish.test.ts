@@ -1,0 +1,83 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
+import { importFile, withdrawRecords } from '../../src/ingest/import-file.js'
+import { recordKeyer } from '../../src/ingest/record-key.js'
+import { publish } from '../../src/exchange/publish.js'
+import { loadAgreement } from '../../src/policy/load.js'
+import { generateSigningKey, jwksOf, keySetFromJwks } from '../../src/protocol/keys.js'
+import { verifySigned } from '../../src/protocol/verify.js'
+import { testDb } from '../helpers/db.js'
+import { tempDir, TEST_NOW } from '../helpers/node.js'
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
+const SAMPLES = join(import.meta.dirname, '..', '..', 'docs', 'agreements')
+
+t.test('publishing: signed releases per peer feed, nothing when nothing changed, revisions and retractions', async t => {
+  const db = await testDb(t)
+  let now = TEST_NOW
+  const clock = { now: () => now }
+  const key = generateSigningKey('SRB')
+  const keys = keySetFromJwks(jwksOf([key]))
+  const ingest = { db: db.db, clock, reporter: 'SRB', keyer: recordKeyer(Buffer.alloc(32, 9)), crosswalk: EMPTY_CROSSWALK }
+  await importFile(ingest, { kind: 'victims', path: join(FIXTURES, 'victims-small.csv') })
+  const agreements = [loadAgreement(join(FIXTURES, 'agreements', 'srb-hrv.yaml')), loadAgreement(join(SAMPLES, 'srb-europol.yaml'))]
+  const deps = { db: db.db, clock, node: 'SRB', signingKey: key, agreements }
+
+  const first = await publish(deps)
+  t.same(first.issued.map(i => `${i.recipient} #${i.seq} ${i.type} ${i.indicator} ${i.year}`), [
+    'EUROPOL #1 release V1 2023', 'EUROPOL #2 release V1 2024', 'EUROPOL #3 release V2 2023', 'EUROPOL #4 release V2 2024', 'EUROPOL #5 release V3 2023', 'EUROPOL #6 release V3 2024',
+    'HRV #1 release V1 2023', 'HRV #2 release V1 2024', 'HRV #3 release V2 2023', 'HRV #4 release V2 2024',
+  ], 'only granted tables of years with records; C1/C3 have no offenders')
+  t.same(first.refused, [])
+
+  const rows = await db.db.selectFrom('outgoing').selectAll().where('recipient', '=', 'HRV').orderBy('feed_seq').execute()
+  let prev: string | null = null
+  for (const row of rows) {
+    const v = verifySigned(row.signed, keys, { now: now / 1000, expectedType: 'release' })
+    t.equal(v.id, row.id, 'the stored id is the content id')
+    t.same([v.payload.audience, v.payload.feed_seq, v.payload.prev, v.payload.supersedes, v.payload.agreement.id, v.payload.agreement.hash], ['HRV', row.feed_seq, prev, null, 'srb-hrv', agreements[0]!.hash])
+    t.ok(v.payload.cells.every(c => (c.conf_status === 'C') === (c.value === undefined)), 'suppressed cells carry no value')
+    prev = row.id
+  }
+  const sent = Number((await db.db.selectFrom('sent_cell').select(eb => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+  t.ok(sent > 0, `the ledger holds every cell sent (${sent})`)
+
+  const again = await publish(deps)
+  t.same([again.issued, again.unchanged], [[], 10], 'nothing changed: nothing issued')
+
+  // A revision: three more victims registered in 2023, of a sex not counted before, so every
+  // table broken down by sex gains cells. (Cells suppressed before stay suppressed, so a
+  // revision that only changes hidden counts would rightly issue nothing.)
+  const more = join(tempDir(t), 'more.csv')
+  writeFileSync(more, 'record_id,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance\n' +
+    'W1,2023-06-01,IDENT,O,30,SRB,SRB,SEX,POL,\nW2,2023-06-02,IDENT,O,31,SRB,SRB,SEX,POL,\nW3,2023-06-03,IDENT,O,40,SRB,SRB,LAB,POL,\n')
+  await importFile(ingest, { kind: 'victims', path: more })
+  now += 3600_000
+  const revision = await publish(deps)
+  const hrv2023 = revision.issued.filter(i => i.recipient === 'HRV')
+  t.same(hrv2023.map(i => `#${i.seq} ${i.indicator} ${i.year}`), ['#5 V1 2023', '#6 V2 2023'], 'only the 2023 tables are re-issued, continuing the feed')
+  t.same(hrv2023.map(i => i.supersedes), [rows[0]!.id, rows[2]!.id], 'each supersedes the release of its slice')
+
+  // All 2024 records withdrawn: the 2024 tables are retracted.
+  const ids = join(tempDir(t), 'withdraw.csv')
+  writeFileSync(ids, 'record_id\nV6\nV7\n')
+  await withdrawRecords(ingest, { kind: 'victims', path: ids })
+  const withdrawn = await publish(deps)
+  t.same(withdrawn.issued.map(i => `${i.recipient} ${i.type} ${i.indicator} ${i.year} ${i.reason}`), [
+    'EUROPOL retraction V1 2024 records_withdrawn', 'EUROPOL retraction V2 2024 records_withdrawn', 'EUROPOL retraction V3 2024 records_withdrawn',
+    'HRV retraction V1 2024 records_withdrawn', 'HRV retraction V2 2024 records_withdrawn',
+  ])
+  const retraction = await db.db.selectFrom('outgoing').select('signed').where('id', '=', withdrawn.issued[3]!.id).executeTakeFirstOrThrow()
+  const rv = verifySigned(retraction.signed, keys, { now: now / 1000, expectedType: 'retraction' })
+  t.same([rv.payload.retracts, rv.payload.dataset], [rows[1]!.id, { indicator: 'V1', years: [2024] }])
+
+  // The Europol agreement ends on 31 December 2027: its live releases are retracted.
+  now = Date.UTC(2028, 0, 15)
+  const ended = await publish(deps)
+  t.same(ended.issued.filter(i => i.recipient === 'EUROPOL').map(i => `${i.type} ${i.indicator} ${i.year} ${i.reason}`), [
+    'retraction V1 2023 agreement_ended', 'retraction V2 2023 agreement_ended', 'retraction V3 2023 agreement_ended',
+  ])
+  t.same((await publish(deps)).issued.filter(i => i.recipient === 'EUROPOL'), [], 'retracted once')
+})
