@@ -11,6 +11,7 @@ import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
 import { migrateCommand } from './commands/migrate.js'
 import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatrixCommand, policyPreviewCommand } from './commands/policy.js'
+import { publishCommand } from './commands/publish.js'
 import { serveCommand } from './commands/serve.js'
 import { tablesCommand } from './commands/tables.js'
 import { verifyCommand } from './commands/verify.js'
@@ -124,6 +125,12 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .option('--year <year>', 'only this year')
     .option('--json', 'print the tables as JSON')
     .action(async opts => setStatus(await policyPreviewCommand(opts, io)))
+
+  cmd.command('publish')
+    .description('sign the releases (and retractions) the agreements in force call for now')
+    .requiredOption('--home <dir>', 'node home (its policies folder and records)')
+    .option('--json', 'print the report as JSON')
+    .action(async opts => setStatus(await publishCommand(opts, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

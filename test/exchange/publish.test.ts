@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs'
+import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
@@ -9,7 +9,8 @@ import { loadAgreement } from '../../src/policy/load.js'
 import { generateSigningKey, jwksOf, keySetFromJwks } from '../../src/protocol/keys.js'
 import { verifySigned } from '../../src/protocol/verify.js'
 import { testDb } from '../helpers/db.js'
-import { tempDir, TEST_NOW } from '../helpers/node.js'
+import { cli } from '../helpers/cli.js'
+import { makeHome, tempDir, TEST_NOW } from '../helpers/node.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 const SAMPLES = join(import.meta.dirname, '..', '..', 'docs', 'agreements')
@@ -80,4 +81,17 @@ t.test('publishing: signed releases per peer feed, nothing when nothing changed,
     'retraction V1 2023 agreement_ended', 'retraction V2 2023 agreement_ended', 'retraction V3 2023 agreement_ended',
   ])
   t.same((await publish(deps)).issued.filter(i => i.recipient === 'EUROPOL'), [], 'retracted once')
+})
+
+t.test('dcimx publish', async t => {
+  const r = await makeHome(t, 'SRB')
+  const env = r.databaseUrl === undefined ? {} : { DATABASE_URL: r.databaseUrl }
+  copyFileSync(join(FIXTURES, 'agreements', 'srb-hrv.yaml'), join(r.home, 'policies', 'srb-hrv.yaml'))
+  t.equal((await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', r.home], { env })).status, 0)
+  const p = await cli(['publish', '--home', r.home], { env })
+  t.equal(p.status, 0, p.stderr)
+  t.equal(p.stdout, 'Croatia #1: release V1 2023\nCroatia #2: release V1 2024\nCroatia #3: release V2 2023\nCroatia #4: release V2 2024\n4 signed object(s) issued, 0 table(s) unchanged, 0 refused\n')
+  t.equal((await cli(['publish', '--home', r.home], { env })).stdout, '0 signed object(s) issued, 4 table(s) unchanged, 0 refused\n')
+  const liaison = await makeHome(t, 'EUROPOL')
+  t.equal((await cli(['publish', '--home', liaison.home], { env: liaison.databaseUrl === undefined ? {} : { DATABASE_URL: liaison.databaseUrl } })).stdout, 'EUROPOL is a liaison node: it publishes nothing of its own.\n')
 })

@@ -13,7 +13,7 @@ import { line, type CliIo } from '../io.js'
 export const POLICIES_DIR = 'policies'
 
 /** The agreement files named, or every *.yaml / *.yml in HOME/policies. */
-function policyFiles (files: string[], home: string | undefined, io: CliIo): string[] {
+export function policyFiles (files: string[], home: string | undefined, io: CliIo): string[] {
   if (files.length > 0) return files
   if (home === undefined) throw new AppError('USAGE', 'name agreement files, or give --home to use the node\'s policies folder')
   const dir = join(loadConfig(home, io.env).home, POLICIES_DIR)

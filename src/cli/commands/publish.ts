@@ -1,0 +1,31 @@
+/** `dcimx publish`: sign and queue the releases every peer's agreements grant now. */
+import { publish } from '../../exchange/publish.js'
+import { openNode } from '../../node/home.js'
+import { nodeName } from '../../policy/explain.js'
+import { loadAgreement } from '../../policy/load.js'
+import { line, type CliIo } from '../io.js'
+import { policyFiles } from './policy.js'
+
+export async function publishCommand (args: { home: string, json?: boolean }, io: CliIo): Promise<number> {
+  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
+  try {
+    if (node.config.node.kind === 'liaison') {
+      line(io.stdout, `${node.config.node.id} is a liaison node: it publishes nothing of its own.`)
+      return 0
+    }
+    const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
+    const report = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements })
+    if (args.json === true) {
+      line(io.stdout, JSON.stringify(report, null, 2))
+    } else {
+      for (const i of report.issued) {
+        line(io.stdout, `${nodeName(i.recipient)} #${i.seq}: ${i.type} ${i.indicator} ${i.year}${i.reason === undefined ? '' : ` (${i.reason.replace('_', ' ')})`}${i.supersedes === null ? '' : ', replacing an earlier release'}`)
+      }
+      for (const r of report.refused) line(io.stdout, `${r.indicator} ${r.year}: not sent to anyone, it cannot be protected (${r.unsafe.join('; ')})`)
+      line(io.stdout, `${report.issued.length} signed object(s) issued, ${report.unchanged} table(s) unchanged, ${report.refused.length} refused`)
+    }
+    return report.refused.length === 0 ? 0 : 1
+  } finally {
+    await node.db.close()
+  }
+}
