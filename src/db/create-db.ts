@@ -84,8 +84,10 @@ export async function createDb (target: DbTarget): Promise<Db> {
     try {
       release = await lockfile.lock(dataDir, {
         lockfilePath: `${dataDir}.lock`,
-        stale: 15_000,
-        update: 5_000,
+        // Generous: opening PGlite can block the event loop for seconds on a loaded machine,
+        // and a lock whose refresh is late must not be taken over by a second process.
+        stale: 60_000,
+        update: 10_000,
         retries: 0,
         realpath: false,
         onCompromised: () => {},
