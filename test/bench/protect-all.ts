@@ -49,15 +49,13 @@ import { recordKeyer } from '../../src/ingest/record-key.js'
 import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import type { AgreementFile } from '../../src/policy/agreement.js'
 import { activeGrants, type ActiveGrant } from '../../src/policy/grants.js'
-import { ledgerState } from '../../src/policy/ledger.js'
 import { agreementHash, formatProblem, lintAgreementText, type LoadedAgreement } from '../../src/policy/load.js'
-import { TOTAL_CODE } from '../../src/protocol/codelists.js'
-import { findIndicator, INDICATOR_IDS, TIME_DIMENSION } from '../../src/protocol/indicators.js'
+import { findIndicator, INDICATOR_IDS } from '../../src/protocol/indicators.js'
 import { auditSuppression, isProtected, loadSolver } from '../../src/stats/disclosure/audit.js'
 import { protect } from '../../src/stats/disclosure/protect.js'
 import { prepareProblem, type ProtectionProblem } from '../../src/stats/disclosure/problem.js'
 import { crossTableProblem } from '../../src/stats/disclosure/tables.js'
-import { protectGrants, type OutgoingCell, type PeerTable, type ProtectionSummary } from '../../src/stats/protect-grants.js'
+import { cutGrants, protectGrants, tablesOf, type PeerTable, type ProtectionSummary } from '../../src/stats/protect-grants.js'
 
 const VOLUMES = {
   small: { victimsPerYear: 80, offendersPerYear: 50 },
@@ -240,14 +238,8 @@ function buildAgreements (dir: string): LoadedAgreement[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The floor: the same cut without protection (a copy of protectGrants minus protect()).
-// Keep it in step with src/stats/protect-grants.ts.
-
-function subsets (dims: string[]): string[][] {
-  const out: string[][] = [[]]
-  for (const d of dims) for (const s of [...out]) out.push([...s, d])
-  return out
-}
+// The floor: the same cut without protection (cutGrants, which protectGrants itself uses,
+// and the per-peer tables with every cell published as counted).
 
 interface Cut {
   indicator: string
@@ -261,76 +253,16 @@ interface Cut {
   tables: PeerTable[]
 }
 
-async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<Cut[]> {
-  const out: Cut[] = []
-  const slices = new Map<string, ActiveGrant[]>()
-  for (const g of grants) {
-    for (const y of g.years) {
-      const k = `${g.indicator}|${y}`
-      slices.set(k, [...(slices.get(k) ?? []), g])
-    }
-  }
-  for (const [slice, sliceGrants] of [...slices].sort(([a], [b]) => a.localeCompare(b))) {
-    const [indicator, yearText] = slice.split('|') as [string, string]
-    const year = Number(yearText)
-    const dims = findIndicator(indicator)!.dimensions.map(d => d.id)
-    const rows = await db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', indicator).where('year', '=', year).execute()
-    const inner = rows.filter(r => !r.cell_key.split('|').includes(TOTAL_CODE)).map(r => ({ key: r.cell_key, value: r.value, codes: r.cell_key.split('|') }))
-    const published = new Map<string, { members: string[], value: number }>()
-    const keysByGrant = new Map<ActiveGrant, string[]>()
-    for (const g of sliceGrants) {
-      const keys: string[] = []
-      if (inner.length === 0) {
-        keysByGrant.set(g, keys)
-        continue
-      }
-      for (const sub of subsets(g.by)) {
-        const idx = sub.map(d => dims.indexOf(d))
-        const codeSets = idx.map(i => [...new Set(inner.map(c => c.codes[i]!))].sort())
-        let combos: string[][] = [[]]
-        for (const set of codeSets) combos = combos.flatMap(c => set.map(code => [...c, code]))
-        for (const combo of combos) {
-          const codes = dims.map(d => (sub.includes(d) ? combo[sub.indexOf(d)]! : TOTAL_CODE))
-          const key = codes.join('|')
-          keys.push(key)
-          if (published.has(key)) continue
-          const members = inner.filter(c => codes.every((code, i) => code === TOTAL_CODE || c.codes[i] === code))
-          published.set(key, { members: members.map(m => m.key), value: members.reduce((s, m) => s + m.value, 0) })
-        }
-      }
-      keysByGrant.set(g, keys)
-    }
-    const threshold = Math.max(...sliceGrants.map(g => g.threshold))
-    const withMembers = [...published].filter(([, p]) => p.members.length > 0)
-    let problem: ProtectionProblem | undefined
-    if (inner.length > 0 && withMembers.length > 0) {
-      // The disclosure ledger (empty on this fresh database, but read all the same).
-      const ledger = await ledgerState(db, indicator, year)
-      const membersOf = (key: string): string[] => {
-        const codes = key.split('|')
-        return inner.filter(c => codes.every((code, i) => code === TOTAL_CODE || c.codes[i] === code)).map(c => c.key)
-      }
-      problem = {
-        inner: inner.map(c => ({ key: c.key, value: c.value })),
-        published: withMembers.map(([key, p]) => ({ key, members: p.members })),
-        threshold,
-        alreadySuppressed: ledger.suppressed.filter(k => (published.get(k)?.members.length ?? 0) > 0),
-        alreadyPublished: ledger.published.map(p => ({ ...p, members: membersOf(p.key) })).filter(p => p.members.length > 0),
-      }
-    }
-    // The same per-peer tables, every cell published as counted.
-    const tables = sliceGrants.map(g => {
-      const cells: OutgoingCell[] = [...new Set(keysByGrant.get(g))].sort().map(key => {
-        const codes = key.split('|')
-        const k: Record<string, string> = { [TIME_DIMENSION]: String(year) }
-        dims.forEach((d, i) => { k[d] = codes[i]! })
-        return { key: k, value: published.get(key)!.value, obs_status: 'A' as const, conf_status: 'F' as const }
-      })
-      return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator, year, by: g.by, cells }
-    })
-    out.push({ indicator, year, threshold, inner: inner.length, published: published.size, problem, tables })
-  }
-  return out
+async function cutFloor (db: Kysely<Database>, grants: ActiveGrant[]): Promise<Cut[]> {
+  return (await cutGrants(db, grants)).map(c => ({
+    indicator: c.indicator,
+    year: c.year,
+    threshold: c.threshold,
+    inner: c.problem?.inner.length ?? 0,
+    published: c.published.size,
+    problem: c.problem,
+    tables: tablesOf(c, new Set()),
+  }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,7 +355,7 @@ async function main (): Promise<void> {
       // Load the HiGHS WebAssembly module and warm the engine up outside the measurement.
       if (LP) await instrumentSolver()
       await protect(crossTableProblem([['a', 'b'], ['c', 'd']], [1, 5, 7, 9]))
-      await cutGrants(db, grants)
+      await cutFloor(db, grants)
       const rssBefore = rssMb()
 
       // Whole runs: the floor, then protectGrants, then the floor again.
@@ -436,7 +368,7 @@ async function main (): Promise<void> {
       let result: { tables: PeerTable[], summary: ProtectionSummary[] } | undefined
       let cuts: Cut[] = []
       const cutOnce = async (): Promise<void> => {
-        const [c, t] = await timed(() => cutGrants(db, grants))
+        const [c, t] = await timed(() => cutFloor(db, grants))
         cuts = c
         cutRuns.push(t)
         log(`  floor (cut without protection): ${ms(t)} ms`)
@@ -488,7 +420,7 @@ async function main (): Promise<void> {
           cutMs: NaN,
         }
         if (SLICES) {
-          const [, cutMs] = await timed(() => cutGrants(db, sliceGrants))
+          const [, cutMs] = await timed(() => cutFloor(db, sliceGrants))
           const lp0 = lpSnapshot()
           const [one, protectMs] = await timed(() => protectGrants(db, sliceGrants))
           if (LP) row.lp = lpDelta(lp0)
