@@ -24,13 +24,9 @@ import { Kysely, sql, type KyselyPlugin, type OperationNode, type PluginTransfor
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
-import { fixedClock } from '../../src/clock.js'
-import { createDb } from '../../src/db/create-db.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
+import { pathToFileURL } from 'node:url'
 import type { Database } from '../../src/db/types.js'
-import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
-import { importFile, type ImportReport } from '../../src/ingest/import-file.js'
-import { recordKeyer } from '../../src/ingest/record-key.js'
+import type { ImportReport } from '../../src/ingest/import-file.js'
 
 export interface RunSpec {
   mode: 'node' | 'floor'
@@ -41,6 +37,12 @@ export interface RunSpec {
   csv: string
   /** mode node: after the measurement, write the harmonised rows here (CSV) for the floor. */
   exportTo?: string
+  /** PGlite: a data folder (the file system) instead of memory. */
+  dataDir?: string
+  /** mode node: a folder holding the compiled sources (tsc output of src/) to run instead of src/ through tsx. */
+  src?: string
+  /** mode floor: ANALYZE the loaded table before aggregating (the planner then picks hash aggregation). */
+  analyze?: boolean
 }
 
 export interface Phase { name: string, ms: number }
@@ -62,8 +64,12 @@ export interface RunResult {
   peakExternalMiB: number
   gcMs: number
   gcCount: number
+  /** CPU time of this process during the measurement (user + system). */
+  cpuMs: number
   /** PostgreSQL: the largest VmHWM of the server backends of this database (includes shared buffers touched). */
   backendPeakRssMiB?: number
+  /** PostgreSQL: CPU time of the server backends of this database over their lifetime (user + system). */
+  backendCpuMs?: number
 }
 
 const HARMONISED_COLUMNS = 'record_key, row_digest, registered_on, year, status, sex, age, age_group, citizenship, citizen_grp, country_of_exploitation, exploit_primary, exploitation, identified_by, assistance'
@@ -147,7 +153,11 @@ interface QueryEvent { label: string, start: number, end: number }
 
 function labelOf (node: OperationNode): string {
   if (node.kind === 'RawNode') {
-    return (node as unknown as { sqlFragments: readonly string[] }).sqlFragments.join('?').replace(/\s+/g, ' ').trim()
+    const raw = node as unknown as { sqlFragments: readonly string[], parameters: ReadonlyArray<{ kind: string, value?: unknown }> }
+    const text = raw.sqlFragments.join('?').replace(/\s+/g, ' ').trim()
+    // recomputeTables passes the indicator id as the first parameter.
+    const first = raw.parameters[0]
+    return first?.kind === 'ValueNode' && typeof first.value === 'string' && first.value.length <= 4 ? `${text} [${first.value}]` : text
   }
   return node.kind
 }
@@ -203,11 +213,8 @@ function nodePhases (events: QueryEvent[], t0: number, t1: number): { phases: Ph
     'stage: reading, parsing, validating, keying (the rest)': e(iCounts).start - e(iStage).start - stageDbMs,
   }
   for (const x of events.slice(iAgg)) {
-    const m = /^insert into indicator_cell .*select \?, year/.exec(x.label)
-    if (m !== null) {
-      const n = Object.keys(detail).filter(k => k.startsWith('aggregate insert ')).length
-      detail[`aggregate insert #${n + 1}`] = x.end - x.start
-    }
+    const m = /^insert into indicator_cell .*select \?, year.* \[(\w+)\]$/.exec(x.label)
+    if (m !== null) detail[`aggregate ${m[1]!} insert`] = x.end - x.start
   }
   return { phases, detail }
 }
@@ -225,25 +232,58 @@ async function withClient<T> (url: string, fn: (c: pg.Client) => Promise<T>): Pr
   }
 }
 
-/** The largest peak RSS (VmHWM) among the server processes connected to `url`'s database. */
-async function backendPeakRss (url: string): Promise<number | undefined> {
+/**
+ * The largest peak RSS (VmHWM) among the server processes connected to `url`'s database, and
+ * their CPU time so far, from /proc (the server runs on this machine).
+ */
+async function backendUsage (url: string): Promise<{ backendPeakRssMiB?: number, backendCpuMs?: number }> {
   try {
     const pids = await withClient(url, async c => (await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows.map(r => r.pid))
-    let peak: number | undefined
+    let peak = 0
+    let ticks = 0
     for (const pid of pids) {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-      if (m !== null) peak = Math.max(peak ?? 0, Number(m[1]) / 1024)
+      if (m !== null) peak = Math.max(peak, Number(m[1]) / 1024)
+      // Fields 14 and 15 of /proc/PID/stat (after the parenthesised name): utime, stime.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
     }
-    return peak
+    return pids.length === 0 ? {} : { backendPeakRssMiB: peak, backendCpuMs: ticks * 10 }
   } catch {
-    return undefined // a server on another machine, or /proc not readable
+    return {} // a server on another machine, or /proc not readable
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // The runs.
 
+/** The node's modules, from src/ (through tsx) or from a folder of compiled sources. */
+async function nodeModules (src: string | undefined): Promise<{
+  clock: typeof import('../../src/clock.js')
+  createDb: typeof import('../../src/db/create-db.js')
+  migrate: typeof import('../../src/db/migrate.js')
+  crosswalk: typeof import('../../src/ingest/crosswalk.js')
+  importFile: typeof import('../../src/ingest/import-file.js')
+  recordKey: typeof import('../../src/ingest/record-key.js')
+}> {
+  const base = src === undefined ? new URL('../../src/', import.meta.url) : pathToFileURL(src.endsWith('/') ? src : `${src}/`)
+  const load = async <T>(path: string): Promise<T> => await import(new URL(path, base).href) as T
+  return {
+    clock: await load('clock.js'),
+    createDb: await load('db/create-db.js'),
+    migrate: await load('db/migrate.js'),
+    crosswalk: await load('ingest/crosswalk.js'),
+    importFile: await load('ingest/import-file.js'),
+    recordKey: await load('ingest/record-key.js'),
+  }
+}
+
 async function runNode (spec: RunSpec): Promise<RunResult> {
+  const m = await nodeModules(spec.src)
+  const { createDb } = m.createDb
+  const { migrateToLatest } = m.migrate
+  const { importFile } = m.importFile
   let db: Kysely<Database>
   let pglite: PGlite | undefined
   let close: () => Promise<void>
@@ -252,8 +292,9 @@ async function runNode (spec: RunSpec): Promise<RunResult> {
     db = handle.db
     close = () => handle.close()
   } else {
-    // What createDb({ kind: 'memory' }) does, keeping the PGlite handle for the export.
-    const lite = await PGlite.create({})
+    // What createDb({ kind: 'memory' }) (or 'pglite' with a folder) does, keeping the PGlite
+    // handle for the export.
+    const lite = await PGlite.create(spec.dataDir === undefined ? {} : { dataDir: spec.dataDir })
     pglite = lite
     db = new Kysely<Database>({ dialect: new PGliteDialect(lite) })
     close = async () => {
@@ -264,13 +305,15 @@ async function runNode (spec: RunSpec): Promise<RunResult> {
   try {
     await migrateToLatest(db)
     const timer = new QueryTimer()
-    const deps = { db: db.withPlugin(timer), clock: fixedClock(Date.UTC(2026, 0, 15)), reporter: 'SRB', keyer: recordKeyer(Buffer.alloc(32, 7)), crosswalk: EMPTY_CROSSWALK }
+    const deps = { db: db.withPlugin(timer), clock: m.clock.fixedClock(Date.UTC(2026, 0, 15)), reporter: 'SRB', keyer: m.recordKey.recordKeyer(Buffer.alloc(32, 7)), crosswalk: m.crosswalk.EMPTY_CROSSWALK }
     const sampler = new Sampler()
     const rssBefore = process.memoryUsage().rss
     sampler.start()
+    const cpu0 = process.cpuUsage()
     const t0 = now()
     const report: ImportReport = await importFile(deps, { kind: 'victims', path: spec.csv })
     const t1 = now()
+    const cpu = process.cpuUsage(cpu0)
     sampler.stop()
     const maxRss = process.resourceUsage().maxRSS * 1024
     if (report.status !== 'applied' || report.rejected !== 0) {
@@ -278,7 +321,7 @@ async function runNode (spec: RunSpec): Promise<RunResult> {
     }
     const { phases, detail } = nodePhases(timer.events, t0, t1)
     const sum = (await sql<Checksum>`${sql.raw(cellsChecksum('indicator_cell'))}`.execute(db)).rows[0]!
-    const backendPeak = spec.engine === 'postgres' ? await backendPeakRss(spec.url!) : undefined
+    const backend = spec.engine === 'postgres' ? await backendUsage(spec.url!) : {}
     if (spec.exportTo !== undefined) {
       const copy = `copy (select ${HARMONISED_COLUMNS} from victim order by year, record_key) to stdout (format csv)`
       if (pglite !== undefined) {
@@ -301,7 +344,8 @@ async function runNode (spec: RunSpec): Promise<RunResult> {
       peakExternalMiB: sampler.peakExternal / MiB,
       gcMs: sampler.gcMs,
       gcCount: sampler.gcCount,
-      ...(backendPeak === undefined ? {} : { backendPeakRssMiB: backendPeak }),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      ...backend,
     }
   } finally {
     await close()
@@ -332,7 +376,7 @@ async function floorEngine (spec: RunSpec): Promise<FloorEngine> {
       close: () => c.end(),
     }
   }
-  const lite = await PGlite.create({})
+  const lite = await PGlite.create(spec.dataDir === undefined ? {} : { dataDir: spec.dataDir })
   return {
     exec: async text => { await lite.exec(text) },
     copy: async () => {
@@ -351,11 +395,14 @@ async function runFloor (spec: RunSpec): Promise<RunResult> {
     const sampler = new Sampler()
     const rssBefore = process.memoryUsage().rss
     sampler.start()
+    const cpu0 = process.cpuUsage()
     const t0 = now()
     await e.exec('begin')
     for (const ddl of FLOOR_DDL) await e.exec(ddl)
     const tCopy = now()
     const rows = await e.copy()
+    const tAnalyze = now()
+    if (spec.analyze === true) await e.exec('analyze floor_victim')
     const tAgg = now()
     const detail: Record<string, number> = {}
     for (const [id, text] of FLOOR_QUERIES) {
@@ -366,16 +413,18 @@ async function runFloor (spec: RunSpec): Promise<RunResult> {
     const tCommit = now()
     await e.exec('commit')
     const t1 = now()
+    const cpu = process.cpuUsage(cpu0)
     sampler.stop()
     const maxRss = process.resourceUsage().maxRSS * 1024
     const sum = await e.checksum()
-    const backendPeak = spec.engine === 'postgres' ? await backendPeakRss(spec.url!) : undefined
+    const backend = spec.engine === 'postgres' ? await backendUsage(spec.url!) : {}
     return {
       spec,
       totalMs: t1 - t0,
       phases: [
         { name: 'begin + create tables', ms: tCopy - t0 },
-        { name: 'COPY', ms: tAgg - tCopy },
+        { name: 'COPY', ms: tAnalyze - tCopy },
+        ...(spec.analyze === true ? [{ name: 'ANALYZE', ms: tAgg - tAnalyze }] : []),
         { name: 'aggregate (5 queries)', ms: tCommit - tAgg },
         { name: 'commit', ms: t1 - tCommit },
       ],
@@ -388,7 +437,8 @@ async function runFloor (spec: RunSpec): Promise<RunResult> {
       peakExternalMiB: sampler.peakExternal / MiB,
       gcMs: sampler.gcMs,
       gcCount: sampler.gcCount,
-      ...(backendPeak === undefined ? {} : { backendPeakRssMiB: backendPeak }),
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      ...backend,
     }
   } finally {
     await e.close()
