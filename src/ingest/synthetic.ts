@@ -446,15 +446,19 @@ function victimRow (rng: Rng, p: Plan, id: string, day: number, forms: Table): s
   return [id, isoDate(day), status, sex, age, citizenship, exploitedIn, exploitation.join('|'), identifiedBy, assistance]
 }
 
-function * victimRows (p: Plan): Generator<string[]> {
-  const rng = rngFor('victims', p)
-  yield [...VICTIMS_HEADER]
+/**
+ * The rows of one file: the header, then `perYear` persons a year in date order, numbered
+ * per year. Victims and offenders differ only in the row they build.
+ */
+function * personRows (kind: 'victims' | 'offenders', p: Plan, header: readonly string[], perYear: number, letter: 'V' | 'O', row: (rng: Rng, p: Plan, id: string, day: number, forms: Table) => string[]): Generator<string[]> {
+  const rng = rngFor(kind, p)
+  yield [...header]
   for (const year of p.years) {
     const forms = p.exploitation.get(year) as Table
     let seq = 0
-    for (const day of sortedDaysOfYear(rng, year, p.victimsPerYear)) {
+    for (const day of sortedDaysOfYear(rng, year, perYear)) {
       seq++
-      yield victimRow(rng, p, recordId(p, 'V', year, seq), day, forms)
+      yield row(rng, p, recordId(p, letter, year, seq), day, forms)
     }
   }
 }
@@ -474,7 +478,8 @@ function * victimRows (p: Plan): Generator<string[]> {
  * @throws AppError COUNTRY_INVALID or USAGE, at once, for options out of range.
  */
 export function syntheticVictims (options: SyntheticOptions): Generator<string[]> {
-  return victimRows(plan(options))
+  const p = plan(options)
+  return personRows('victims', p, VICTIMS_HEADER, p.victimsPerYear, 'V', victimRow)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,19 +529,6 @@ function offenderRow (rng: Rng, p: Plan, id: string, suspected: number, forms: T
   return [id, sex, age, citizenship, offence, exploitation.join('|'), isoDate(suspected), prosecuted, convicted, sentence]
 }
 
-function * offenderRows (p: Plan): Generator<string[]> {
-  const rng = rngFor('offenders', p)
-  yield [...OFFENDERS_HEADER]
-  for (const year of p.years) {
-    const forms = p.exploitation.get(year) as Table
-    let seq = 0
-    for (const day of sortedDaysOfYear(rng, year, p.offendersPerYear)) {
-      seq++
-      yield offenderRow(rng, p, recordId(p, 'O', year, seq), day, forms)
-    }
-  }
-}
-
 /**
  * Rows of a synthetic offenders.csv for `options.country`: the header row first, then
  * `offendersPerYear` persons newly suspected in each year (ascending), in order of
@@ -555,7 +547,8 @@ function * offenderRows (p: Plan): Generator<string[]> {
  * @throws AppError COUNTRY_INVALID or USAGE, at once, for options out of range.
  */
 export function syntheticOffenders (options: SyntheticOptions): Generator<string[]> {
-  return offenderRows(plan(options))
+  const p = plan(options)
+  return personRows('offenders', p, OFFENDERS_HEADER, p.offendersPerYear, 'O', offenderRow)
 }
 
 // ---------------------------------------------------------------------------------------------
