@@ -28,7 +28,7 @@ export async function demoCommand (args: DemoArgs, io: CliIo): Promise<number> {
     const bad = fed.checks.filter(c => !c.ok).length
     line(io.stdout)
     line(io.stdout, `${fed.checks.length - bad} of ${fed.checks.length} nodes verified in ${((io.clock.now() - started) / 1000).toFixed(1)} s.`)
-    line(io.stdout, 'Not built yet: agreements, protected releases, the exchange itself and regional totals (issues 4-6).')
+    line(io.stdout, 'Not in the demo yet: agreements in force between the nodes, protected releases and their exchange, regional totals (issues 4-6).')
     if (args.once === true) return bad === 0 ? 0 : 1
     const first = fed.nodes[0]!
     line(io.stdout)
