@@ -11,6 +11,11 @@ export function fixedClock (ms: number): Clock {
   return { now: () => ms }
 }
 
+/** A protocol timestamp (seconds) as ISO 8601 UTC without milliseconds: 2026-11-25T12:00:00Z. */
+export function isoSeconds (seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
+}
+
 /** Whole seconds since the epoch, the unit of every protocol timestamp. */
 export function epochSeconds (clock: Clock): number {
   return Math.floor(clock.now() / 1000)

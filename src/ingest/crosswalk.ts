@@ -12,9 +12,9 @@
  *   offence: { "388": ICCS0204 }
  * ```
  */
-import { readFileSync } from 'node:fs'
 import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
 import { AppError } from '../errors.js'
+import { readTextFile } from '../read-text-file.js'
 import { isAreaCode } from '../protocol/area.js'
 import { inCodelist } from '../protocol/codelists.js'
 import { columnsOf, mappableColumns, type RecordKind } from './formats.js'
@@ -80,11 +80,5 @@ export function parseCrosswalk (text: string, file: string): Crosswalk {
 
 /** Reads and parses a crosswalk file. */
 export function loadCrosswalk (file: string): Crosswalk {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new AppError('FILE_UNREADABLE', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
-  }
-  return parseCrosswalk(text, file)
+  return parseCrosswalk(readTextFile(file), file)
 }

@@ -12,6 +12,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Clock } from '../clock.js'
 import type { Database } from '../db/types.js'
 import { AppError } from '../errors.js'
+import { unreadable } from '../read-text-file.js'
 import { indicatorsOf, recomputeTables } from '../stats/aggregate.js'
 import type { Crosswalk } from './crosswalk.js'
 import { readCsvRows, type ReadProgress } from './csv-rows.js'
@@ -137,7 +138,7 @@ function checkReadable (path: string): number {
     return st.size
   } catch (err) {
     if (err instanceof AppError) throw err
-    throw new AppError('FILE_UNREADABLE', `${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
+    throw unreadable(path, err)
   }
 }
 

@@ -4,11 +4,11 @@
  * dimensions and codes are refused; a permission that a prohibition contradicts makes the
  * agreement invalid. Default deny: what no grant names is not sent.
  */
-import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
 import { AppError } from '../errors.js'
+import { readTextFile } from '../read-text-file.js'
 import { canonicalBytes } from '../protocol/canonical-json.js'
 import { WESTERN_BALKANS } from '../protocol/codelists.js'
 import { contentId } from '../protocol/ids.js'
@@ -182,13 +182,7 @@ export function agreementHash (agreement: Agreement): string {
 
 /** Loads a valid agreement file, or throws CONFIG_INVALID listing every problem with its line. */
 export function loadAgreement (file: string): LoadedAgreement {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new AppError('FILE_UNREADABLE', `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`)
-  }
-  const { problems, agreement } = lintAgreementText(text, file)
+  const { problems, agreement } = lintAgreementText(readTextFile(file), file)
   if (agreement === undefined) throw new AppError('CONFIG_INVALID', `agreement is invalid:\n  ${problems.map(formatProblem).join('\n  ')}`)
   return { file, agreement, hash: agreementHash(agreement) }
 }

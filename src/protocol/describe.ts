@@ -1,9 +1,6 @@
 /** One-line human descriptions of verified objects, for the CLI and logs. */
+import { isoSeconds as iso } from '../clock.js'
 import type { Verified } from './verify.js'
-
-function iso (seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
-}
 
 /** What a verified object is and who signed it, in one line. */
 export function describeVerified (v: Verified): string {

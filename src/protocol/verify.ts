@@ -4,6 +4,7 @@
  * protocol/README.md). Nothing in the payload is looked at before the signature is checked.
  */
 import { verify as cryptoVerify } from 'node:crypto'
+import { isoSeconds as iso } from '../clock.js'
 import { AppError, type ProtocolErrorCode } from '../errors.js'
 import { decodeBase64url } from './base64url.js'
 import { parseCanonical, MAX_PAYLOAD_BYTES, type Json } from './canonical-json.js'
@@ -123,10 +124,6 @@ export function verifySigned<T extends MessageType = MessageType> (signed: unkno
   if (payload.expires_at <= options.now - skew) fail('EXPIRED', `expired at ${iso(payload.expires_at)} (now ${iso(options.now)})`)
 
   return { type: header.typ as T, payload: payload as MessageTypes[T], id: contentId(payloadBytes), key, header, payloadBytes }
-}
-
-function iso (seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z')
 }
 
 export type { FlattenedJws }
