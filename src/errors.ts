@@ -36,6 +36,7 @@ export type NodeErrorCode =
   | 'LISTEN_FAILED'
   | 'FILE_UNREADABLE'
   | 'FETCH_FAILED'
+  | 'AUDIT_ENTRY_INVALID'
   | 'USAGE'
 
 export type ErrorCode = ProtocolErrorCode | NodeErrorCode

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { isAppError } from '../errors.js'
+import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
 import { demoCommand } from './commands/demo.js'
 import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
@@ -131,6 +132,21 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .requiredOption('--home <dir>', 'node home (its policies folder and records)')
     .option('--json', 'print the report as JSON')
     .action(async opts => setStatus(await publishCommand(opts, io)))
+
+  const audit = cmd.command('audit').description('the hash-chained audit log of publishes, pulls, refusals and agreement changes')
+  audit.command('verify')
+    .description('check the whole chain; exit status 0 only when intact, else the first broken entry')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--json', 'print the result as JSON')
+    .action(async opts => setStatus(await auditVerifyCommand(opts, io)))
+  audit.command('list')
+    .description('show audit entries, oldest first (the newest ones, or those after --after)')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--event <event>', 'only this event: publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed or evidence')
+    .option('--limit <n>', 'at most this many entries (default 20)')
+    .option('--after <seq>', 'the entries after this seq instead of the newest')
+    .option('--json', 'print the entries as JSON')
+    .action(async opts => setStatus(await auditListCommand(opts, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

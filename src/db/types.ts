@@ -18,6 +18,7 @@ export interface Database {
   agreement_version: AgreementVersionTable
   sent_cell: SentCellTable
   outgoing: OutgoingTable
+  audit_log: AuditLogTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
@@ -125,4 +126,16 @@ export interface OutgoingTable {
   issued_at: ColumnType<Date, Date, never>
   expires_at: ColumnType<Date, Date, Date>
   signed: ColumnType<unknown, string, string>
+}
+
+/** The hash-chained audit log (src/audit/log.ts). Entries are never updated. */
+export interface AuditLogTable {
+  /** Assigned by the appender (previous + 1), not by a sequence, so that gaps show. */
+  seq: ColumnType<number, number, never>
+  at: ColumnType<Date, Date, never>
+  event: ColumnType<string, string, never>
+  actor: ColumnType<string, string, never>
+  detail: ColumnType<unknown, string, never>
+  prev_hash: ColumnType<string, string, never>
+  hash: ColumnType<string, string, never>
 }
