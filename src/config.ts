@@ -30,7 +30,14 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false }),
   log: Type.Object({ level: LogLevel }, { additionalProperties: false }),
   signing_key: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$', description: 'kid of the active signing key in keys/.' }),
+  exchange: Type.Optional(Type.Object({
+    sync_interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'How often `serve` pulls from each peer (default 300); failures back off from this, doubling, up to an hour.' })),
+    publish_interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'How often `serve` publishes (default 3600); this also re-signs releases before they expire.' })),
+  }, { additionalProperties: false })),
 }, { additionalProperties: false })
+
+/** Defaults of the optional `exchange` settings. */
+export const EXCHANGE_DEFAULTS = { sync_interval_s: 300, publish_interval_s: 3600 } as const
 
 export type Config = Static<typeof ConfigSchema>
 

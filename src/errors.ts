@@ -39,7 +39,31 @@ export type NodeErrorCode =
   | 'AUDIT_ENTRY_INVALID'
   | 'USAGE'
 
-export type ErrorCode = ProtocolErrorCode | NodeErrorCode
+/** Codes of the exchange between nodes (protocol/README.md section 8, exchange codes). */
+export type ExchangeErrorCode =
+  | 'PEER_UNKNOWN'
+  | 'PEER_EXISTS'
+  | 'THUMBPRINT_REQUIRED'
+  | 'THUMBPRINT_MISMATCH'
+  | 'TOKEN_MISSING'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_REPLAYED'
+  | 'WRONG_ISSUER'
+  | 'WRONG_AUDIENCE'
+  | 'FEED_MALFORMED'
+  | 'FEED_MISMATCH'
+  | 'ID_MISMATCH'
+  | 'SEQ_GAP'
+  | 'SEQ_ROLLBACK'
+  | 'EQUIVOCATION'
+  | 'AGREEMENT_MISMATCH'
+  | 'GRANT_EXCEEDED'
+  | 'CELL_INVALID'
+  | 'RESPONSE_TOO_LARGE'
+  | 'HTTP_ERROR'
+  | 'TIMEOUT'
+
+export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode
 
 export class AppError extends Error {
   override readonly name = 'AppError'

@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { isAppError } from '../errors.js'
 import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
 import { demoCommand } from './commands/demo.js'
+import { alertsAckCommand, peerAddCommand, peerListCommand, peerRemoveCommand, statusCommand, syncCommand } from './commands/exchange.js'
 import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -132,6 +133,47 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .requiredOption('--home <dir>', 'node home (its policies folder and records)')
     .option('--json', 'print the report as JSON')
     .action(async opts => setStatus(await publishCommand(opts, io)))
+
+  const peer = cmd.command('peer').description('the peers this node serves and pulls from, with their pinned keys')
+  peer.command('add')
+    .description('set up a peer from its signed descriptor; pins its keys once you confirm the thumbprint')
+    .argument('<id>', 'the peer\'s node id, e.g. HRV or EUROPOL')
+    .argument('<url>', 'the peer\'s base URL')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--thumbprint <kid>', 'the key thumbprint the peer\'s operator gave you out of band (without it, the command shows what the peer presents and stores nothing)')
+    .action(async (id: string, url: string, opts) => setStatus(await peerAddCommand({ id, url, ...opts }, io)))
+  peer.command('list')
+    .description('the peers set up, with their pinned keys')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--json', 'print as JSON')
+    .action(async opts => setStatus(await peerListCommand(opts, io)))
+  peer.command('remove')
+    .description('stop serving and pulling a peer (what was received is kept)')
+    .argument('<id>', 'the peer\'s node id')
+    .requiredOption('--home <dir>', 'node home')
+    .action(async (id: string, opts) => setStatus(await peerRemoveCommand({ id, ...opts }, io)))
+
+  cmd.command('sync')
+    .description('pull once from every country peer (or one): verify and apply what their feeds hold for this node')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--peer <id>', 'only this peer')
+    .option('--json', 'print the import reports as JSON')
+    .action(async opts => setStatus(await syncCommand(opts, io)))
+
+  cmd.command('status')
+    .description('per-peer exchange status: feed position, freshness, failures and alerts; exit status 0 only when all are ok')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--json', 'print as JSON')
+    .action(async opts => setStatus(await statusCommand(opts, io)))
+
+  cmd.command('alerts')
+    .description('alerts raised by evidence of a peer\'s misbehaviour')
+    .command('ack')
+    .description('acknowledge alerts (the evidence is kept)')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--peer <id>', 'only this peer\'s alerts')
+    .option('--id <n>', 'only this alert')
+    .action(async opts => setStatus(await alertsAckCommand(opts, io)))
 
   const audit = cmd.command('audit').description('the hash-chained audit log of publishes, pulls, refusals and agreement changes')
   audit.command('verify')

@@ -4,7 +4,8 @@
  * on both. A PGlite folder is locked against a second process, since PGlite has no lock of
  * its own and two writers corrupt it.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
@@ -56,6 +57,24 @@ function once (fn: () => Promise<void>): () => Promise<void> {
 }
 
 /** Opens the database; throws DATABASE_LOCKED or DATABASE_UNAVAILABLE with a reason. */
+/** Whether the lock owner named in `file` is a process of this machine that no longer runs. */
+function ownerDead (file: string): boolean {
+  let owner: string[]
+  try {
+    owner = readFileSync(file, 'utf8').trim().split(' ')
+  } catch {
+    return false
+  }
+  const pid = Number(owner[0])
+  if (!Number.isInteger(pid) || pid <= 0 || owner[1] !== hostname() || pid === process.pid) return false
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
 export async function createDb (target: DbTarget): Promise<Db> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
@@ -81,17 +100,28 @@ export async function createDb (target: DbTarget): Promise<Db> {
   if (target.kind === 'pglite') {
     dataDir = target.dataDir
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    const lockOptions = {
+      lockfilePath: `${dataDir}.lock`,
+      // Generous: opening PGlite can block the event loop for seconds on a loaded machine,
+      // and a lock whose refresh is late must not be taken over by a second process.
+      stale: 60_000,
+      update: 10_000,
+      retries: 0,
+      realpath: false,
+      onCompromised: () => {},
+    }
+    const ownerFile = `${dataDir}.lock.pid`
     try {
-      release = await lockfile.lock(dataDir, {
-        lockfilePath: `${dataDir}.lock`,
-        // Generous: opening PGlite can block the event loop for seconds on a loaded machine,
-        // and a lock whose refresh is late must not be taken over by a second process.
-        stale: 60_000,
-        update: 10_000,
-        retries: 0,
-        realpath: false,
-        onCompromised: () => {},
-      })
+      try {
+        release = await lockfile.lock(dataDir, lockOptions)
+      } catch (err) {
+        // A lock left by a process that died (killed, crashed) on this machine is taken over
+        // at once instead of after the stale period.
+        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || !ownerDead(ownerFile)) throw err
+        rmSync(`${dataDir}.lock`, { recursive: true, force: true })
+        release = await lockfile.lock(dataDir, lockOptions)
+      }
+      writeFileSync(ownerFile, `${process.pid} ${hostname()}\n`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
         throw new AppError('DATABASE_LOCKED', `the database in ${dataDir} is in use by another dcimx process`)

@@ -19,6 +19,13 @@ export interface Database {
   sent_cell: SentCellTable
   outgoing: OutgoingTable
   audit_log: AuditLogTable
+  peer: PeerTable
+  peer_token: PeerTokenTable
+  incoming: IncomingTable
+  received_cell: ReceivedCellTable
+  received_slice: ReceivedSliceTable
+  sync_state: SyncStateTable
+  evidence: EvidenceTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
@@ -126,6 +133,84 @@ export interface OutgoingTable {
   issued_at: ColumnType<Date, Date, never>
   expires_at: ColumnType<Date, Date, Date>
   signed: ColumnType<unknown, string, string>
+}
+
+export interface PeerTable {
+  id: string
+  url: string
+  name: string
+  kind: 'country' | 'liaison'
+  jwks: ColumnType<unknown, string, string>
+  pinned_kid: string
+  descriptor_id: string
+  added_at: ColumnType<Date, Date, never>
+}
+
+export interface PeerTokenTable {
+  jti: string
+  peer: string
+  expires_at: ColumnType<Date, Date, never>
+}
+
+export interface IncomingTable {
+  id: string
+  publisher: string
+  feed_seq: number
+  type: 'release' | 'retraction'
+  indicator: string
+  agreement_hash: string
+  issued_at: ColumnType<Date, Date, never>
+  expires_at: ColumnType<Date, Date, never>
+  received_at: ColumnType<Date, Date, never>
+  signed: ColumnType<unknown, string, never>
+}
+
+export interface ReceivedCellTable {
+  release_id: string
+  year: number
+  cell_key: string
+  dims: ColumnType<Record<string, string>, string, never>
+  value: number | null
+  obs_status: 'A' | 'Q' | 'M'
+  conf_status: 'F' | 'C'
+}
+
+export interface ReceivedSliceTable {
+  publisher: string
+  indicator: string
+  year: number
+  object_id: string
+  cells_of: string | null
+  cells_digest: string | null
+  agreement_hash: string
+  expires_at: ColumnType<Date, Date, never>
+  applied_at: ColumnType<Date, Date, never>
+  replaced_at: ColumnType<Date | null, Date | null, Date>
+}
+
+export interface SyncStateTable {
+  peer: string
+  last_seq: Generated<number>
+  last_id: string | null
+  head_seq: Generated<number>
+  feed_expires_at: Date | null
+  last_attempt_at: Date | null
+  last_success_at: Date | null
+  failures: Generated<number>
+  last_error_code: string | null
+  last_error: string | null
+  next_attempt_at: Date | null
+}
+
+export interface EvidenceTable {
+  id: Generated<number>
+  peer: string
+  kind: 'equivocation' | 'rollback' | 'gap'
+  feed_seq: number | null
+  detail: string
+  objects: ColumnType<unknown, string, never>
+  recorded_at: ColumnType<Date, Date, never>
+  acknowledged_at: Date | null
 }
 
 /** The hash-chained audit log (src/audit/log.ts). Entries are never updated. */

@@ -88,7 +88,7 @@ export async function startDemoFederation (options: DemoOptions): Promise<DemoFe
         options.progress(`created node ${id} in ${home} (${((options.clock.now() - started) / 1000).toFixed(1)} s)`)
       }
       // Embedded databases always: the demo must not touch a PostgreSQL it was not given.
-      const node = await startNode({ home, env: {}, clock: options.clock, port: 0, logger: () => createLogger({ level: 'silent' }) })
+      const node = await startNode({ home, env: {}, clock: options.clock, port: 0, schedule: false, logger: () => createLogger({ level: 'silent' }) })
       running.push(node)
       options.progress(`started ${id} at ${node.address}`)
       if (node.node.config.node.kind === 'country') {

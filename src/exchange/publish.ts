@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
+import { appendAudit } from '../audit/log.js'
 import { epochSeconds, type Clock } from '../clock.js'
 import type { Database } from '../db/types.js'
 import { canonicalJson } from '../protocol/canonical-json.js'
@@ -19,6 +20,8 @@ import { protectGrants, type PeerTable, type ProtectionSummary } from '../stats/
 
 /** How long a release is valid; it is re-signed before then. */
 export const RELEASE_LIFETIME = 7 * 86400
+/** A live release with less than this left is re-signed (re-issued with the same cells). */
+export const REFRESH_BEFORE = RELEASE_LIFETIME / 2
 
 export interface PublishDeps {
   db: Kysely<Database>
@@ -38,6 +41,8 @@ export interface Issued {
   id: string
   supersedes: string | null
   reason?: Retraction['reason']
+  /** A release re-issued with the same cells because the one it supersedes is about to expire. */
+  refreshed?: boolean
 }
 
 export interface PublishReport {
@@ -55,6 +60,7 @@ interface Head {
   type: 'release' | 'retraction'
   cells_digest: string | null
   agreement_hash: string
+  expires_at: Date
 }
 
 function cellsDigest (table: PeerTable): string {
@@ -75,7 +81,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
     const { tables, summary } = await protectGrants(trx, grants)
     const heads = (await sql<Head>`
-      select distinct on (recipient, indicator, year) id, recipient, indicator, year, type, cells_digest, agreement_hash
+      select distinct on (recipient, indicator, year) id, recipient, indicator, year, type, cells_digest, agreement_hash, expires_at
       from outgoing order by recipient, indicator, year, feed_seq desc`.execute(trx)).rows
     const headOf = new Map(heads.map(h => [`${h.recipient}|${h.indicator}|${h.year}`, h]))
     const feeds = new Map((await sql<{ recipient: string, seq: number, id: string }>`
@@ -103,6 +109,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
         signed: JSON.stringify(signed.jws),
       }).execute()
       feeds.set(recipient, { seq, id: signed.id })
+      await appendAudit(trx, { at: new Date(nowMs), event: 'publish', actor: recipient, detail: { id: signed.id, seq, type, indicator: row.indicator, year: row.year, agreement_hash: row.agreementHash, supersedes: row.supersedes } })
       return signed.id
     }
     const envelope = (recipient: string, seq: number, prev: string | null, hash: string) => ({
@@ -126,7 +133,8 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
         continue
       }
       const digest = cellsDigest(table)
-      if (live?.cells_digest === digest) {
+      const refresh = live?.cells_digest === digest
+      if (refresh && new Date(live.expires_at).getTime() - nowMs > REFRESH_BEFORE * 1000) {
         report.unchanged++
         continue
       }
@@ -134,7 +142,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
         ...envelope(table.recipient, seq, prev, table.hash), type: 'release', dataset: { indicator: table.indicator as Release['dataset']['indicator'], years: [table.year] }, supersedes: live?.id ?? null, cells: table.cells,
       }), { indicator: table.indicator, year: table.year, agreementHash: table.hash, digest, supersedes: live?.id ?? null })
       await recordSent(trx, id, table, new Date(nowMs))
-      report.issued.push({ recipient: table.recipient, seq: feeds.get(table.recipient)!.seq, type: 'release', indicator: table.indicator, year: table.year, id, supersedes: live?.id ?? null })
+      report.issued.push({ recipient: table.recipient, seq: feeds.get(table.recipient)!.seq, type: 'release', indicator: table.indicator, year: table.year, id, supersedes: live?.id ?? null, ...(refresh ? { refreshed: true } : {}) })
     }
     // Tables released before that no grant covers any more are retracted; a table that could
     // not be protected this time keeps its last release (it is refused, not withdrawn).

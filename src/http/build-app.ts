@@ -15,6 +15,7 @@ import type { SignedObject } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
 import type { NodeDescriptor } from '../protocol/messages.js'
 import errorHandler from './plugins/error-handler.js'
+import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
 import wellKnownRoutes from './routes/well-known.js'
 
@@ -62,7 +63,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
         version: '1',
         description: `Node ${deps.config.node.id} (${deps.config.node.name}). Messages exchanged between nodes are signed objects defined in protocol/README.md.`,
       },
-      tags: [{ name: 'discovery' }, { name: 'operations' }],
+      tags: [{ name: 'discovery' }, { name: 'exchange' }, { name: 'operations' }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -70,5 +71,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes)
   await app.register(wellKnownRoutes)
+  await app.register(feedRoutes)
   return app
 }

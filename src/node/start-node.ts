@@ -4,6 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Clock } from '../clock.js'
+import { EXCHANGE_DEFAULTS } from '../config.js'
+import { startScheduler, type Scheduler } from '../exchange/scheduler.js'
+import { nodeAgreements } from '../policy/load.js'
 import { AppError } from '../errors.js'
 import { buildApp } from '../http/build-app.js'
 import type { Logger } from '../logger.js'
@@ -17,6 +20,8 @@ export interface StartOptions {
   logger: (config: OpenNode['config']) => Logger
   host?: string
   port?: number
+  /** Pull and publish on the configured schedule (default true). */
+  schedule?: boolean
 }
 
 export interface RunningNode {
@@ -24,6 +29,8 @@ export interface RunningNode {
   app: FastifyInstance
   /** The address the server listens on, e.g. http://127.0.0.1:7300. */
   address: string
+  /** The pull and publish schedule, when it runs. */
+  scheduler?: Scheduler
   /** Stops accepting requests, finishes those in flight, and closes the database. */
   close(): Promise<void>
 }
@@ -54,12 +61,28 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   if (new URL(node.config.url).port === '0') node.config.url = address
   let closing: Promise<void> | undefined
   const running = app
+  const exchange = { ...EXCHANGE_DEFAULTS, ...node.config.exchange }
+  const scheduler = options.schedule === false
+    ? undefined
+    : startScheduler({
+      db: node.db.db,
+      clock: options.clock,
+      node: node.config.node.id,
+      kind: node.config.node.kind,
+      signingKey: node.signingKey,
+      agreements: () => nodeAgreements(node.config.home),
+      logger,
+      syncIntervalMs: exchange.sync_interval_s * 1000,
+      publishIntervalMs: exchange.publish_interval_s * 1000,
+    })
   return {
     node,
     app: running,
     address,
+    scheduler,
     close: () => {
       closing ??= (async () => {
+        await scheduler?.stop()
         await running.close()
         await node.db.close()
       })()

@@ -4,6 +4,7 @@
  * the ledger so that later releases keep earlier suppressions and are audited together with
  * everything sent before.
  */
+import { appendAudit } from '../audit/log.js'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
 import { findIndicator } from '../protocol/indicators.js'
@@ -22,6 +23,11 @@ export async function recordAgreementVersions (db: Kysely<Database>, agreements:
     first_seen_at: now,
   }))
   const inserted = await db.insertInto('agreement_version').values(rows).onConflict(oc => oc.column('hash').doNothing()).returning('hash').execute()
+  // Every agreement version the node acts on for the first time is an audited change.
+  for (const { hash } of inserted) {
+    const l = agreements.find(a => a.hash === hash)!
+    await appendAudit(db, { at: now, event: 'agreement_change', actor: l.agreement.provider, detail: { agreement: l.agreement.agreement, version: l.agreement.version, provider: l.agreement.provider, recipient: l.agreement.recipient, hash } })
+  }
   return inserted.length
 }
 

@@ -4,6 +4,8 @@
  * dimensions and codes are refused; a permission that a prohibition contradicts makes the
  * agreement invalid. Default deny: what no grant names is not sent.
  */
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml'
@@ -189,4 +191,14 @@ export function loadAgreement (file: string): LoadedAgreement {
 
 export function formatProblem (p: PolicyProblem): string {
   return `${p.file}:${p.line}: ${p.message}`
+}
+
+/** Folder of a node's home that holds its agreement files. */
+export const POLICIES_DIR = 'policies'
+
+/** Every agreement in `home`/policies (*.yaml, *.yml), in file-name order; none when the folder is absent. */
+export function nodeAgreements (home: string): LoadedAgreement[] {
+  const dir = join(home, POLICIES_DIR)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort().map(n => loadAgreement(join(dir, n)))
 }

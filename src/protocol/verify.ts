@@ -24,6 +24,11 @@ export interface VerifyOptions {
   skew?: number
   /** When set, any other message type is TYPE_MISMATCH. */
   expectedType?: MessageType
+  /**
+   * Skip step 15 (expiry). Used for the objects of a feed, which are history: their freshness
+   * is judged from the signed feed page and from the latest object of each slice.
+   */
+  ignoreExpiry?: boolean
 }
 
 export interface Verified<T extends MessageType = MessageType> {
@@ -121,7 +126,7 @@ export function verifySigned<T extends MessageType = MessageType> (signed: unkno
 
   const skew = options.skew ?? DEFAULT_CLOCK_SKEW
   if (payload.issued_at > options.now + skew) fail('NOT_YET_VALID', `issued at ${iso(payload.issued_at)}, in the future (now ${iso(options.now)})`)
-  if (payload.expires_at <= options.now - skew) fail('EXPIRED', `expired at ${iso(payload.expires_at)} (now ${iso(options.now)})`)
+  if (options.ignoreExpiry !== true && payload.expires_at <= options.now - skew) fail('EXPIRED', `expired at ${iso(payload.expires_at)} (now ${iso(options.now)})`)
 
   return { type: header.typ as T, payload: payload as MessageTypes[T], id: contentId(payloadBytes), key, header, payloadBytes }
 }

@@ -4,13 +4,13 @@ import { join } from 'node:path'
 import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
-import { formatProblem, lintAgreementText, loadAgreement } from '../../policy/load.js'
+import { formatProblem, lintAgreementText, loadAgreement, POLICIES_DIR } from '../../policy/load.js'
 import { activeGrants } from '../../policy/grants.js'
 import { openNode } from '../../node/home.js'
 import { protectGrants } from '../../stats/protect-grants.js'
 import { line, type CliIo } from '../io.js'
 
-export const POLICIES_DIR = 'policies'
+export { POLICIES_DIR }
 
 /** The agreement files named, or every *.yaml / *.yml in HOME/policies. */
 export function policyFiles (files: string[], home: string | undefined, io: CliIo): string[] {

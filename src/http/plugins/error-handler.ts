@@ -4,17 +4,28 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { isAppError } from '../../errors.js'
+import { isAppError, type ErrorCode } from '../../errors.js'
+
+/** HTTP status of node errors that are not plain bad requests. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  TOKEN_MISSING: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_REPLAYED: 401,
+  PEER_UNKNOWN: 401,
+  AGREEMENT_MISMATCH: 409,
+}
+const ERROR: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 409: 'Conflict' }
 
 export default fp(async function errorHandler (app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = isAppError(err) ? 400 : (err.statusCode ?? 500)
+    const status = isAppError(err) ? (STATUS[err.code] ?? 400) : (err.statusCode ?? 500)
     if (status >= 500) {
       request.log.error({ err, reqId: request.id }, 'request failed')
       return reply.code(status).send({ statusCode: status, code: 'INTERNAL', error: 'Internal Server Error', message: 'internal error; see the node log for request ' + request.id })
     }
     request.log.info({ reqId: request.id, code: err.code, msg: err.message }, 'request refused')
-    return reply.code(status).send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', error: 'Bad Request', message: err.message })
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="dcim-exchange"')
+    return reply.code(status).send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', error: ERROR[status] ?? 'Bad Request', message: err.message })
   })
   app.setNotFoundHandler((request, reply) => {
     return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
