@@ -77,6 +77,7 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .option('--crosswalk <file>', 'national-code crosswalk (default: HOME/crosswalk.yaml when present)')
     .option('--dry-run', 'validate and count only; change nothing')
     .option('--withdraw', 'FILE lists record_ids to withdraw: the tables stop counting them')
+    .option('--no-publish', 'do not publish the change at once (serve publishes it on its schedule)')
     .option('--json', 'print the import report as JSON')
     .action(async (kind: string, file: string, opts) => setStatus(await importCommand({ kind, file, ...opts }, io)))
 

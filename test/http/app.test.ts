@@ -21,6 +21,7 @@ t.test('the HTTP app of a node', async t => {
       time: '2026-11-25T12:00:00.000Z',
       uptime_s: 0,
       database: { engine: node.db.engine, ok: true },
+      peers: [],
     })
   })
 
@@ -50,7 +51,7 @@ t.test('the HTTP app of a node', async t => {
     t.equal(res.statusCode, 200)
     const doc = res.json()
     t.equal(doc.openapi, '3.1.0')
-    t.same(Object.keys(doc.paths).sort(), ['/.well-known/dcim-node', '/.well-known/jwks.json', '/health'])
+    t.same(Object.keys(doc.paths).sort(), ['/.well-known/dcim-node', '/.well-known/jwks.json', '/health', '/v1/feed', '/v1/objects/{id}'])
     const ui = await app.inject('/docs/')
     t.equal(ui.statusCode, 200)
     t.match(ui.body, /swagger/i)

@@ -6,7 +6,9 @@ import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import { formatIssue } from '../../ingest/issues.js'
 import { loadRecordSecret, recordKeyer } from '../../ingest/record-key.js'
+import { publish } from '../../exchange/publish.js'
 import { openNode } from '../../node/home.js'
+import { nodeAgreements } from '../../policy/load.js'
 import { line, type CliIo } from '../io.js'
 import { byteProgress } from '../progress.js'
 
@@ -18,6 +20,8 @@ export interface ImportArgs {
   dryRun?: boolean
   json?: boolean
   withdraw?: boolean
+  /** Publish what the change calls for once it is applied (default true). */
+  publish?: boolean
 }
 
 /** The node's default crosswalk, used when --crosswalk is not given and the file exists. */
@@ -67,8 +71,17 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     } finally {
       progress?.stop()
     }
-    if (args.json === true) line(io.stdout, JSON.stringify(report, null, 2))
-    else for (const l of summary(report)) line(io.stdout, l)
+    // A change is published at once under the agreements in force (the node also publishes on
+    // its schedule while it serves).
+    const agreements = report.status === 'applied' && args.publish !== false ? nodeAgreements(node.config.home) : []
+    const published = agreements.length === 0
+      ? undefined
+      : await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements })
+    if (args.json === true) line(io.stdout, JSON.stringify(published === undefined ? report : { ...report, published }, null, 2))
+    else {
+      for (const l of summary(report)) line(io.stdout, l)
+      if (published !== undefined) line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
+    }
     return report.status === 'rejected' ? 1 : 0
   } finally {
     await node.db.close()
