@@ -3,11 +3,13 @@
  * one-line `dcimx: ...` message on stderr and a non-zero exit status, never a stack trace
  * (set DCIMX_DEBUG=1 to see one).
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { isAppError } from '../errors.js'
+import { ROLES } from '../users/users.js'
 import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
 import { demoCommand } from './commands/demo.js'
 import { alertsAckCommand, peerAddCommand, peerListCommand, peerRemoveCommand, statusCommand, syncCommand } from './commands/exchange.js'
+import { totalsCommand, verifyBundleCommand } from './commands/totals.js'
 import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
 import { initCommand } from './commands/init.js'
@@ -16,6 +18,7 @@ import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatri
 import { publishCommand } from './commands/publish.js'
 import { serveCommand } from './commands/serve.js'
 import { tablesCommand } from './commands/tables.js'
+import { loginCommand, userAddCommand, userListCommand, userRemoveCommand } from './commands/users.js'
 import { verifyCommand } from './commands/verify.js'
 import { line, type CliIo } from './io.js'
 
@@ -185,11 +188,55 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
   audit.command('list')
     .description('show audit entries, oldest first (the newest ones, or those after --after)')
     .requiredOption('--home <dir>', 'node home')
-    .option('--event <event>', 'only this event: publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed or evidence')
+    .option('--event <event>', 'only this event: publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed, evidence, user_added, user_removed, login or login_refused')
     .option('--limit <n>', 'at most this many entries (default 20)')
     .option('--after <seq>', 'the entries after this seq instead of the newest')
     .option('--json', 'print the entries as JSON')
     .action(async opts => setStatus(await auditListCommand(opts, io)))
+
+  cmd.command('totals')
+    .description('regional totals across the countries that share with this node: contributions, suppressions, missing countries')
+    .requiredOption('--home <dir>', 'node home')
+    .requiredOption('--indicator <id>', 'V1-V5 or C1-C4')
+    .requiredOption('--years <years>', 'a range (2020-2024) or a list (2019,2021)')
+    .option('--by <dims>', 'break down by these dimensions, comma-separated (e.g. EXPLOIT,SEX)')
+    .option('--as-of <date>', 'as this node held the data on that date (ISO 8601)')
+    .option('--format <format>', 'table, csv, json or sdmx-json', 'table')
+    .option('--bundle <file>', 'also write the signed releases the result was computed from (a new file)')
+    .action(async opts => setStatus(await totalsCommand(opts, io)))
+
+  cmd.command('verify-bundle')
+    .description('verify a provenance bundle offline: signatures, and the totals recomputed from the releases')
+    .argument('<file>', 'a bundle written by dcimx totals --bundle')
+    .option('--jwks <file...>', 'publishers\' key sets to trust instead of those in the bundle')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (file: string, opts) => setStatus(await verifyBundleCommand({ file, ...opts }, io)))
+
+  const user = cmd.command('user').description('the node\'s human users (operator, legal, liaison, auditor) and their roles')
+  user.command('add')
+    .description('add a user; without --password-stdin a password is generated and shown once')
+    .argument('<name>', 'user name: 2-32 lower-case letters, digits, ".", "_" or "-", starting with a letter')
+    .addOption(new Option('--role <role>', 'what the user may do (docs/operator-guide.md, "Users and roles")').choices(ROLES).makeOptionMandatory())
+    .requiredOption('--home <dir>', 'node home')
+    .option('--password-stdin', 'read the password (at least 12 characters) from standard input')
+    .action(async (name: string, opts) => setStatus(await userAddCommand({ name, ...opts }, io)))
+  user.command('remove')
+    .description('remove a user: no more logins, and tokens already issued are refused')
+    .argument('<name>', 'user name')
+    .requiredOption('--home <dir>', 'node home')
+    .action(async (name: string, opts) => setStatus(await userRemoveCommand({ name, ...opts }, io)))
+  user.command('list')
+    .description('the users, with their roles')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--json', 'print as JSON')
+    .action(async opts => setStatus(await userListCommand(opts, io)))
+
+  cmd.command('login')
+    .description('log in as a user and print a token for the HTTP API (Authorization: Bearer TOKEN), valid for an hour')
+    .argument('<name>', 'user name')
+    .requiredOption('--home <dir>', 'node home')
+    .option('--password-stdin', 'read the password from standard input (required)')
+    .action(async (name: string, opts) => setStatus(await loginCommand({ name, ...opts }, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')

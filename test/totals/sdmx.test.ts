@@ -1,11 +1,12 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Ajv2019 } from 'ajv/dist/2019.js'
 import addFormats from 'ajv-formats'
 import { SDMX_MEDIA_TYPE, toSdmxJson, type SdmxDataMessage } from '../../src/totals/sdmx.js'
 import type { CellPart, Contribution, RegionalResult, TotalCell } from '../../src/totals/types.js'
 
-const REFERENCE = '/work/shared/reference/sdmx-json'
+const REFERENCE = join(import.meta.dirname, '..', 'fixtures', 'sdmx-json')
 
 // The official schema is draft 2019-09; its x- extension hook uses patternProperties without
 // "type": "object", which only Ajv's strictTypes objects to. Formats are checked: the schema's

@@ -1,0 +1,104 @@
+/** `dcimx totals` and `dcimx verify-bundle`: regional totals for liaison officers, with provenance. */
+import { existsSync, writeFileSync } from 'node:fs'
+import { AppError } from '../../errors.js'
+import { openNode } from '../../node/home.js'
+import { nodeAgreements } from '../../policy/load.js'
+import { keySetFromJwks, type KeySet } from '../../protocol/keys.js'
+import { readTextFile } from '../../read-text-file.js'
+import { makeBundle, verifyBundle } from '../../totals/bundle.js'
+import { computeTotals } from '../../totals/compute.js'
+import { formatCsv, formatTable } from '../../totals/format.js'
+import { gatherTotals } from '../../totals/regional.js'
+import { toSdmxJson } from '../../totals/sdmx.js'
+import { line, type CliIo } from '../io.js'
+
+export const TOTALS_FORMATS = ['table', 'csv', 'json', 'sdmx-json'] as const
+
+/** `2020-2024` or `2019,2021` or `2023`. */
+export function parseYears (spec: string): number[] {
+  const range = /^(\d{4})-(\d{4})$/.exec(spec)
+  if (range !== null) {
+    const [from, to] = [Number(range[1]), Number(range[2])]
+    if (to < from) throw new AppError('USAGE', `--years ${spec}: the range runs backwards`)
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+  }
+  if (!/^\d{4}(,\d{4})*$/.test(spec)) throw new AppError('USAGE', `--years ${JSON.stringify(spec)}: give a range (2020-2024) or a list (2019,2021)`)
+  return spec.split(',').map(Number)
+}
+
+/** An ISO 8601 date or date-time. */
+export function parseAsOf (spec: string | undefined): Date | undefined {
+  if (spec === undefined) return undefined
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(spec) ? `${spec}T00:00:00Z` : spec)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(spec) || Number.isNaN(d.getTime())) throw new AppError('USAGE', `--as-of ${JSON.stringify(spec)}: give a date (2026-11-20) or a date-time (2026-11-20T12:00:00Z)`)
+  return d
+}
+
+export interface TotalsArgs {
+  home: string
+  indicator: string
+  years: string
+  by?: string
+  asOf?: string
+  format?: string
+  bundle?: string
+}
+
+export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<number> {
+  const format = args.format ?? 'table'
+  if (!(TOTALS_FORMATS as readonly string[]).includes(format)) throw new AppError('USAGE', `--format must be one of ${TOTALS_FORMATS.join(', ')}`)
+  if (args.bundle !== undefined && existsSync(args.bundle)) throw new AppError('USAGE', `${args.bundle} exists; the bundle is written to a new file`)
+  const query = {
+    indicator: args.indicator.toUpperCase(),
+    years: parseYears(args.years),
+    by: args.by === undefined || args.by === '' ? [] : args.by.split(',').map(d => d.trim().toUpperCase()),
+    ...(args.asOf === undefined ? {} : { asOf: parseAsOf(args.asOf) }),
+  }
+  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
+  try {
+    const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now() }, query)
+    const result = computeTotals(input)
+    if (args.bundle !== undefined) {
+      const bundle = await makeBundle(node.db.db, input, result)
+      writeFileSync(args.bundle, JSON.stringify(bundle, null, 1) + '\n', { flag: 'wx' })
+    }
+    switch (format) {
+      case 'json': line(io.stdout, JSON.stringify(result, null, 2)); break
+      case 'sdmx-json': line(io.stdout, JSON.stringify(toSdmxJson(result), null, 2)); break
+      case 'csv': for (const l of formatCsv(result)) line(io.stdout, l); break
+      default:
+        for (const l of formatTable(result)) line(io.stdout, l)
+        if (args.bundle !== undefined) line(io.stdout, `provenance written to ${args.bundle}; check it with: dcimx verify-bundle ${args.bundle}`)
+    }
+    return 0
+  } finally {
+    await node.db.close()
+  }
+}
+
+export async function verifyBundleCommand (args: { file: string, jwks?: string[], json?: boolean }, io: CliIo): Promise<number> {
+  let bundle: unknown
+  try {
+    bundle = JSON.parse(readTextFile(args.file))
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    throw new AppError('USAGE', `${args.file}: not JSON`)
+  }
+  let trust: Map<string, KeySet> | undefined
+  for (const file of args.jwks ?? []) {
+    const keys = keySetFromJwks(JSON.parse(readTextFile(file)))
+    trust ??= new Map()
+    for (const k of keys.values()) trust.set(k.node, new Map([...(trust.get(k.node) ?? new Map()), [k.kid, k]]))
+  }
+  const v = verifyBundle(bundle, { trust })
+  if (args.json === true) {
+    line(io.stdout, JSON.stringify({ ok: v.ok, problem: v.problem, releases: v.releases, publishers: v.publishers, own_tables: v.ownTables }, null, 2))
+  } else if (v.ok) {
+    line(io.stdout, `bundle verified: ${v.result!.cells.length} total(s) recomputed from ${v.releases} signed release(s)`)
+    for (const p of v.publishers) line(io.stdout, `  ${p.id} signed with key ${p.kids.join(', ')}${trust?.has(p.id) === true ? ' (from --jwks)' : ' (from the bundle: compare with the thumbprint you pinned)'}`)
+    if (v.ownTables.length > 0) line(io.stdout, `  not signed: the computing node's own tables (${v.ownTables.join(', ')})`)
+  } else {
+    line(io.stdout, `bundle NOT verified: ${v.problem}`)
+  }
+  return v.ok ? 0 : 1
+}

@@ -1,0 +1,132 @@
+/**
+ * Regional totals from what a node holds: the latest reconciled release of each country and
+ * year (or the one held at `asOf`), and, on a country node, its own tables. Countries with no
+ * fresh table are listed as missing with the reason.
+ */
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import { AppError } from '../errors.js'
+import { WESTERN_BALKANS } from '../protocol/codelists.js'
+import { findIndicator } from '../protocol/indicators.js'
+import { yearsOf, type LoadedAgreement } from '../policy/load.js'
+import { computeTotals, type CountryTable, type TotalsInput } from './compute.js'
+import type { MissingReason, RegionalResult, TotalsQuery } from './types.js'
+
+export interface TotalsDeps {
+  db: Kysely<Database>
+  /** This node's id and kind. */
+  node: string
+  kind: 'country' | 'liaison'
+  agreements: readonly LoadedAgreement[]
+  nowMs: number
+}
+
+/** Most years one query may span. */
+export const MAX_YEARS = 50
+
+/** Checks a query against the indicator set; throws USAGE with a clear reason. */
+export function checkQuery (q: TotalsQuery): TotalsQuery {
+  const indicator = findIndicator(q.indicator)
+  if (indicator === undefined) throw new AppError('USAGE', `unknown indicator ${JSON.stringify(q.indicator)}: one of V1-V5, C1-C4`)
+  if (q.years.length === 0 || q.years.length > MAX_YEARS || q.years.some(y => !Number.isInteger(y) || y < 1990 || y > 2200)) {
+    throw new AppError('USAGE', `years must be 1 to ${MAX_YEARS} years from 1990 to 2200`)
+  }
+  const dims = indicator.dimensions.map(d => d.id)
+  for (const d of q.by) {
+    if (!dims.includes(d)) throw new AppError('USAGE', `${indicator.id} cannot be broken down by ${JSON.stringify(d)}: its dimensions are ${dims.join(', ')}`)
+  }
+  return { ...q, years: [...new Set(q.years)].sort((a, b) => a - b), by: dims.filter(d => q.by.includes(d)) }
+}
+
+interface SliceRow {
+  publisher: string
+  year: number
+  object_id: string
+  cells_of: string | null
+  issued_at: Date
+  applied_at: Date
+  expires_at: Date
+}
+
+/** Why `country` has no table for `year`, judged from the agreements this node holds. */
+function missingReason (agreements: readonly LoadedAgreement[], country: string, self: string, indicator: string, year: number): MissingReason {
+  const held = agreements.filter(l => l.agreement.provider === country && l.agreement.recipient === self)
+  if (held.length === 0) return 'no_agreement'
+  const granted = held.some(l => l.agreement.grants.some(g => g.indicator === indicator && yearsOf(g.years, 2200).includes(year)))
+  return granted ? 'no_data' : 'not_granted'
+}
+
+/** Gathers the tables a query needs: the input of {@link computeTotals}. */
+export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promise<TotalsInput> {
+  const q = checkQuery(query)
+  const dims = findIndicator(q.indicator)!.dimensions.map(d => d.id)
+  const at = q.asOf ?? new Date(deps.nowMs)
+  const when = q.asOf === undefined
+    ? sql`s.replaced_at is null`
+    : sql`s.applied_at <= ${q.asOf} and (s.replaced_at is null or s.replaced_at > ${q.asOf})`
+  const slices = (await sql<SliceRow>`
+    select s.publisher, s.year, s.object_id, s.cells_of, i.issued_at, s.applied_at, s.expires_at
+    from received_slice s join incoming i on i.id = s.object_id
+    where s.indicator = ${q.indicator} and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
+  const cellRows = slices.length === 0
+    ? []
+    : (await sql<{ release_id: string, year: number, dims: Record<string, string> | string, value: number | null }>`
+      select release_id, year, dims, value from received_cell
+      where (release_id, year) in (${sql.join(slices.filter(s => s.cells_of !== null).map(s => sql`(${s.cells_of}, ${s.year})`))})`.execute(deps.db)).rows
+  const cellsOf = new Map<string, CountryTable['cells']>()
+  for (const r of cellRows) {
+    const k = `${r.release_id}|${r.year}`
+    const list = cellsOf.get(k) ?? []
+    list.push({ dims: typeof r.dims === 'string' ? JSON.parse(r.dims) as Record<string, string> : r.dims, ...(r.value === null ? {} : { value: r.value }) })
+    cellsOf.set(k, list)
+  }
+
+  const tables: CountryTable[] = []
+  const missing: TotalsInput['missing'] = []
+  for (const year of q.years) {
+    for (const country of WESTERN_BALKANS) {
+      if (country === deps.node) {
+        const own = await deps.db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', q.indicator).where('year', '=', year).execute()
+        if (own.length === 0) {
+          missing.push({ country, year, reason: 'no_data' })
+        } else {
+          tables.push({
+            country,
+            year,
+            source: 'own',
+            cells: own.map(c => {
+              const codes = c.cell_key.split('|')
+              return { dims: Object.fromEntries(dims.map((d, i) => [d, codes[i]!])), value: Number(c.value) }
+            }),
+          })
+        }
+        continue
+      }
+      const slice = slices.find(s => s.publisher === country && Number(s.year) === year)
+      if (slice === undefined || slice.cells_of === null) {
+        missing.push({ country, year, reason: missingReason(deps.agreements, country, deps.node, q.indicator, year) })
+        continue
+      }
+      if (new Date(slice.expires_at).getTime() <= at.getTime()) {
+        missing.push({ country, year, reason: 'stale' })
+        continue
+      }
+      tables.push({
+        country,
+        year,
+        source: 'release',
+        releaseId: slice.cells_of,
+        issuedAt: new Date(slice.issued_at).toISOString(),
+        appliedAt: new Date(slice.applied_at).toISOString(),
+        expiresAt: new Date(slice.expires_at).toISOString(),
+        cells: (cellsOf.get(`${slice.cells_of}|${year}`) ?? []).sort((a, b) => JSON.stringify(a.dims) < JSON.stringify(b.dims) ? -1 : 1),
+      })
+    }
+  }
+  return { node: deps.node, query: q, computedAt: new Date(deps.nowMs).toISOString(), tables, missing }
+}
+
+/** Regional totals for a query, from what the node holds. */
+export async function regionalTotals (deps: TotalsDeps, query: TotalsQuery): Promise<RegionalResult> {
+  return computeTotals(await gatherTotals(deps, query))
+}
