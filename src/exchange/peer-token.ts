@@ -83,6 +83,9 @@ export async function verifyPeerToken (db: Kysely<Database>, token: string | und
       typ: TOKEN_TYPE,
       currentDate: new Date(options.now * 1000),
       clockTolerance: DEFAULT_CLOCK_SKEW,
+      // Also refuses an iat in the future (beyond the skew): a token signed for tomorrow
+      // would otherwise be accepted today, and the 300-second lifetime would mean nothing.
+      maxTokenAge: MAX_TOKEN_LIFETIME,
       requiredClaims: ['iss', 'aud', 'iat', 'exp', 'jti'],
     }))
   } catch (err) {
