@@ -81,9 +81,17 @@ interface Entry {
   signed: FlattenedJws
 }
 
+/** Largest sequence number the database holds (integer columns); a peer may announce more. */
+const MAX_STORED_SEQ = 2 ** 31 - 1
+
+/** Text a peer put in a message, made storable: PostgreSQL and the audit log refuse U+0000 and lone surrogates. */
+function storable (text: string): string {
+  return Buffer.from(text.replaceAll('\u0000', '\uFFFD'), 'utf8').toString('utf8')
+}
+
 class Refusal extends AppError {
   constructor (readonly error: AppError, readonly object: { id: string | null, seq: number | null }, readonly evidenceKind?: 'equivocation' | 'rollback' | 'gap', readonly objects: unknown[] = []) {
-    super(error.code, error.message)
+    super(error.code, storable(error.message))
   }
 }
 
@@ -126,7 +134,7 @@ async function fetchPage (deps: SyncDeps, peer: Peer, after: number): Promise<un
     body = await readCapped(res, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES)
   } catch (err) {
     if (err instanceof Refusal) throw err
-    const e = err as Error & { cause?: Error }
+    const e = (typeof err === 'object' && err !== null ? err : new Error(String(err))) as Error & { cause?: Error }
     if (e.name === 'TimeoutError' || e.name === 'AbortError') refuse('TIMEOUT', `${url}: no complete answer within ${timeout} ms`)
     refuse('FETCH_FAILED', `${url}: ${e.cause?.message ?? e.message}`)
   }
@@ -327,7 +335,7 @@ async function recordRefusal (deps: SyncDeps, peer: string, r: Refusal): Promise
       const row = await trx.insertInto('evidence').values({
         peer,
         kind: r.evidenceKind,
-        feed_seq: r.object.seq,
+        feed_seq: r.object.seq !== null && r.object.seq <= MAX_STORED_SEQ ? r.object.seq : null,
         detail: `${r.code}: ${r.message}`,
         objects: JSON.stringify(r.objects),
         recorded_at: at,
@@ -338,7 +346,7 @@ async function recordRefusal (deps: SyncDeps, peer: string, r: Refusal): Promise
       at,
       event: r.evidenceKind === undefined ? 'refusal' : 'evidence',
       actor: peer,
-      detail: { direction: 'pull', code: r.code, message: r.message.slice(0, 1000), id: r.object.id, seq: r.object.seq, ...(evidenceId === undefined ? {} : { evidence: evidenceId }) },
+      detail: { direction: 'pull', code: r.code, message: storable(r.message.slice(0, 1000)), id: r.object.id, seq: r.object.seq, ...(evidenceId === undefined ? {} : { evidence: evidenceId }) },
     })
     return evidenceId
   })
@@ -410,7 +418,7 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
       last_error_code: r.code,
       last_error: r.message.slice(0, 2000),
       next_attempt_at: new Date(deps.clock.now() + backoffMs(options.intervalMs ?? 0, failures)),
-      ...(report.headSeq > 0 ? { head_seq: report.headSeq } : {}),
+      ...(report.headSeq > 0 ? { head_seq: Math.min(report.headSeq, MAX_STORED_SEQ) } : {}),
     }).where('peer', '=', peer.id).execute()
   }
   return report
