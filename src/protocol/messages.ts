@@ -58,7 +58,7 @@ const Dataset = Type.Object({
 }, { additionalProperties: false })
 
 const Cell = Type.Object({
-  key: Type.Record(Type.String({ pattern: '^[A-Z][A-Z_]{0,31}$' }), Code, { maxProperties: 12 }),
+  key: Type.Record(Type.String({ pattern: '^[A-Z][A-Z_]{0,31}$' }), Code, { maxProperties: 12, additionalProperties: false }),
   value: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000000 })),
   obs_status: Type.Union([Type.Literal('A'), Type.Literal('Q'), Type.Literal('M')], { description: 'SDMX OBS_STATUS: A normal, Q suppressed, M missing.' }),
   conf_status: Type.Union([Type.Literal('F'), Type.Literal('C')], { description: 'SDMX CONF_STATUS: F free, C confidential.' }),

@@ -75,15 +75,15 @@ function integersOnly (v: unknown): boolean {
 
 /**
  * The cell part of the release schema as published (protocol/schemas/release.schema.json). Its
- * `key` constrains the members whose names match the dimension pattern and leaves other names
- * (`constructor`, `__proto__`) to exchange rule 5, which refuses them as CELL_INVALID.
+ * `key` is closed: every member name matches the dimension pattern (so `constructor` or
+ * `__proto__` fail the schema), and every code the code pattern.
  */
 function cellSchemaOk (c: unknown): boolean {
   if (!isPlainObject(c)) return false
   if (!Object.keys(c).every(k => ['key', 'value', 'obs_status', 'conf_status'].includes(k))) return false
   if (!isPlainObject(c.key) || !['A', 'Q', 'M'].includes(c.obs_status) || !['F', 'C'].includes(c.conf_status)) return false
   const names = Object.keys(c.key)
-  if (names.length > 12 || !names.every(n => !CELL_DIM.test(n) || (typeof c.key[n] === 'string' && CELL_CODE.test(c.key[n])))) return false
+  if (names.length > 12 || !names.every(n => CELL_DIM.test(n) && typeof c.key[n] === 'string' && CELL_CODE.test(c.key[n]))) return false
   return !Object.hasOwn(c, 'value') || (Number.isInteger(c.value) && c.value >= 0 && c.value <= 100000000)
 }
 
