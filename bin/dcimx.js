@@ -18,6 +18,8 @@ if (existsSync(compiled) && process.env.DCIMX_FROM_SOURCE !== '1') {
   mod = await import('../src/cli/main.ts')
 }
 const status = await mod.runCli(process.argv.slice(2), {
+  // Only touched by commands that read it (--password-stdin).
+  get stdin () { return process.stdin },
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

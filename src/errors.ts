@@ -63,7 +63,19 @@ export type ExchangeErrorCode =
   | 'HTTP_ERROR'
   | 'TIMEOUT'
 
-export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode
+/** Codes of the node's human users: accounts, login and roles (src/users, src/http/plugins/auth.ts). */
+export type UserErrorCode =
+  | 'USER_EXISTS'
+  | 'USER_UNKNOWN'
+  | 'USER_NAME_INVALID'
+  | 'ROLE_INVALID'
+  | 'PASSWORD_WEAK'
+  | 'LOGIN_FAILED'
+  | 'USER_TOKEN_MISSING'
+  | 'USER_TOKEN_INVALID'
+  | 'ROLE_FORBIDDEN'
+
+export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode | UserErrorCode
 
 export class AppError extends Error {
   override readonly name = 'AppError'

@@ -33,6 +33,10 @@ export const AUDIT_EVENTS = [
   'peer_added',
   'peer_removed',
   'evidence',
+  'user_added',
+  'user_removed',
+  'login',
+  'login_refused',
 ] as const
 
 export type AuditEvent = typeof AUDIT_EVENTS[number]

@@ -1,4 +1,4 @@
-/** What a CLI command may touch: its output streams, the environment and the clock. */
+/** What a CLI command may touch: its input and output streams, the environment and the clock. */
 import type { Clock } from '../clock.js'
 
 export interface CliIo {
@@ -6,6 +6,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown, isTTY?: boolean }
   env: Record<string, string | undefined>
   clock: Clock
+  /** Standard input, for commands that read a secret from it (--password-stdin). */
+  stdin?: NodeJS.ReadableStream
 }
 
 export function line (stream: CliIo['stdout'], text = ''): void {

@@ -26,6 +26,7 @@ export interface Database {
   received_slice: ReceivedSliceTable
   sync_state: SyncStateTable
   evidence: EvidenceTable
+  app_user: AppUserTable
 }
 
 export type NodeIdentity = Selectable<NodeIdentityTable>
@@ -223,4 +224,14 @@ export interface AuditLogTable {
   detail: ColumnType<unknown, string, never>
   prev_hash: ColumnType<string, string, never>
   hash: ColumnType<string, string, never>
+}
+
+/** The node's human users (src/users/users.ts). */
+export interface AppUserTable {
+  name: string
+  role: 'operator' | 'legal' | 'liaison' | 'auditor'
+  /** scrypt$N$r$p$salt$hash, salt and hash in base64url. */
+  password_hash: string
+  created_at: ColumnType<Date, Date, never>
+  disabled_at: Date | null
 }

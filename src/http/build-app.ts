@@ -14,9 +14,11 @@ import { descriptorCache } from '../node/descriptor.js'
 import type { SignedObject } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
 import type { NodeDescriptor } from '../protocol/messages.js'
+import auth from './plugins/auth.js'
 import errorHandler from './plugins/error-handler.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
+import sessionRoutes from './routes/session.js'
 import wellKnownRoutes from './routes/well-known.js'
 
 export interface AppDeps {
@@ -55,6 +57,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('node', { ...deps, descriptor: descriptorCache(deps.config, deps.signingKey, deps.keys, deps.clock) })
 
   await app.register(errorHandler)
+  // User tokens and app.requireRole, for the routes of the node's human users.
+  await app.register(auth)
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -63,7 +67,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
         version: '1',
         description: `Node ${deps.config.node.id} (${deps.config.node.name}). Messages exchanged between nodes are signed objects defined in protocol/README.md.`,
       },
-      tags: [{ name: 'discovery' }, { name: 'exchange' }, { name: 'operations' }],
+      tags: [{ name: 'discovery' }, { name: 'exchange' }, { name: 'operations' }, { name: 'users' }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -72,5 +76,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(wellKnownRoutes)
   await app.register(feedRoutes)
+  await app.register(sessionRoutes)
   return app
 }

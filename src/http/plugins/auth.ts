@@ -1,0 +1,159 @@
+/**
+ * Sessions of the node's human users: a JWT signed with HS256 under a per-node secret
+ * (HOME/keys/session.secret), issued by POST /v1/login, valid for an hour, whose issuer and
+ * audience are this node. `app.requireRole(...roles)` is the preHandler that guards a route:
+ *
+ *   app.get('/v1/regional/totals', { preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/regional/*']) }, handler)
+ *
+ * It verifies the bearer token at the node's clock, checks that the user still exists, is not
+ * disabled and was not removed and added again since the token was issued, checks the role,
+ * and sets `request.user` to `{ name, role }`. Peer tokens (EdDSA, src/exchange/peer-token.ts)
+ * are never accepted here: only HS256 is.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError } from '../../errors.js'
+import { KEYS_DIR } from '../../node/key-store.js'
+import { activeUser, ROLES, type Role, type VerifiedUser } from '../../users/users.js'
+
+export const SESSION_SECRET_FILE = 'session.secret'
+/** Lifetime of a user token. */
+export const SESSION_LIFETIME_S = 3600
+/** A token issued this far in the future (another node's clock, a forged iat) is refused. */
+export const SESSION_CLOCK_SKEW_S = 60
+
+/** What a user token says, besides iss, aud, iat and exp. */
+export interface SessionClaims {
+  /** The user name. */
+  sub: string
+  role: Role
+  /** The user's version (src/users/users.ts userVersion): a user added again gets a new one. */
+  uv: string
+  iat?: number
+  exp?: number
+  iss?: string
+  aud?: string
+}
+
+/** The user a guarded route serves, in `request.user`. */
+export interface SessionUser {
+  name: string
+  role: Role
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: SessionClaims
+    user: SessionUser
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A preHandler that lets through only a valid user token of one of `roles`. */
+    requireRole: (...roles: Role[]) => (request: FastifyRequest) => Promise<void>
+    /** Signs a token for a user whose password was just checked. */
+    issueUserToken: (user: VerifiedUser) => { token: string, expiresAt: string }
+  }
+}
+
+/**
+ * Reads the node's session secret, creating it (32 random bytes, mode 0600) on first use. Like
+ * the signing keys, a secret readable by group or others is refused.
+ */
+export function loadSessionSecret (home: string): Buffer {
+  const dir = join(home, KEYS_DIR)
+  const file = join(dir, SESSION_SECRET_FILE)
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    // Written aside and linked into place: a process starting at the same time reads either
+    // no file or the whole one, and the first link wins.
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
+    writeFileSync(tmp, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' })
+    try {
+      linkSync(tmp, file)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    } finally {
+      unlinkSync(tmp)
+    }
+  }
+  let mode: number
+  let text: string
+  try {
+    mode = statSync(file).mode
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new AppError('KEY_FILE_INVALID', `${file}: cannot read the session secret (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new AppError('KEY_FILE_INSECURE', `${file}: secret is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`)
+  }
+  const secret = Buffer.from(text.trim(), 'base64url')
+  if (secret.byteLength < 32) throw new AppError('KEY_FILE_INVALID', `${file}: the secret must be at least 32 bytes`)
+  return secret
+}
+
+function bearerToken (request: FastifyRequest): string {
+  const header = request.headers.authorization
+  if (header === undefined || header === '') throw new AppError('USER_TOKEN_MISSING', 'a user token is required: Authorization: Bearer <token from POST /v1/login>')
+  const m = /^Bearer +([A-Za-z0-9_.-]{1,4096}) *$/i.exec(header)
+  if (m === null) throw new AppError('USER_TOKEN_INVALID', 'the Authorization header must be "Bearer <token from POST /v1/login>"')
+  return m[1]!
+}
+
+function refused (message: string): never {
+  throw new AppError('USER_TOKEN_INVALID', `user token refused: ${message}`)
+}
+
+export default fp(async function auth (app: FastifyInstance) {
+  const { config, db, clock } = app.node
+  const self = config.node.id
+  await app.register(fastifyJwt, {
+    secret: loadSessionSecret(config.home),
+    sign: { algorithm: 'HS256', expiresIn: `${SESSION_LIFETIME_S}s`, iss: self, aud: self },
+    verify: { algorithms: ['HS256'], allowedIss: self, allowedAud: self, requiredClaims: ['iss', 'aud', 'iat', 'exp', 'sub', 'role', 'uv'] },
+  })
+
+  app.decorate('issueUserToken', (user: VerifiedUser) => {
+    const now = clock.now()
+    const token = app.jwt.sign({ sub: user.name, role: user.role, uv: user.version }, { clockTimestamp: now })
+    const exp = app.jwt.decode<SessionClaims>(token)?.exp ?? Math.floor(now / 1000) + SESSION_LIFETIME_S
+    return { token, expiresAt: new Date(exp * 1000).toISOString() }
+  })
+
+  app.decorate('requireRole', (...roles: Role[]) => {
+    if (roles.length === 0 || roles.some(r => !(ROLES as readonly string[]).includes(r))) throw new Error(`requireRole: roles must be some of ${ROLES.join(', ')}`)
+    const allowed = [...new Set(roles)]
+    return async (request: FastifyRequest): Promise<void> => {
+      const token = bearerToken(request)
+      const now = clock.now()
+      let claims: SessionClaims
+      try {
+        claims = app.jwt.verify<SessionClaims>(token, { clockTimestamp: now })
+      } catch (err) {
+        const code = (err as { code?: string }).code
+        if (typeof code !== 'string' || !code.startsWith('FAST_JWT_')) throw err
+        if (code === 'FAST_JWT_EXPIRED') refused('expired; log in again')
+        if (code === 'FAST_JWT_INVALID_ALGORITHM') refused('not a user token of this node (only HS256 is accepted)')
+        if (code === 'FAST_JWT_MISSING_SIGNATURE') refused('unsigned')
+        if (code === 'FAST_JWT_INVALID_SIGNATURE') refused('signature invalid')
+        refused(((err as Error).message ?? 'invalid').slice(0, 200))
+      }
+      if (typeof claims.sub !== 'string' || typeof claims.uv !== 'string' || typeof claims.iat !== 'number' || typeof claims.exp !== 'number') refused('claims malformed')
+      // fast-jwt still accepts a token at the instant of its exp; RFC 7519 does not.
+      if (claims.exp * 1000 <= now) refused('expired; log in again')
+      if (claims.iat * 1000 > now + SESSION_CLOCK_SKEW_S * 1000) refused('issued in the future')
+      const user = await activeUser(db.db, claims.sub, claims.uv)
+      if (user === undefined || user.role !== claims.role) refused(`user ${claims.sub} has been removed or disabled since the token was issued; log in again`)
+      request.user = { name: user.name, role: user.role }
+      if (!allowed.includes(user.role)) {
+        throw new AppError('ROLE_FORBIDDEN', `role ${user.role} may not use ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}; allowed: ${allowed.join(', ')}`)
+      }
+    }
+  })
+}, { name: 'auth', dependencies: ['error-handler'] })

@@ -1,0 +1,173 @@
+/**
+ * The node's human users over HTTP: POST /v1/login issues a user token (src/http/plugins/auth.ts),
+ * GET /v1/me says whose it is, and the views each role may read: exchange status, the audit
+ * log, the sharing matrix of the node's agreements. Who may call what is ROUTE_ROLES
+ * (src/users/users.ts).
+ */
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { listAudit } from '../../audit/log.js'
+import { peerStatuses } from '../../exchange/status.js'
+import { localDate, sharingMatrix } from '../../policy/explain.js'
+import { nodeAgreements } from '../../policy/load.js'
+import { login, MAX_PASSWORD_LENGTH, ROLES, ROUTE_ROLES } from '../../users/users.js'
+
+const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
+const Denied = { 401: ErrorBody, 403: ErrorBody }
+const RoleSchema = Type.Union(ROLES.map(r => Type.Literal(r)))
+
+/** Default and largest `limit` of GET /v1/audit. */
+export const AUDIT_PAGE_DEFAULT = 100
+export const AUDIT_PAGE_MAX = 1000
+
+function rolesText (roles: readonly string[]): string {
+  return `Authorization: Bearer <user token from POST /v1/login>; roles: ${roles.join(', ')}.`
+}
+
+export default async function sessionRoutes (app: FastifyInstance): Promise<void> {
+  const { db, clock, config } = app.node
+
+  app.post('/v1/login', {
+    schema: {
+      summary: 'Log in as one of the node\'s users: a token for an hour',
+      description: 'Send the token as `Authorization: Bearer <token>`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED.',
+      tags: ['users'],
+      body: Type.Object({
+        user: Type.String({ minLength: 1, maxLength: 64 }),
+        password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ token: Type.String(), role: RoleSchema, expires_at: Type.String({ format: 'date-time' }) }), 401: ErrorBody },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { user: string, password: string }
+    const user = await login(db.db, clock, { name: body.user, password: body.password })
+    const { token, expiresAt } = app.issueUserToken(user)
+    reply.header('cache-control', 'no-store')
+    return { token, role: user.role, expires_at: expiresAt }
+  })
+
+  app.get('/v1/me', {
+    schema: {
+      summary: 'The user a token was issued to, and their role',
+      description: rolesText(ROUTE_ROLES['GET /v1/me']),
+      tags: ['users'],
+      response: { 200: Type.Object({ user: Type.String(), role: RoleSchema }), ...Denied },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/me']),
+  }, async request => ({ user: request.user.name, role: request.user.role }))
+
+  app.get('/v1/status', {
+    schema: {
+      summary: 'Per-peer exchange status: feed position, freshness, failures and alerts',
+      description: rolesText(ROUTE_ROLES['GET /v1/status']),
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          node: Type.String(),
+          peers: Type.Array(Type.Object({
+            peer: Type.String(),
+            name: Type.String(),
+            url: Type.String(),
+            kind: Type.String(),
+            status: Type.String({ description: 'ok, never_synced, down, refused, stale or misbehaving' }),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            last_seq: Type.Integer(),
+            head_seq: Type.Integer(),
+            last_success_at: Type.Union([Type.String(), Type.Null()]),
+            last_attempt_at: Type.Union([Type.String(), Type.Null()]),
+            failures: Type.Integer(),
+            last_error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+            stale_tables: Type.Integer(),
+            live_tables: Type.Integer(),
+            alerts: Type.Array(Type.Object({ id: Type.Integer(), kind: Type.String(), feed_seq: Type.Union([Type.Integer(), Type.Null()]), detail: Type.String(), recorded_at: Type.String() })),
+          })),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/status']),
+  }, async (_request, reply) => {
+    const statuses = await peerStatuses(db.db, clock.now())
+    reply.header('cache-control', 'no-store')
+    return {
+      node: config.node.id,
+      peers: statuses.map(s => ({
+        peer: s.peer,
+        name: s.name,
+        url: s.url,
+        kind: s.kind,
+        status: s.status,
+        reason: s.reason,
+        last_seq: s.lastSeq,
+        head_seq: s.headSeq,
+        last_success_at: s.lastSuccessAt,
+        last_attempt_at: s.lastAttemptAt,
+        failures: s.failures,
+        last_error: s.lastError,
+        stale_tables: s.staleSlices,
+        live_tables: s.liveSlices,
+        alerts: s.alerts.map(a => ({ id: a.id, kind: a.kind, feed_seq: a.feedSeq, detail: a.detail, recorded_at: a.recordedAt })),
+      })),
+    }
+  })
+
+  app.get('/v1/audit', {
+    schema: {
+      summary: 'Audit log entries, oldest first: the newest ones, or those after `after`',
+      description: `${rolesText(ROUTE_ROLES['GET /v1/audit'])} The entries are shown as stored; \`dcimx audit verify\` checks the chain.`,
+      tags: ['operations'],
+      querystring: Type.Object({
+        after: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,14})$', description: 'seq: the entries after it (default: the newest entries)' })),
+        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `at most this many entries (1-${AUDIT_PAGE_MAX}; default ${AUDIT_PAGE_DEFAULT})` })),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          entries: Type.Array(Type.Object({
+            seq: Type.Integer(),
+            at: Type.String({ format: 'date-time' }),
+            event: Type.String(),
+            actor: Type.String(),
+            detail: Type.Unknown(),
+            prev_hash: Type.String(),
+            hash: Type.String(),
+          })),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/audit']),
+  }, async (request, reply) => {
+    const query = request.query as { after?: string, limit?: string }
+    const limit = Math.min(Number(query.limit ?? AUDIT_PAGE_DEFAULT), AUDIT_PAGE_MAX)
+    const entries = await listAudit(db.db, { after: query.after === undefined ? undefined : Number(query.after), limit, newest: true })
+    reply.header('cache-control', 'no-store')
+    return { entries: entries.map(e => ({ seq: Number(e.seq), at: e.at.toISOString(), event: e.event, actor: e.actor, detail: e.detail, prev_hash: e.prevHash, hash: e.hash })) }
+  })
+
+  app.get('/v1/policy/matrix', {
+    schema: {
+      summary: 'Who shares what with whom under the node\'s agreements (latest version of each)',
+      description: rolesText(ROUTE_ROLES['GET /v1/policy/matrix']),
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          matrix: Type.Array(Type.Object({
+            provider: Type.String(),
+            recipient: Type.String(),
+            indicators: Type.Array(Type.String()),
+            agreement: Type.String(),
+            version: Type.Integer(),
+            in_force: Type.Boolean(),
+          })),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/policy/matrix']),
+  }, async (_request, reply) => {
+    const now = clock.now()
+    const rows = sharingMatrix(nodeAgreements(config.home).map(l => l.agreement), tz => localDate(now, tz))
+    reply.header('cache-control', 'no-store')
+    return { matrix: rows.map(r => ({ provider: r.provider, recipient: r.recipient, indicators: r.indicators, agreement: r.agreement, version: r.version, in_force: r.inForce })) }
+  })
+}

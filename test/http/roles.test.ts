@@ -1,0 +1,217 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { SignJWT } from 'jose'
+import t from 'tap'
+import { listAudit } from '../../src/audit/log.js'
+import { AppError } from '../../src/errors.js'
+import { signPeerToken } from '../../src/exchange/peer-token.js'
+import { buildApp } from '../../src/http/build-app.js'
+import { loadSessionSecret, SESSION_SECRET_FILE } from '../../src/http/plugins/auth.js'
+import { createLogger } from '../../src/logger.js'
+import { addUser, LOGIN_FAILED_MESSAGE, removeUser, ROLES, ROUTE_ROLES, userVersion, type GuardedRoute, type Role } from '../../src/users/users.js'
+import { testApp } from '../helpers/app.js'
+import { tempDir, TEST_NOW } from '../helpers/node.js'
+
+const PASSWORD = 'correct horse battery staple'
+const NOW_S = TEST_NOW / 1000
+
+/** A request to each guarded route; the regional routes are tested with the totals. */
+const REQUESTS: Partial<Record<GuardedRoute, string>> = {
+  'GET /v1/me': '/v1/me',
+  'GET /v1/status': '/v1/status',
+  'GET /v1/audit': '/v1/audit?limit=5',
+  'GET /v1/policy/matrix': '/v1/policy/matrix',
+}
+
+t.test('the session secret: created once, owner-only, refused when others can read it', async t => {
+  const home = tempDir(t)
+  const file = join(home, 'keys', SESSION_SECRET_FILE)
+  t.notOk(existsSync(file))
+  const secret = loadSessionSecret(home)
+  t.equal(secret.byteLength, 32)
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.same(loadSessionSecret(home), secret, 'reused, not regenerated')
+  chmodSync(file, 0o644)
+  t.throws(() => loadSessionSecret(home), new AppError('KEY_FILE_INSECURE', `${file}: secret is readable by group or others (mode 644); run chmod 600 on it`))
+  chmodSync(file, 0o600)
+  writeFileSync(file, readFileSync(file, 'utf8').slice(0, 20))
+  t.throws(() => loadSessionSecret(home), new AppError('KEY_FILE_INVALID', `${file}: the secret must be at least 32 bytes`))
+})
+
+// Set-up and teardown belong to one parent test: tap may end the root early while it awaits.
+t.test('users, tokens and roles over HTTP', async t => {
+  let now = TEST_NOW
+  const clock = { now: () => now }
+  const { app, node } = await testApp(t, 'SRB', clock)
+  const db = node.db.db
+  const self = node.config.node.id
+  copyFileSync(join(import.meta.dirname, '..', '..', 'docs', 'agreements', 'srb-europol.yaml'), join(node.config.home, 'policies', 'srb-europol.yaml'))
+  for (const role of ROLES) await addUser(db, clock, { name: `${role}1`, role, password: PASSWORD })
+
+  const loginAs = async (user: string, password = PASSWORD): Promise<{ statusCode: number, body: any, headers: Record<string, unknown> }> => {
+    const res = await app.inject({ method: 'POST', url: '/v1/login', payload: { user, password } })
+    return { statusCode: res.statusCode, body: res.json(), headers: res.headers }
+  }
+  const tokens = {} as Record<Role, string>
+  const get = async (url: string, token?: string): Promise<{ statusCode: number, body: any, headers: Record<string, unknown> }> => {
+    const res = await app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+    return { statusCode: res.statusCode, body: res.json(), headers: res.headers }
+  }
+  const refusedToken = (message: string): unknown => ({ statusCode: 401, code: 'USER_TOKEN_INVALID', error: 'Unauthorized', message: `user token refused: ${message}` })
+  const secret = loadSessionSecret(node.config.home)
+  const hs256 = async (claims: Record<string, unknown>, options: { key?: Uint8Array, iat?: number, exp?: number, iss?: string, aud?: string } = {}): Promise<string> => {
+    const row = await db.selectFrom('app_user').select('password_hash').where('name', '=', 'operator1').executeTakeFirstOrThrow()
+    return await new SignJWT({ sub: 'operator1', role: 'operator', uv: userVersion(row.password_hash), ...claims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(options.iss ?? self)
+      .setAudience(options.aud ?? self)
+      .setIssuedAt(options.iat ?? NOW_S)
+      .setExpirationTime(options.exp ?? NOW_S + 3600)
+      .sign(options.key ?? secret)
+  }
+
+  t.test('login: a token for an hour, audited', async t => {
+    for (const role of ROLES) {
+      const r = await loginAs(`${role}1`)
+      t.equal(r.statusCode, 200, JSON.stringify(r.body))
+      t.same(Object.keys(r.body).sort(), ['expires_at', 'role', 'token'])
+      t.same([r.body.role, r.body.expires_at], [role, '2026-11-25T13:00:00.000Z'])
+      t.equal(r.headers['cache-control'], 'no-store')
+      tokens[role] = r.body.token
+    }
+    const [header, payload] = tokens.liaison.split('.').slice(0, 2).map(p => JSON.parse(Buffer.from(p, 'base64url').toString('utf8')))
+    t.same(header, { alg: 'HS256', typ: 'JWT' })
+    t.same({ ...payload, uv: typeof payload.uv }, { sub: 'liaison1', role: 'liaison', uv: 'string', iss: 'SRB', aud: 'SRB', iat: NOW_S, exp: NOW_S + 3600 })
+    const audit = (await listAudit(db)).filter(e => e.event === 'login')
+    t.same(audit.map(e => [e.actor, e.detail]), ROLES.map(role => [`${role}1`, { role }]))
+  })
+
+  t.test('a failed login: one answer whatever was wrong, audited with the reason', async t => {
+    const failed = { statusCode: 401, code: 'LOGIN_FAILED', error: 'Unauthorized', message: LOGIN_FAILED_MESSAGE }
+    await addUser(db, clock, { name: 'gone', role: 'auditor', password: PASSWORD })
+    await db.updateTable('app_user').set({ disabled_at: new Date(now) }).where('name', '=', 'gone').execute()
+    for (const [what, user, password] of [['wrong password', 'liaison1', 'wrong password!!'], ['unknown user', 'nobody', PASSWORD], ['disabled user', 'gone', PASSWORD], ['not a user name', 'Liaison 1', PASSWORD]] as const) {
+      const r = await loginAs(user, password)
+      t.same([r.statusCode, r.body], [401, failed], what)
+      t.equal(r.headers['www-authenticate'], 'Bearer realm="dcim-exchange"')
+    }
+    const audit = (await listAudit(db)).filter(e => e.event === 'login_refused')
+    t.same(audit.map(e => [e.actor, e.detail]), [['liaison1', { reason: 'wrong_password' }], ['nobody', { reason: 'unknown_user' }], ['gone', { reason: 'disabled' }], ['unauthenticated', { reason: 'malformed' }]])
+    const bad = await app.inject({ method: 'POST', url: '/v1/login', payload: { user: 'liaison1' } })
+    t.same([bad.statusCode, bad.json().code], [400, 'FST_ERR_VALIDATION'], 'a body without a password is a bad request')
+    const extra = await app.inject({ method: 'POST', url: '/v1/login', payload: { user: 'liaison1', password: PASSWORD, role: 'operator' } })
+    t.equal(extra.statusCode, 400, 'no other members')
+  })
+
+  t.test('who may call what: every role against every guarded route', async t => {
+    t.same(Object.keys(REQUESTS).sort(), Object.keys(ROUTE_ROLES).filter(r => !r.startsWith('GET /v1/regional/')).sort(), 'every guarded route but the regional ones is tested here')
+    const matrix: Record<string, Record<string, number>> = {}
+    for (const [route, url] of Object.entries(REQUESTS)) {
+      matrix[route] = {}
+      for (const role of ROLES) matrix[route][role] = (await get(url, tokens[role])).statusCode
+      matrix[route].none = (await get(url)).statusCode
+    }
+    t.same(matrix, {
+      'GET /v1/me': { operator: 200, legal: 200, liaison: 200, auditor: 200, none: 401 },
+      'GET /v1/status': { operator: 200, legal: 403, liaison: 403, auditor: 200, none: 401 },
+      'GET /v1/audit': { operator: 200, legal: 403, liaison: 403, auditor: 200, none: 401 },
+      'GET /v1/policy/matrix': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
+    })
+    t.same(ROUTE_ROLES['GET /v1/regional/*'], ['liaison', 'operator'])
+
+    t.same((await get('/v1/status', tokens.liaison)).body, { statusCode: 403, code: 'ROLE_FORBIDDEN', error: 'Forbidden', message: 'role liaison may not use GET /v1/status; allowed: operator, auditor' })
+    t.same((await get('/v1/me')).body, { statusCode: 401, code: 'USER_TOKEN_MISSING', error: 'Unauthorized', message: 'a user token is required: Authorization: Bearer <token from POST /v1/login>' })
+    t.equal((await get('/v1/me')).headers['www-authenticate'], 'Bearer realm="dcim-exchange"')
+  })
+
+  t.test('what each route answers', async t => {
+    t.same((await get('/v1/me', tokens.legal)).body, { user: 'legal1', role: 'legal' })
+    t.same((await get('/v1/status', tokens.auditor)).body, { node: 'SRB', peers: [] })
+    const matrix = await get('/v1/policy/matrix', tokens.legal)
+    t.same(matrix.body, { matrix: [{ provider: 'SRB', recipient: 'EUROPOL', indicators: ['V1', 'V2', 'V3', 'C1', 'C3'], agreement: 'srb-europol', version: 1, in_force: true }] })
+
+    const all = (await get('/v1/audit?limit=1000', tokens.auditor)).body.entries
+    const newest = (await get('/v1/audit?limit=3', tokens.auditor)).body.entries
+    t.same(newest, all.slice(-3), 'without after: the newest entries, oldest first')
+    t.same((await get('/v1/audit?after=2&limit=2', tokens.operator)).body.entries.map((e: { seq: number }) => e.seq), [3, 4])
+    t.same(Object.keys(all[0]).sort(), ['actor', 'at', 'detail', 'event', 'hash', 'prev_hash', 'seq'])
+    t.same(all[0], { ...all[0], seq: 1, event: 'user_added', actor: 'operator1', detail: { role: 'operator' }, at: '2026-11-25T12:00:00.000Z' })
+    for (const bad of ['/v1/audit?limit=0', '/v1/audit?limit=10000', '/v1/audit?after=-1', '/v1/audit?event=login']) {
+      t.equal((await get(bad, tokens.auditor)).statusCode, 400, bad)
+    }
+  })
+
+  t.test('tokens that are refused', async t => {
+    const cases: Array<[string, string, string]> = [
+      ['another secret', await hs256({}, { key: Buffer.alloc(32, 7) }), 'signature invalid'],
+      ['another issuer', await hs256({}, { iss: 'HRV' }), 'The iss claim value is not allowed.'],
+      ['another audience', await hs256({}, { aud: 'HRV' }), 'The aud claim value is not allowed.'],
+      ['issued in the future', await hs256({}, { iat: NOW_S + 600, exp: NOW_S + 4200 }), 'issued in the future'],
+      ['no user version', await hs256({ uv: undefined }), 'The uv claim is required.'],
+      ['another role than the user has', await hs256({ role: 'auditor' }), 'user operator1 has been removed or disabled since the token was issued; log in again'],
+      ['an unknown user', await hs256({ sub: 'nobody' }), 'user nobody has been removed or disabled since the token was issued; log in again'],
+    ]
+    const [h, p, s] = tokens.operator.split('.') as [string, string, string]
+    const none = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')
+    cases.push(['alg none, no signature', `${none}.${p}.`, 'unsigned'])
+    cases.push(['alg none, the HS256 signature kept', `${none}.${p}.${s}`, 'not a user token of this node (only HS256 is accepted)'])
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), role: 'auditor', sub: 'auditor1' })).toString('base64url')
+    cases.push(['a payload altered', `${h}.${forged}.${s}`, 'signature invalid'])
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    cases.push(['RS256', await new SignJWT({ sub: 'operator1', role: 'operator', uv: 'x' }).setProtectedHeader({ alg: 'RS256' }).setIssuer(self).setAudience(self).setIssuedAt(NOW_S).setExpirationTime(NOW_S + 60).sign(rsa.privateKey), 'not a user token of this node (only HS256 is accepted)'])
+    // A peer token (node to node, EdDSA), even one this node signed for itself.
+    const peer = await signPeerToken(node.signingKey, { issuer: self, audience: self, now: NOW_S, agreements: [] })
+    cases.push(['a peer token', peer, 'not a user token of this node (only HS256 is accepted)'])
+    cases.push(['not a JWT', 'abc.def', 'The token is malformed.'])
+    for (const [what, token, message] of cases) {
+      const r = await get('/v1/me', token)
+      t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
+    }
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator' }, 'while the same claims, signed with the secret, pass')
+
+    for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
+      const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })
+      t.same([res.statusCode, res.json().code, res.json().message], [401, 'USER_TOKEN_INVALID', 'the Authorization header must be "Bearer <token from POST /v1/login>"'], header.slice(0, 12))
+    }
+    const lower = await app.inject({ url: '/v1/me', headers: { authorization: `bearer ${tokens.operator}` } })
+    t.equal(lower.statusCode, 200, 'the scheme is case-insensitive')
+  })
+
+  t.test('a token expires after an hour of the node\'s clock', async t => {
+    now = TEST_NOW + 3599 * 1000
+    t.equal((await get('/v1/me', tokens.auditor)).statusCode, 200)
+    now = TEST_NOW + 3600 * 1000
+    t.same((await get('/v1/me', tokens.auditor)).body, refusedToken('expired; log in again'))
+    now = TEST_NOW
+    t.equal((await get('/v1/me', tokens.auditor)).statusCode, 200, 'the node\'s clock decides, not the machine\'s')
+  })
+
+  t.test('removed and disabled users: tokens issued before are refused', async t => {
+    await removeUser(db, clock, 'liaison1')
+    t.same((await get('/v1/me', tokens.liaison)).body, refusedToken('user liaison1 has been removed or disabled since the token was issued; log in again'))
+    await addUser(db, clock, { name: 'liaison1', role: 'liaison', password: PASSWORD })
+    t.same((await get('/v1/me', tokens.liaison)).body, refusedToken('user liaison1 has been removed or disabled since the token was issued; log in again'), 'also once the name is added again')
+    const fresh = await loginAs('liaison1')
+    t.same((await get('/v1/me', fresh.body.token)).body, { user: 'liaison1', role: 'liaison' }, 'a new login works')
+
+    await db.updateTable('app_user').set({ disabled_at: new Date(now) }).where('name', '=', 'legal1').execute()
+    t.same((await get('/v1/policy/matrix', tokens.legal)).body, refusedToken('user legal1 has been removed or disabled since the token was issued; log in again'))
+    t.equal((await loginAs('legal1')).statusCode, 401)
+  })
+
+  t.test('another node\'s user token is refused', async t => {
+    const other = await testApp(t, 'HRV', clock)
+    await addUser(other.node.db.db, clock, { name: 'operator1', role: 'operator', password: PASSWORD })
+    const res = await other.app.inject({ method: 'POST', url: '/v1/login', payload: { user: 'operator1', password: PASSWORD } })
+    const foreign = res.json().token as string
+    t.same((await get('/v1/me', foreign)).body, refusedToken('signature invalid'))
+  })
+
+  t.test('a node whose session secret others can read does not start', async t => {
+    const file = join(node.config.home, 'keys', SESSION_SECRET_FILE)
+    chmodSync(file, 0o640)
+    await t.rejects(buildApp({ ...node, clock, logger: createLogger({ level: 'silent' }) }), { code: 'KEY_FILE_INSECURE' })
+    chmodSync(file, 0o600)
+  })
+})
