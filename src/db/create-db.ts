@@ -4,7 +4,7 @@
  * on both. A PGlite folder is locked against a second process, since PGlite has no lock of
  * its own and two writers corrupt it.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
@@ -27,7 +27,8 @@ export interface Db {
 
 export type DbTarget =
   | { kind: 'postgres', url: string }
-  | { kind: 'pglite', dataDir: string }
+  /** `template`: a data folder dump to start a new, empty folder from (see {@link pgliteTemplate}). */
+  | { kind: 'pglite', dataDir: string, template?: Blob }
   | { kind: 'memory' }
 
 const INT8_OID = 20
@@ -131,7 +132,8 @@ export async function createDb (target: DbTarget): Promise<Db> {
   }
   let pglite: PGlite
   try {
-    pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir })
+    const template = target.kind === 'pglite' && target.template !== undefined && readdirSync(target.dataDir).length === 0 ? target.template : undefined
+    pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir, ...(template === undefined ? {} : { loadDataDir: template }) })
   } catch (err) {
     await release?.()
     throw new AppError('DATABASE_UNAVAILABLE', `cannot open the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${(err as Error).message}`)
@@ -146,5 +148,21 @@ export async function createDb (target: DbTarget): Promise<Db> {
       if (!pglite.closed) await pglite.close()
       await release?.()
     }),
+  }
+}
+
+/**
+ * A dump of an empty embedded database with every migration applied: creating many node homes
+ * from it (the demo) skips initialising and migrating each one, which takes seconds apiece.
+ */
+export async function pgliteTemplate (migrate: (db: Kysely<Database>) => Promise<unknown>): Promise<Blob> {
+  const pglite = await PGlite.create()
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  try {
+    await migrate(db)
+    return await pglite.dumpDataDir('none')
+  } finally {
+    await db.destroy()
+    if (!pglite.closed) await pglite.close()
   }
 }

@@ -18,6 +18,7 @@ import auth from './plugins/auth.js'
 import errorHandler from './plugins/error-handler.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
+import regionalRoutes from './routes/regional.js'
 import sessionRoutes from './routes/session.js'
 import wellKnownRoutes from './routes/well-known.js'
 
@@ -67,7 +68,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
         version: '1',
         description: `Node ${deps.config.node.id} (${deps.config.node.name}). Messages exchanged between nodes are signed objects defined in protocol/README.md.`,
       },
-      tags: [{ name: 'discovery' }, { name: 'exchange' }, { name: 'operations' }, { name: 'users' }],
+      tags: [{ name: 'discovery' }, { name: 'exchange' }, { name: 'regional' }, { name: 'operations' }, { name: 'users' }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -77,5 +78,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(wellKnownRoutes)
   await app.register(feedRoutes)
   await app.register(sessionRoutes)
+  await app.register(regionalRoutes)
   return app
 }

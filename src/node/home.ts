@@ -28,6 +28,8 @@ export interface InitOptions {
   /** PostgreSQL URL; when absent the node uses an embedded database in HOME/db. */
   databaseUrl?: string
   clock: Clock
+  /** An embedded database dump to start from (pgliteTemplate), to create many homes quickly. */
+  template?: Blob
 }
 
 export interface InitResult {
@@ -71,7 +73,7 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
     loadRecordSecret(home)
     // Agreement files live here; dcimx policy reads them.
     mkdirSync(join(home, 'policies'), { mode: 0o755 })
-    const node = await openNode({ home, env: {}, clock: options.clock })
+    const node = await openNode({ home, env: {}, clock: options.clock, template: options.template })
     await node.db.close()
   } catch (err) {
     // Leave no half-made home behind.
@@ -95,7 +97,7 @@ export interface OpenNode {
  * Loads a node home: configuration (with environment overrides), keys, and the database,
  * migrated to the latest schema and checked to belong to this node.
  */
-export async function openNode (options: { home: string, env: Record<string, string | undefined>, clock: Clock }): Promise<OpenNode> {
+export async function openNode (options: { home: string, env: Record<string, string | undefined>, clock: Clock, template?: Blob }): Promise<OpenNode> {
   const home = resolve(options.home)
   const config = loadConfig(home, options.env)
   const keys = readKeyStore(home)
@@ -107,7 +109,8 @@ export async function openNode (options: { home: string, env: Record<string, str
   if (wrongNode !== undefined) {
     throw new AppError('KEY_FILE_INVALID', `key ${wrongNode.kid} speaks for ${wrongNode.node}, but this node is ${config.node.id}`)
   }
-  const db = await createDb(dbTarget(config))
+  const target = dbTarget(config)
+  const db = await createDb(target.kind === 'pglite' && options.template !== undefined ? { ...target, template: options.template } : target)
   try {
     await migrateToLatest(db.db)
     await bindIdentity(db, config.node.id, options.clock)

@@ -33,13 +33,15 @@ export function formatTable (r: RegionalResult): string[] {
   if (r.cells.length === 0) out.push('(no country contributes to these years)')
   if (r.cells.some(c => c.value === undefined)) out.push('An interval total includes suppressed figures, shown [low-high]: they are bounded, never counted as zero.')
   out.push('')
+  const missingOf = (year: number): string => r.contributions.filter(c => c.year === year && c.status === 'missing').map(c => `${c.country} (${REASONS[c.reason!] ?? c.reason})`).join(', ')
+  const sameEveryYear = q.years.length > 1 && q.years.every(y => missingOf(y) === missingOf(q.years[0]!))
   for (const year of q.years) {
-    const cs = r.contributions.filter(c => c.year === year)
-    const inc = cs.filter(c => c.status === 'included').map(c => `${c.country}${c.source === 'own' ? ' (own records)' : ` (issued ${c.issuedAt?.slice(0, 10)}, valid until ${c.expiresAt?.slice(0, 10)}${(c.suppressedCells ?? 0) > 0 ? `, ${c.suppressedCells} cell(s) suppressed` : ''})`}`)
-    const miss = cs.filter(c => c.status === 'missing').map(c => `${c.country} (${REASONS[c.reason!] ?? c.reason})`)
+    const inc = r.contributions.filter(c => c.year === year && c.status === 'included').map(c => `${c.country}${c.source === 'own' ? ' (own records)' : ` (issued ${c.issuedAt?.slice(0, 10)}, valid until ${c.expiresAt?.slice(0, 10)}${(c.suppressedCells ?? 0) > 0 ? `, ${c.suppressedCells} cell(s) suppressed` : ''})`}`)
     out.push(`${year}: included ${inc.length === 0 ? 'none' : inc.join(', ')}`)
-    if (miss.length > 0) out.push(`${' '.repeat(String(year).length)}  missing ${miss.join(', ')}`)
+    const miss = missingOf(year)
+    if (miss !== '' && !sameEveryYear) out.push(`${' '.repeat(String(year).length)}  missing ${miss}`)
   }
+  if (sameEveryYear && missingOf(q.years[0]!) !== '') out.push(`every year: missing ${missingOf(q.years[0]!)}`)
   if (r.mirror.length > 0) {
     out.push('')
     out.push('Mirror statistics: victims who are citizens of ORIGIN identified in DESTINATION, as each country reports them')

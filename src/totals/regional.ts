@@ -68,11 +68,12 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
     select s.publisher, s.year, s.object_id, s.cells_of, i.issued_at, s.applied_at, s.expires_at
     from received_slice s join incoming i on i.id = s.object_id
     where s.indicator = ${q.indicator} and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
-  const cellRows = slices.length === 0
+  const withCells = slices.filter(s => s.cells_of !== null)
+  const cellRows = withCells.length === 0
     ? []
     : (await sql<{ release_id: string, year: number, dims: Record<string, string> | string, value: number | null }>`
       select release_id, year, dims, value from received_cell
-      where (release_id, year) in (${sql.join(slices.filter(s => s.cells_of !== null).map(s => sql`(${s.cells_of}, ${s.year})`))})`.execute(deps.db)).rows
+      where (release_id, year) in (${sql.join(withCells.map(s => sql`(${s.cells_of}, ${s.year})`))})`.execute(deps.db)).rows
   const cellsOf = new Map<string, CountryTable['cells']>()
   for (const r of cellRows) {
     const k = `${r.release_id}|${r.year}`

@@ -1,0 +1,75 @@
+/**
+ * GET /v1/regional/totals: regional totals for logged-in users whose role may query them
+ * (liaison, operator). The same computation as `dcimx totals`. Results are cached per query
+ * until the data the node holds changes or a contribution expires.
+ */
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { parseAsOf, parseYears } from '../../cli/commands/totals.js'
+import { nodeAgreements } from '../../policy/load.js'
+import { formatCsv } from '../../totals/format.js'
+import { regionalTotals } from '../../totals/regional.js'
+import { SDMX_MEDIA_TYPE, toSdmxJson } from '../../totals/sdmx.js'
+import type { RegionalResult } from '../../totals/types.js'
+import { ROUTE_ROLES } from '../../users/users.js'
+
+const Query = Type.Object({
+  indicator: Type.String({ pattern: '^[VCvc][1-5]$', description: 'V1-V5 or C1-C4' }),
+  years: Type.String({ pattern: '^\\d{4}(-\\d{4}|(,\\d{4})*)$', description: 'a range (2020-2024) or a list (2019,2021)' }),
+  by: Type.Optional(Type.String({ pattern: '^[A-Z_]{1,32}(,[A-Z_]{1,32}){0,5}$', description: 'dimensions, comma-separated' })),
+  as_of: Type.Optional(Type.String({ maxLength: 40, description: 'as the node held the data at this date (ISO 8601)' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json')], { default: 'json' })),
+}, { additionalProperties: false })
+
+interface Cached { version: string, validUntil: number, result: RegionalResult }
+
+/** Most cached queries kept (least recently computed dropped first). */
+export const CACHE_SIZE = 256
+
+export default async function regionalRoutes (app: FastifyInstance): Promise<void> {
+  const { db, clock, config } = app.node
+  const cache = new Map<string, Cached>()
+
+  /** Changes whenever what the node holds changes: objects received, imports applied. */
+  async function dataVersion (): Promise<string> {
+    const r = await sql<{ v: string }>`select (select count(*) from incoming)::text || '/' || coalesce((select max(id) from import_run), 0)::text as v`.execute(db.db)
+    return r.rows[0]!.v
+  }
+
+  app.get('/v1/regional/totals', {
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/regional/*']),
+    schema: {
+      summary: 'Regional totals with each country\'s contribution, suppressions as intervals, missing and stale countries',
+      description: `Roles: ${ROUTE_ROLES['GET /v1/regional/*'].join(', ')}. Authorization: Bearer <token from POST /v1/login>.`,
+      tags: ['regional'],
+      querystring: Query,
+    },
+  }, async (request, reply) => {
+    const q = request.query as { indicator: string, years: string, by?: string, as_of?: string, format?: string }
+    const query = {
+      indicator: q.indicator.toUpperCase(),
+      years: parseYears(q.years),
+      by: q.by === undefined ? [] : q.by.split(','),
+      ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of) }),
+    }
+    const now = clock.now()
+    const key = JSON.stringify(query)
+    const version = await dataVersion()
+    let hit = cache.get(key)
+    if (hit === undefined || hit.version !== version || hit.validUntil <= now) {
+      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: nodeAgreements(config.home), nowMs: now }, query)
+      const expiries = result.contributions.filter(c => c.expiresAt !== undefined).map(c => Date.parse(c.expiresAt!))
+      hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result }
+      cache.delete(key)
+      cache.set(key, hit)
+      if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    }
+    reply.header('cache-control', 'private, no-store')
+    switch (q.format ?? 'json') {
+      case 'csv': return await reply.type('text/csv; charset=utf-8').send(formatCsv(hit.result).join('\n') + '\n')
+      case 'sdmx-json': return await reply.type(SDMX_MEDIA_TYPE).send(JSON.stringify(toSdmxJson(hit.result)))
+      default: return hit.result
+    }
+  })
+}

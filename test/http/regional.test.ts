@@ -1,0 +1,84 @@
+// GET /v1/regional/totals on a liaison node fed by a real country node: who may ask, what
+// they get (JSON, CSV, SDMX-JSON), what no agreement grants stays out, and the cache follows
+// the data.
+import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import t from 'tap'
+import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
+import { withdrawRecords } from '../../src/ingest/import-file.js'
+import { recordKeyer } from '../../src/ingest/record-key.js'
+import { addUser } from '../../src/users/users.js'
+import { SDMX_MEDIA_TYPE } from '../../src/totals/sdmx.js'
+import type { RegionalResult } from '../../src/totals/types.js'
+import { connect, FIXTURES, SAMPLE_AGREEMENTS, startTestNode, testClock } from '../helpers/federation.js'
+import { tempDir } from '../helpers/node.js'
+
+t.test('regional totals over HTTP', async t => {
+  const clock = testClock()
+  const srb = await startTestNode(t, 'SRB', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
+  const eu = await startTestNode(t, 'EUROPOL', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
+  await connect(eu, srb, clock)
+  await connect(srb, eu, clock)
+  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
+  await srb.publish()
+  t.ok((await eu.sync('SRB')).ok)
+
+  const app = eu.running.app
+  const tokens: Record<string, string> = {}
+  for (const role of ['operator', 'legal', 'liaison', 'auditor']) {
+    await addUser(eu.running.node.db.db, clock, { name: `${role}1`, role, password: `a long password for ${role}` })
+    const res = await app.inject({ method: 'POST', url: '/v1/login', payload: { user: `${role}1`, password: `a long password for ${role}` } })
+    t.equal(res.statusCode, 200, `${role} logs in`)
+    tokens[role] = res.json().token
+  }
+  const get = async (url: string, role?: string) => await app.inject({ method: 'GET', url, headers: role === undefined ? {} : { authorization: `Bearer ${tokens[role]!}` } })
+  const url = '/v1/regional/totals?indicator=V1&years=2023-2024&by=SEX'
+
+  t.same([(await get(url)).statusCode, (await get(url)).json().code], [401, 'USER_TOKEN_MISSING'])
+  for (const [role, status] of [['liaison', 200], ['operator', 200], ['legal', 403], ['auditor', 403]] as const) {
+    const res = await get(url, role)
+    t.equal(res.statusCode, status, `${role}: ${status}`)
+    if (status === 403) t.equal(res.json().code, 'ROLE_FORBIDDEN')
+  }
+
+  const r = (await get(url, 'liaison')).json() as RegionalResult
+  t.same(r.query, { indicator: 'V1', years: [2023, 2024], by: ['SEX'], asOf: null })
+  t.same(r.contributions.filter(c => c.status === 'included').map(c => `${c.year} ${c.country}`), ['2023 SRB', '2024 SRB'])
+  t.ok(r.cells.length > 0 && r.cells.every(c => c.parts.every(p => p.country === 'SRB')))
+
+  // What no agreement grants is not there: V4 is not in srb-europol, nor V1 by citizenship.
+  const v4 = (await get('/v1/regional/totals?indicator=V4&years=2023', 'liaison')).json() as RegionalResult
+  t.same([v4.cells, v4.contributions.find(c => c.country === 'SRB')?.reason], [[], 'not_granted'])
+  const byCitizen = (await get('/v1/regional/totals?indicator=V1&years=2023&by=CITIZEN_GRP', 'liaison')).json() as RegionalResult
+  t.same([byCitizen.cells, byCitizen.contributions.find(c => c.country === 'SRB')?.reason], [[], 'breakdown_not_granted'])
+
+  const csv = await get(`${url}&format=csv`, 'liaison')
+  t.equal(csv.headers['content-type'], 'text/csv; charset=utf-8')
+  t.equal(csv.body.split('\n')[0], 'TIME_PERIOD,SEX,OBS_VALUE,OBS_LOWER,OBS_UPPER,OBS_STATUS,CONF_STATUS,CONTRIBUTORS,SUPPRESSED_IN')
+  t.equal(csv.body.trim().split('\n').length, r.cells.length + 1)
+  const sdmx = await get(`${url}&format=sdmx-json`, 'liaison')
+  t.ok(String(sdmx.headers['content-type']).startsWith(SDMX_MEDIA_TYPE.split(';')[0]!), 'the SDMX-JSON media type')
+  t.equal(Object.keys(sdmx.json().data.dataSets[0].observations).length, r.cells.length)
+
+  const bad = await get('/v1/regional/totals?indicator=V9&years=2023', 'liaison')
+  t.equal(bad.statusCode, 400)
+  const badBy = await get('/v1/regional/totals?indicator=V1&years=2023&by=EXPLOIT', 'liaison')
+  t.same([badBy.statusCode, badBy.json().message], [400, 'V1 cannot be broken down by "EXPLOIT": its dimensions are VICT_STATUS, SEX, AGE_GROUP, CITIZEN_GRP'])
+  const backwards = await get('/v1/regional/totals?indicator=V1&years=2024-2023', 'liaison')
+  t.same([backwards.statusCode, backwards.json().message], [400, '--years 2024-2023: the range runs backwards'])
+
+  // The cache follows the data: Serbia withdraws its 2023 records, and the answer changes.
+  const before = (await get('/v1/regional/totals?indicator=V1&years=2023', 'liaison')).json() as RegionalResult
+  t.same((await get('/v1/regional/totals?indicator=V1&years=2023', 'liaison')).json(), before, 'the same answer while nothing changes')
+  t.equal(before.contributions.find(c => c.country === 'SRB')?.status, 'included')
+  clock.advance(60_000)
+  const ids = join(tempDir(t), 'withdraw.csv')
+  writeFileSync(ids, 'record_id\nV1\nV2\nV3\nV4\nV5\n')
+  await withdrawRecords({ db: srb.running.node.db.db, clock, reporter: 'SRB', keyer: recordKeyer(Buffer.alloc(32, 7)), crosswalk: EMPTY_CROSSWALK }, { kind: 'victims', path: ids })
+  t.ok((await srb.publish()).issued.some(i => i.type === 'retraction' && i.recipient === 'EUROPOL' && i.indicator === 'V1' && i.year === 2023))
+  t.ok((await eu.sync('SRB')).ok)
+  const afterRes = await get('/v1/regional/totals?indicator=V1&years=2023', 'liaison')
+  t.equal(afterRes.statusCode, 200, afterRes.body)
+  const after = afterRes.json() as RegionalResult
+  t.same([after.cells, after.contributions.find(c => c.country === 'SRB')?.reason], [[], 'no_data'], 'the retraction is in the answer')
+})
