@@ -11,7 +11,6 @@ import { appendAudit } from '../audit/log.js'
 import { epochSeconds, type Clock } from '../clock.js'
 import type { Database } from '../db/types.js'
 import { AppError, isAppError } from '../errors.js'
-import { canonicalJson } from '../protocol/canonical-json.js'
 import { contentId } from '../protocol/ids.js'
 import type { FlattenedJws } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
@@ -226,8 +225,12 @@ function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): {
   return { feed, entries }
 }
 
+/**
+ * Digest of a slice's cells. The cells come from a payload already proved canonical (members
+ * in canonical order, integers only), so JSON.stringify gives its canonical form.
+ */
 function cellsDigest (cells: Release['cells']): string {
-  return createHash('sha256').update(canonicalJson(cells)).digest('base64url')
+  return createHash('sha256').update(JSON.stringify(cells)).digest('base64url')
 }
 
 type Outcome = 'applied' | 'unchanged' | 'superseded' | 'retracted' | 'held'
@@ -310,20 +313,24 @@ async function applyEntry (deps: SyncDeps, peer: Peer, entry: Entry, supersededL
 }
 
 async function insertCells (trx: Transaction<Database>, releaseId: string, year: number, cells: Release['cells']): Promise<void> {
-  for (let i = 0; i < cells.length; i += 2000) {
-    await trx.insertInto('received_cell').values(cells.slice(i, i + 2000).map(c => {
-      const dims = Object.fromEntries(Object.entries(c.key).filter(([k]) => k !== 'TIME_PERIOD').sort(([a], [b]) => a.localeCompare(b)))
-      return {
-        release_id: releaseId,
-        year,
-        cell_key: Object.values(dims).join('|'),
-        dims: JSON.stringify(dims),
-        value: c.value ?? null,
-        obs_status: c.obs_status,
-        conf_status: c.conf_status,
-      }
-    })).execute()
+  if (cells.length === 0) return
+  const keys: string[] = []
+  const dims: string[] = []
+  const values: Array<number | null> = []
+  const obs: string[] = []
+  const conf: string[] = []
+  for (const c of cells) {
+    const d = Object.fromEntries(Object.entries(c.key).filter(([k]) => k !== 'TIME_PERIOD').sort(([a], [b]) => a.localeCompare(b)))
+    keys.push(Object.values(d).join('|'))
+    dims.push(JSON.stringify(d))
+    values.push(c.value ?? null)
+    obs.push(c.obs_status)
+    conf.push(c.conf_status)
   }
+  // One statement per release-year: the arrays travel as parameters, whatever the cell count.
+  await trx.insertInto('received_cell').columns(['release_id', 'year', 'cell_key', 'dims', 'value', 'obs_status', 'conf_status'])
+    .expression(sql`select ${releaseId}, ${year}::integer, * from unnest(${keys}::text[], ${dims}::jsonb[], ${values}::integer[], ${obs}::text[], ${conf}::text[])`)
+    .execute()
 }
 
 /** Records a refusal: evidence when it proves misbehaviour, and an audit entry either way. */

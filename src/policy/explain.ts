@@ -166,6 +166,13 @@ export function sharingMatrix (agreements: Agreement[], today: (timezone: string
 }
 
 /** Today's date (YYYY-MM-DD) in `timezone` at instant `ms`. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+
 export function localDate (ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(ms))
+  let f = dateFormats.get(timezone)
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    dateFormats.set(timezone, f)
+  }
+  return f.format(new Date(ms))
 }
