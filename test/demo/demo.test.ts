@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { startDemoFederation } from '../../src/demo/federation.js'
+import { demoLogin, startDemoFederation } from '../../src/demo/federation.js'
 import { fetchPeerDescriptor } from '../../src/exchange/peer-descriptor.js'
 import { cli } from '../helpers/cli.js'
 import { tempDir, testClock, TEST_NOW } from '../helpers/node.js'
@@ -20,6 +20,15 @@ t.test('the demo federation starts its nodes and each descriptor verifies', asyn
   t.same(fed.syncs.map(s => [s.peer, s.ok, s.applied]), [['SRB', true, fed.published[0]!.issued]], 'EUROPOL pulled every one')
   const europolDb = fed.nodes[1]!.node.db.db
   t.same((await europolDb.selectFrom('peer').select('id').execute()).map(r => r.id), ['SRB'])
+
+  // The liaison officer the demo prints: logged in over HTTP, and the token answers a query.
+  const login = await demoLogin(fed.nodes[1]!)
+  t.same([login.user, login.file], ['liaison', join(dir, 'europol', 'demo-liaison.password')])
+  const totals = await fetch(`${fed.nodes[1]!.address}/v1/regional/totals?indicator=V1&years=2024`, { headers: { authorization: `Bearer ${login.token}` } })
+  t.equal(totals.status, 200)
+  const body = await totals.json() as { cells: Array<{ value?: number }> }
+  t.same(body.cells.map(c => c.value), [85], 'Serbia\'s 2024 victims, as Europol received them')
+  t.equal((await demoLogin(fed.nodes[1]!)).user, 'liaison', 'a second login reuses the user and its password')
   const europol = await fetchPeerDescriptor(fed.nodes[1]!.address, { now: TEST_NOW / 1000 })
   t.same(europol.descriptor.node, { id: 'EUROPOL', kind: 'liaison', name: 'Europol', url: fed.nodes[1]!.address })
 
