@@ -3,18 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { cli } from '../helpers/cli.js'
-import { connect, FIXTURES, SAMPLE_AGREEMENTS, startTestNode, testClock } from '../helpers/federation.js'
+import { serbiaToEuropol, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
 t.test('totals in every format, a bundle that verifies, and one that does not', async t => {
   const clock = testClock()
-  const srb = await startTestNode(t, 'SRB', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
-  const eu = await startTestNode(t, 'EUROPOL', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
-  await connect(eu, srb, clock)
-  await connect(srb, eu, clock)
-  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
-  await srb.publish()
-  t.ok((await eu.sync('SRB')).ok)
+  const { srb, eu } = await serbiaToEuropol(t, clock)
   await eu.running.close()
   const home = ['--home', eu.home]
   const dir = tempDir(t)

@@ -81,3 +81,20 @@ export async function startPair (t: Test, publisher: string, recipient: string, 
   await connect(r, p, clock)
   return [p, r]
 }
+
+/**
+ * Serbia publishing the fixture's victims to Europol under the sample srb-europol agreement,
+ * Europol holding what it pulled: the starting point of the regional-totals tests.
+ */
+export async function serbiaToEuropol (t: Test, clock: Clock): Promise<{ srb: TestNode, eu: TestNode }> {
+  const agreement = join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')
+  const srb = await startTestNode(t, 'SRB', clock, [agreement])
+  const eu = await startTestNode(t, 'EUROPOL', clock, [agreement])
+  await connect(eu, srb, clock)
+  await connect(srb, eu, clock)
+  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
+  await srb.publish()
+  const pulled = await eu.sync('SRB')
+  if (!pulled.ok) throw new Error(`Europol could not pull from Serbia: ${JSON.stringify(pulled.rejected)}`)
+  return { srb, eu }
+}

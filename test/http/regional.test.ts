@@ -10,18 +10,12 @@ import { recordKeyer } from '../../src/ingest/record-key.js'
 import { addUser } from '../../src/users/users.js'
 import { SDMX_MEDIA_TYPE } from '../../src/totals/sdmx.js'
 import type { RegionalResult } from '../../src/totals/types.js'
-import { connect, FIXTURES, SAMPLE_AGREEMENTS, startTestNode, testClock } from '../helpers/federation.js'
+import { serbiaToEuropol, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
 t.test('regional totals over HTTP', async t => {
   const clock = testClock()
-  const srb = await startTestNode(t, 'SRB', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
-  const eu = await startTestNode(t, 'EUROPOL', clock, [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')])
-  await connect(eu, srb, clock)
-  await connect(srb, eu, clock)
-  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
-  await srb.publish()
-  t.ok((await eu.sync('SRB')).ok)
+  const { srb, eu } = await serbiaToEuropol(t, clock)
 
   const app = eu.running.app
   const tokens: Record<string, string> = {}

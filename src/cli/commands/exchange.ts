@@ -3,18 +3,9 @@ import { isAppError } from '../../errors.js'
 import { addPeer, listPeers, removePeer } from '../../exchange/peers.js'
 import { peerStatuses, acknowledgeAlerts, type PeerStatus } from '../../exchange/status.js'
 import { describeSync, syncAll } from '../../exchange/sync.js'
-import { openNode, type OpenNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { line, type CliIo } from '../io.js'
-
-async function withNode<T> (home: string, io: CliIo, run: (node: OpenNode) => Promise<T>): Promise<T> {
-  const node = await openNode({ home, env: io.env, clock: io.clock })
-  try {
-    return await run(node)
-  } finally {
-    await node.db.close()
-  }
-}
+import { withNode } from '../with-node.js'
 
 export async function peerAddCommand (args: { home: string, id: string, url: string, thumbprint?: string }, io: CliIo): Promise<number> {
   return await withNode(args.home, io, async node => {

@@ -2,21 +2,12 @@
 import { AppError } from '../../errors.js'
 import { buildApp } from '../../http/build-app.js'
 import { createLogger } from '../../logger.js'
-import { openNode, type OpenNode } from '../../node/home.js'
 import { addUser, generatePassword, listUsers, removeUser } from '../../users/users.js'
 import { line, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 
 /** Longest standard input read for a password (bytes). */
 const MAX_STDIN = 8192
-
-async function withNode<T> (home: string, io: CliIo, run: (node: OpenNode) => Promise<T>): Promise<T> {
-  const node = await openNode({ home, env: io.env, clock: io.clock })
-  try {
-    return await run(node)
-  } finally {
-    await node.db.close()
-  }
-}
 
 /** The password on standard input: one line, its line ending removed. */
 export async function readPasswordFromStdin (io: CliIo): Promise<string> {
