@@ -29,7 +29,7 @@ export type DbTarget =
   | { kind: 'postgres', url: string }
   /** `template`: a data folder dump to start a new, empty folder from (see {@link pgliteTemplate}). */
   | { kind: 'pglite', dataDir: string, template?: Blob }
-  | { kind: 'memory' }
+  | { kind: 'memory', template?: Blob }
 
 const INT8_OID = 20
 
@@ -132,8 +132,8 @@ export async function createDb (target: DbTarget): Promise<Db> {
   }
   let pglite: PGlite
   try {
-    const template = target.kind === 'pglite' && target.template !== undefined && readdirSync(target.dataDir).length === 0 ? target.template : undefined
-    pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir, ...(template === undefined ? {} : { loadDataDir: template }) })
+    const template = target.kind === 'memory' ? target.template : target.kind === 'pglite' && readdirSync(target.dataDir).length === 0 ? target.template : undefined
+    pglite = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), ...(template === undefined ? {} : { loadDataDir: template }) })
   } catch (err) {
     await release?.()
     throw new AppError('DATABASE_UNAVAILABLE', `cannot open the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${(err as Error).message}`)

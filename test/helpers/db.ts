@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import pg from 'pg'
 import type { Test } from 'tap'
-import { createDb, type Db } from '../../src/db/create-db.js'
+import { createDb, pgliteTemplate, type Db } from '../../src/db/create-db.js'
 import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrate.js'
 
 export const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
@@ -33,10 +33,18 @@ export async function freshDatabaseUrl (t: Test): Promise<string | undefined> {
   return url.toString()
 }
 
+let template: Promise<Blob> | undefined
+
+/** One migrated, empty embedded database per test process, to start every other one from. */
+export async function pgTemplate (): Promise<Blob> {
+  template ??= pgliteTemplate(migrateToLatest)
+  return await template
+}
+
 /** A fresh, migrated database for this test, closed when `t` ends. */
 export async function testDb (t: Test): Promise<Db> {
   const url = await freshDatabaseUrl(t)
-  const db = await createDb(url === undefined ? { kind: 'memory' } : { kind: 'postgres', url })
+  const db = await createDb(url === undefined ? { kind: 'memory', template: await pgTemplate() } : { kind: 'postgres', url })
   t.teardown(() => db.close())
   await migrateToLatest(db.db)
   return db
