@@ -10,14 +10,11 @@
  * and sets `request.user` to `{ name, role }`. Peer tokens (EdDSA, src/exchange/peer-token.ts)
  * are never accepted here: only HS256 is.
  */
-import { randomBytes } from 'node:crypto'
-import { existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import fastifyJwt from '@fastify/jwt'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../../errors.js'
-import { KEYS_DIR } from '../../node/key-store.js'
+import { ownerOnlySecret } from '../../node/key-store.js'
 import { activeUser, ROLES, type Role, type VerifiedUser } from '../../users/users.js'
 
 export const SESSION_SECRET_FILE = 'session.secret'
@@ -66,36 +63,7 @@ declare module 'fastify' {
  * the signing keys, a secret readable by group or others is refused.
  */
 export function loadSessionSecret (home: string): Buffer {
-  const dir = join(home, KEYS_DIR)
-  const file = join(dir, SESSION_SECRET_FILE)
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    // Written aside and linked into place: a process starting at the same time reads either
-    // no file or the whole one, and the first link wins.
-    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`
-    writeFileSync(tmp, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' })
-    try {
-      linkSync(tmp, file)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-    } finally {
-      unlinkSync(tmp)
-    }
-  }
-  let mode: number
-  let text: string
-  try {
-    mode = statSync(file).mode
-    text = readFileSync(file, 'utf8')
-  } catch (err) {
-    throw new AppError('KEY_FILE_INVALID', `${file}: cannot read the session secret (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new AppError('KEY_FILE_INSECURE', `${file}: secret is readable by group or others (mode ${(mode & 0o777).toString(8)}); run chmod 600 on it`)
-  }
-  const secret = Buffer.from(text.trim(), 'base64url')
-  if (secret.byteLength < 32) throw new AppError('KEY_FILE_INVALID', `${file}: the secret must be at least 32 bytes`)
-  return secret
+  return ownerOnlySecret(home, SESSION_SECRET_FILE, 'the session secret')
 }
 
 function bearerToken (request: FastifyRequest): string {
