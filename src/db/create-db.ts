@@ -12,6 +12,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect'
 import pg from 'pg'
 import lockfile from 'proper-lockfile'
 import { AppError } from '../errors.js'
+import { changeCounter, trackChanges, type Changes } from './changes.js'
 import type { Database } from './types.js'
 
 export type Engine = 'postgres' | 'pglite'
@@ -21,6 +22,8 @@ export interface Db {
   readonly engine: Engine
   /** Where the data lives: the URL without password, a folder, or "memory". */
   readonly location: string
+  /** Tells whether anything has been written since (src/db/changes.ts). */
+  readonly changes: Changes
   /** Closes the handle (and releases the folder lock); safe to call more than once. */
   close(): Promise<void>
 }
@@ -86,14 +89,28 @@ export async function createDb (target: DbTarget): Promise<Db> {
     })
     // An idle client losing its connection (server restart) must not crash the node.
     pool.on('error', () => {})
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    // The pool's own server processes: their commits are counted as they happen, not when notified.
+    const own = new Set<number>()
+    pool.on('connect', client => { const pid = (client as unknown as { processID?: number }).processID; if (pid !== undefined) own.add(pid) })
+    pool.on('remove', client => { const pid = (client as unknown as { processID?: number }).processID; if (pid !== undefined) own.delete(pid) })
+    const changes = changeCounter({ local: false, url: target.url, own: pid => own.has(pid) })
+    const db = new Kysely<Database>({ dialect: trackChanges(new PostgresDialect({ pool }), changes.bump) })
     try {
       await sql`select 1`.execute(db)
     } catch (err) {
       await db.destroy()
       throw new AppError('DATABASE_UNAVAILABLE', `cannot connect to ${redactUrl(target.url)}: ${(err as Error).message}`)
     }
-    return { db, engine: 'postgres', location: redactUrl(target.url), close: once(() => db.destroy()) }
+    return {
+      db,
+      engine: 'postgres',
+      location: redactUrl(target.url),
+      changes,
+      close: once(async () => {
+        await changes.close()
+        await db.destroy()
+      }),
+    }
   }
 
   let release: (() => Promise<void>) | undefined
@@ -138,11 +155,14 @@ export async function createDb (target: DbTarget): Promise<Db> {
     await release?.()
     throw new AppError('DATABASE_UNAVAILABLE', `cannot open the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${(err as Error).message}`)
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  // Locked to this process: every write is one this process makes, so the counter is exact.
+  const changes = changeCounter({ local: true })
+  const db = new Kysely<Database>({ dialect: trackChanges(new PGliteDialect(pglite), changes.bump) })
   return {
     db,
     engine: 'pglite',
     location: dataDir ?? 'memory',
+    changes,
     close: once(async () => {
       await db.destroy()
       if (!pglite.closed) await pglite.close()

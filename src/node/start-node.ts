@@ -42,6 +42,8 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
   const logger = options.logger(node.config)
   let app: FastifyInstance | undefined
   try {
+    // Follow writes by other processes (PostgreSQL), so that cached answers stay exact.
+    await node.db.changes.listen()
     app = await buildApp({ ...node, clock: options.clock, logger })
     await app.listen({ host, port })
   } catch (err) {
