@@ -28,9 +28,6 @@
  *                   bearer token, warmed once before (so every measured request hits the cache).
  *   node uncached   the same query with a different as_of on every request (each one misses
  *                   the cache and computes), once, after the rounds.
- *   what-if ...     copies of the node's route with per-request work taken out (startWhatIf),
- *                   to measure suggested changes without touching src/; checked to answer
- *                   byte for byte what the node answers.
  * Each round runs the contenders in turn for BENCH_SECONDS with BENCH_CONNECTIONS connections,
  * pipelining 1, the order reversed every other round; each contender is warmed up for 2 s
  * first. For every run: requests/s (2xx responses over the run's duration), latency p50 and
@@ -48,7 +45,6 @@
  *   BENCH_CONNECTIONS  autocannon connections (default 10)
  *   BENCH_COUNTRIES    countries publishing to EUROPOL (default SRB,BIH,ALB)
  *   BENCH_PROFILE      1: also profile the server during a cached-node run
- *   BENCH_WHATIF       0: skip the what-if contenders (see startWhatIf)
  *   BENCH_JSON         a file: raw results as JSON (and, with BENCH_PROFILE=1, the profile as
  *                      <file>.cpuprofile, for Chrome DevTools)
  *   DATABASE_URL       PostgreSQL server to create the node databases on (default: PGlite)
@@ -63,11 +59,9 @@ import { Session } from 'node:inspector/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
-import { Type } from '@sinclair/typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { parseAsOf, parseYears } from '../../src/cli/commands/totals.js'
 import { fixedClock } from '../../src/clock.js'
 import { pgliteTemplate } from '../../src/db/create-db.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
@@ -79,17 +73,13 @@ import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { importFile } from '../../src/ingest/import-file.js'
 import { loadRecordSecret, recordKeyer } from '../../src/ingest/record-key.js'
 import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
-import { AppError } from '../../src/errors.js'
-import { BODY_LIMIT } from '../../src/http/build-app.js'
-import auth, { SESSION_CLOCK_SKEW_S, type SessionClaims } from '../../src/http/plugins/auth.js'
-import errorHandler from '../../src/http/plugins/error-handler.js'
 import { createLogger } from '../../src/logger.js'
 import { initHome } from '../../src/node/home.js'
 import { startNode, type RunningNode } from '../../src/node/start-node.js'
 import { nodeAgreements, POLICIES_DIR } from '../../src/policy/load.js'
 import { regionalTotals } from '../../src/totals/regional.js'
 import type { RegionalResult } from '../../src/totals/types.js'
-import { activeUser, addUser, generatePassword, ROUTE_ROLES, userVersion, type Role } from '../../src/users/users.js'
+import { activeUser, addUser, generatePassword } from '../../src/users/users.js'
 
 /** What the parent asks a --load child to do. */
 interface LoadSpec {
@@ -156,7 +146,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const COUNTRIES = (process.env.BENCH_COUNTRIES ?? 'SRB,BIH,ALB').split(',').map(c => c.trim()).filter(c => c !== '')
 const PROFILE = process.env.BENCH_PROFILE === '1'
-const WHATIFS = process.env.BENCH_WHATIF !== '0'
 const JSON_OUT = process.env.BENCH_JSON
 const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const LIAISON = 'EUROPOL'
@@ -303,128 +292,6 @@ async function startBare (body: string): Promise<{ app: FastifyInstance, url: st
   await app.listen({ host: '127.0.0.1', port: 0 })
   const addr = app.server.address()
   if (addr === null || typeof addr !== 'object') throw new Error('the bare app has no address')
-  return { app, url: `http://127.0.0.1:${addr.port}` }
-}
-
-// ---------------------------------------------------------------------------------------------
-// What-if: the node's regional route with per-request work taken out, to measure suggested
-// changes without touching src/. An app built as buildApp builds the node's (same Fastify
-// options, the same logger, the same `app.node` services, the node's error handler and auth
-// plugins, so the same session secret and tokens), whose one route is a copy of
-// src/http/routes/regional.ts (JSON format only) guarded by a copy of app.requireRole, with:
-//   one-query  the user lookup and the data version read in one statement (exact, as today)
-//   ttl        both revalidated at most once every WHATIF_TTL_MS, per user and for the data
-//              version (monotonic time), so most requests run no query
-//   ttl+text   ttl, and the answer serialised once, when it is cached, and sent as text
-
-type WhatIf = 'one-query' | 'ttl' | 'ttl+text'
-const WHATIF_TTL_MS = 1000
-
-const Query = Type.Object({
-  indicator: Type.String({ pattern: '^[VCvc][1-5]$' }),
-  years: Type.String({ pattern: '^\\d{4}(-\\d{4}|(,\\d{4})*)$' }),
-  by: Type.Optional(Type.String({ pattern: '^[A-Z_]{1,32}(,[A-Z_]{1,32}){0,5}$' })),
-  as_of: Type.Optional(Type.String({ maxLength: 40 })),
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json')], { default: 'json' })),
-}, { additionalProperties: false })
-
-async function startWhatIf (liaison: RunningNode, mode: WhatIf): Promise<{ app: FastifyInstance, url: string }> {
-  const services = liaison.app.node
-  const { db, clock, config } = services
-  const app = Fastify({
-    loggerInstance: createLogger({ level: 'silent' }) as FastifyBaseLogger,
-    bodyLimit: BODY_LIMIT,
-    connectionTimeout: 60_000,
-    requestTimeout: 120_000,
-    return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-  })
-  app.decorate('node', services)
-  await app.register(errorHandler)
-  await app.register(auth)
-
-  const versionSql = sql<{ v: string }>`select (select count(*) from incoming)::text || '/' || coalesce((select max(id) from import_run), 0)::text as v`
-  let versionAt = -Infinity
-  let versionP: Promise<string> | undefined
-  const dataVersion = async (): Promise<string> => {
-    if (versionP === undefined || performance.now() - versionAt >= WHATIF_TTL_MS) {
-      versionAt = performance.now()
-      versionP = versionSql.execute(db.db).then(r => r.rows[0]!.v)
-    }
-    return await versionP
-  }
-  const users = new Map<string, { at: number, role: Role | undefined }>()
-  const versions = new WeakMap<FastifyRequest, string>()
-  const allowed: readonly Role[] = ROUTE_ROLES['GET /v1/regional/*']
-  const refused = (message: string): never => { throw new AppError('USER_TOKEN_INVALID', `user token refused: ${message}`) }
-
-  const guard = async (request: FastifyRequest): Promise<void> => {
-    const m = /^Bearer +([A-Za-z0-9_.-]{1,4096}) *$/i.exec(request.headers.authorization ?? '')
-    if (m === null) throw new AppError('USER_TOKEN_MISSING', 'a user token is required')
-    const now = clock.now()
-    let claims: SessionClaims
-    try {
-      claims = app.jwt.verify<SessionClaims>(m[1]!, { clockTimestamp: now })
-    } catch {
-      return refused('invalid')
-    }
-    if (typeof claims.sub !== 'string' || typeof claims.uv !== 'string' || typeof claims.iat !== 'number' || typeof claims.exp !== 'number') refused('claims malformed')
-    if (claims.exp! * 1000 <= now) refused('expired; log in again')
-    if (claims.iat! * 1000 > now + SESSION_CLOCK_SKEW_S * 1000) refused('issued in the future')
-    let role: Role | undefined
-    if (mode === 'one-query') {
-      const row = (await sql<{ role: string, password_hash: string, v: string }>`
-        select u.role, u.password_hash,
-          (select count(*) from incoming)::text || '/' || coalesce((select max(id) from import_run), 0)::text as v
-        from app_user u where u.name = ${claims.sub} and u.disabled_at is null`.execute(db.db)).rows[0]
-      if (row !== undefined) {
-        versions.set(request, row.v)
-        if (userVersion(row.password_hash) === claims.uv) role = row.role as Role
-      }
-    } else {
-      const key = `${claims.sub}|${claims.uv}`
-      const hit = users.get(key)
-      if (hit !== undefined && performance.now() - hit.at < WHATIF_TTL_MS) {
-        role = hit.role
-      } else {
-        role = (await activeUser(db.db, claims.sub, claims.uv))?.role
-        users.set(key, { at: performance.now(), role })
-      }
-    }
-    if (role === undefined || role !== claims.role) refused('user removed or disabled')
-    request.user = { name: claims.sub, role: role! }
-    if (!allowed.includes(role!)) throw new AppError('ROLE_FORBIDDEN', `role ${role!} may not use this route`)
-  }
-
-  interface Cached { version: string, validUntil: number, result: RegionalResult, text?: string }
-  const cache = new Map<string, Cached>()
-  app.get('/v1/regional/totals', { preHandler: guard, schema: { querystring: Query } }, async (request, reply) => {
-    const q = request.query as { indicator: string, years: string, by?: string, as_of?: string }
-    const query = {
-      indicator: q.indicator.toUpperCase(),
-      years: parseYears(q.years),
-      by: q.by === undefined ? [] : q.by.split(','),
-      ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of) }),
-    }
-    const now = clock.now()
-    const key = JSON.stringify(query)
-    const version = versions.get(request) ?? await dataVersion()
-    let hit = cache.get(key)
-    if (hit === undefined || hit.version !== version || hit.validUntil <= now) {
-      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: nodeAgreements(config.home), nowMs: now }, query)
-      const expiries = result.contributions.filter(c => c.expiresAt !== undefined).map(c => Date.parse(c.expiresAt!))
-      hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result, ...(mode === 'ttl+text' ? { text: JSON.stringify(result) } : {}) }
-      cache.delete(key)
-      cache.set(key, hit)
-      if (cache.size > 256) cache.delete(cache.keys().next().value!)
-    }
-    reply.header('cache-control', 'private, no-store')
-    if (hit.text !== undefined) return await reply.type('application/json; charset=utf-8').send(hit.text)
-    return hit.result
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const addr = app.server.address()
-  if (addr === null || typeof addr !== 'object') throw new Error('the what-if app has no address')
   return { app, url: `http://127.0.0.1:${addr.port}` }
 }
 
@@ -606,16 +473,6 @@ async function main (): Promise<number> {
       { name: 'node cached', url: `${fed.liaison.address}${QUERY}`, headers: auth },
       { name: 'bare (string)', url: `${bare.url}/string`, headers: {} },
     ]
-    if (WHATIFS) {
-      for (const mode of ['one-query', 'ttl', 'ttl+text'] as const) {
-        const w = await startWhatIf(fed.liaison, mode)
-        apps.push(w.app)
-        const r = await fetch(`${w.url}${QUERY}`, { headers: auth })
-        const text = await r.text()
-        if (r.status !== 200 || text !== fed.body) throw new Error(`what-if ${mode} answers differently: ${r.status} ${text.slice(0, 200)}`)
-        contenders.push({ name: `what-if ${mode}`, url: `${w.url}${QUERY}`, headers: auth })
-      }
-    }
     log('warm-up, 2 s each')
     for (const c of contenders) await measure(c, 2, 0)
     const runs: Run[] = []
@@ -653,7 +510,7 @@ async function main (): Promise<number> {
     out.push('')
     out.push('| contender | req/s (median) | req/s (range) | p50 ms (median) | p99 ms (median, range) | server CPU µs/req (median) | server CPU (cores) | bytes/response |')
     out.push('| :-- | --: | --: | --: | --: | --: | --: | --: |')
-    for (const name of ['bare (object)', 'bare (string)', 'node cached', 'node uncached', 'what-if one-query', 'what-if ttl', 'what-if ttl+text']) {
+    for (const name of ['bare (object)', 'bare (string)', 'node cached', 'node uncached']) {
       const rs = of(name)
       if (rs.length === 0) continue
       out.push(`| ${name}${name === 'node uncached' ? ' (1 run)' : ''} | ${int(median(rs.map(r => r.rps)))} | ${range(rs.map(r => r.rps), int)} | ${median(rs.map(r => r.p50))} | ${median(rs.map(r => r.p99))} (${range(rs.map(r => r.p99), v => String(v))}) | ${int(median(rs.map(r => r.cpuUs)))} | ${fix(median(rs.map(r => r.cpuCores)), 2)} | ${int(median(rs.map(r => r.bytes)))} |`)
@@ -679,11 +536,6 @@ async function main (): Promise<number> {
       out.push('| function (self time) | share |')
       out.push('| :-- | --: |')
       for (const f of profiled.functions.slice(0, 15)) out.push(`| ${f.fn} | ${fix(f.pct)}% |`)
-    }
-    if (WHATIFS) {
-      out.push('')
-      out.push('What-if (a copy of the route in this benchmark, src/ unchanged), cached query, ratio to bare (object) from medians: ' +
-        ['one-query', 'ttl', 'ttl+text'].map(m => `${m} ${fix(median(of(`what-if ${m}`).map(r => r.rps)) / rpsBare, 2)}`).join(', ') + '.')
     }
     process.stdout.write(out.join('\n') + '\n')
     if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, JSON.stringify({ engine, countries: COUNTRIES, counts: fed.counts, held: fed.held, bytes: Buffer.byteLength(fed.body), runs, steps, profile: profiled }, null, 2))

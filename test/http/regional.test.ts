@@ -1,13 +1,16 @@
 // GET /v1/regional/totals on a liaison node fed by a real country node: who may ask, what
 // they get (JSON, CSV, SDMX-JSON), what no agreement grants stays out, and the cache follows
 // the data.
+import { copyFileSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { writeFileSync } from 'node:fs'
 import t from 'tap'
+import { createDb } from '../../src/db/create-db.js'
+import { SAMPLE_AGREEMENTS_DIR } from '../../src/demo/federation.js'
+import { POLICIES_DIR } from '../../src/policy/load.js'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { withdrawRecords } from '../../src/ingest/import-file.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
-import { addUser } from '../../src/users/users.js'
+import { addUser, removeUser } from '../../src/users/users.js'
 import { SDMX_MEDIA_TYPE } from '../../src/totals/sdmx.js'
 import type { RegionalResult } from '../../src/totals/types.js'
 import { serbiaToEuropol, testClock } from '../helpers/federation.js'
@@ -75,4 +78,49 @@ t.test('regional totals over HTTP', async t => {
   t.equal(afterRes.statusCode, 200, afterRes.body)
   const after = afterRes.json() as RegionalResult
   t.same([after.cells, after.contributions.find(c => c.country === 'SRB')?.reason], [[], 'no_data'], 'the retraction is in the answer')
+
+  // A cached answer costs no query: every query of the node's database is counted.
+  const executor = eu.running.node.db.db.getExecutor()
+  const execute = executor.executeQuery.bind(executor)
+  let queries = 0
+  executor.executeQuery = async (...args) => { queries++; return await execute(...args) }
+  t.teardown(() => { executor.executeQuery = execute })
+  const cachedUrl = '/v1/regional/totals?indicator=V1&years=2023-2024&by=SEX'
+  const first = await get(cachedUrl, 'liaison')
+  queries = 0
+  const again = await get(cachedUrl, 'liaison')
+  t.same([again.statusCode, again.body, queries], [200, first.body, 0], 'the same bytes, and not one query')
+  t.equal(again.headers['content-type'], 'application/json; charset=utf-8')
+  const csvFirst = (await get(`${cachedUrl}&format=csv`, 'liaison')).body
+  queries = 0
+  const csvAgain = (await get(`${cachedUrl}&format=csv`, 'liaison')).body
+  t.same([csvAgain, queries], [csvFirst, 0], 'CSV from the cache too')
+
+  // An agreement file added to the policies folder changes the answer: BIH was missing for want
+  // of an agreement, and is now granted V1 with nothing received. The node watches the folder;
+  // this test's own watcher of the same folder fires in the same batch of file system events.
+  const v1 = '/v1/regional/totals?indicator=V1&years=2023'
+  const bihReason = async (): Promise<string | undefined> => ((await get(v1, 'liaison')).json() as RegionalResult).contributions.find(c => c.country === 'BIH')?.reason
+  t.equal(await bihReason(), 'no_agreement')
+  const policies = join(eu.home, POLICIES_DIR)
+  const seen = new Promise<void>(resolve => {
+    const w = watch(policies, () => { w.close(); setImmediate(resolve) })
+  })
+  copyFileSync(join(SAMPLE_AGREEMENTS_DIR, 'bih-europol.yaml'), join(policies, 'bih-europol.yaml'))
+  await seen
+  t.equal(await bihReason(), 'no_data', 'the new agreement is in the next answer')
+
+  // On PostgreSQL another process may write: `dcimx user remove` run beside the node. Its commit
+  // reaches the node as a notification, and the next request is refused.
+  const url0 = eu.running.node.config.database.url
+  if (url0 !== null) {
+    const other = await createDb({ kind: 'postgres', url: url0 })
+    t.teardown(() => other.close())
+    t.equal((await get(cachedUrl, 'liaison')).statusCode, 200)
+    const notified = eu.running.node.db.changes.nextChange()
+    await removeUser(other.db, clock, 'liaison1')
+    await notified
+    const refused = await get(cachedUrl, 'liaison')
+    t.same([refused.statusCode, refused.json().code], [401, 'USER_TOKEN_INVALID'], 'a user removed by another process is refused')
+  }
 })

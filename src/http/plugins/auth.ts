@@ -6,7 +6,8 @@
  *   app.get('/v1/regional/totals', { preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/regional/*']) }, handler)
  *
  * It verifies the bearer token at the node's clock, checks that the user still exists, is not
- * disabled and was not removed and added again since the token was issued, checks the role,
+ * disabled and was not removed and added again since the token was issued (from memory while
+ * nothing has been written to the database since the last check), checks the role,
  * and sets `request.user` to `{ name, role }`. Peer tokens (EdDSA, src/exchange/peer-token.ts)
  * are never accepted here: only HS256 is.
  */
@@ -78,9 +79,30 @@ function refused (message: string): never {
   throw new AppError('USER_TOKEN_INVALID', `user token refused: ${message}`)
 }
 
+/** Most (user, version) checks remembered between writes to the database. */
+const USER_CHECKS_KEPT = 1024
+
 export default fp(async function auth (app: FastifyInstance) {
   const { config, db, clock } = app.node
   const self = config.node.id
+
+  // The user check answered from memory until the next committed write (src/db/changes.ts):
+  // a user removed or disabled, by this process or another, is refused by the next request.
+  const checked = new Map<string, { at: number, user: VerifiedUser | undefined }>()
+  async function currentUser (name: string, version: string): Promise<VerifiedUser | undefined> {
+    const at = db.changes.version()
+    const key = `${name}\n${version}`
+    if (at !== undefined) {
+      const hit = checked.get(key)
+      if (hit !== undefined && hit.at === at) return hit.user
+    }
+    const user = await activeUser(db.db, name, version)
+    if (at !== undefined) {
+      if (checked.size >= USER_CHECKS_KEPT) checked.clear()
+      checked.set(key, { at, user })
+    }
+    return user
+  }
   await app.register(fastifyJwt, {
     secret: loadSessionSecret(config.home),
     sign: { algorithm: 'HS256', expiresIn: `${SESSION_LIFETIME_S}s`, iss: self, aud: self },
@@ -116,7 +138,7 @@ export default fp(async function auth (app: FastifyInstance) {
       // fast-jwt still accepts a token at the instant of its exp; RFC 7519 does not.
       if (claims.exp * 1000 <= now) refused('expired; log in again')
       if (claims.iat * 1000 > now + SESSION_CLOCK_SKEW_S * 1000) refused('issued in the future')
-      const user = await activeUser(db.db, claims.sub, claims.uv)
+      const user = await currentUser(claims.sub, claims.uv)
       if (user === undefined || user.role !== claims.role) refused(`user ${claims.sub} has been removed or disabled since the token was issued; log in again`)
       request.user = { name: user.name, role: user.role }
       if (!allowed.includes(user.role)) {

@@ -1,13 +1,17 @@
 /**
  * GET /v1/regional/totals: regional totals for logged-in users whose role may query them
- * (liaison, operator). The same computation as `dcimx totals`. Results are cached per query
- * until the data the node holds changes or a contribution expires.
+ * (liaison, operator). The same computation as `dcimx totals`. Results (and their JSON, CSV
+ * and SDMX texts) are cached per query until the node's data or agreements change or a
+ * contribution expires. A cached answer costs no query: the database handle's change counter
+ * (src/db/changes.ts) says whether anything was committed since, and the agreements are watched
+ * (src/policy/watch.ts). Where either cannot be followed, the route reads the database's data
+ * version and the agreement files on each request instead.
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { parseAsOf, parseYears } from '../../cli/commands/totals.js'
-import { nodeAgreements } from '../../policy/load.js'
+import { watchAgreements } from '../../policy/watch.js'
 import { formatCsv } from '../../totals/format.js'
 import { regionalTotals } from '../../totals/regional.js'
 import { SDMX_MEDIA_TYPE, toSdmxJson } from '../../totals/sdmx.js'
@@ -22,7 +26,15 @@ const Query = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json')], { default: 'json' })),
 }, { additionalProperties: false })
 
-interface Cached { version: string, validUntil: number, result: RegionalResult }
+interface Cached {
+  version: string
+  validUntil: number
+  result: RegionalResult
+  /** The result's texts, made on first use. */
+  json?: string
+  csv?: string
+  sdmx?: string
+}
 
 /** Most cached queries kept (least recently computed dropped first). */
 export const CACHE_SIZE = 256
@@ -30,11 +42,18 @@ export const CACHE_SIZE = 256
 export default async function regionalRoutes (app: FastifyInstance): Promise<void> {
   const { db, clock, config } = app.node
   const cache = new Map<string, Cached>()
+  const agreementsWatch = watchAgreements(config.home)
+  app.addHook('onClose', async () => { agreementsWatch.close() })
 
-  /** Changes whenever what the node holds changes: objects received, imports applied. */
+  /**
+   * Changes whenever what the node holds changes: from memory while the change counter is
+   * exact, else from the database (objects received, imports applied).
+   */
   async function dataVersion (): Promise<string> {
+    const counted = db.changes.version()
+    if (counted !== undefined) return `c${counted}`
     const r = await sql<{ v: string }>`select (select count(*) from incoming)::text || '/' || coalesce((select max(id) from import_run), 0)::text as v`.execute(db.db)
-    return r.rows[0]!.v
+    return `q${r.rows[0]!.v}`
   }
 
   app.get('/v1/regional/totals', {
@@ -55,10 +74,12 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
     }
     const now = clock.now()
     const key = JSON.stringify(query)
-    const version = await dataVersion()
+    // Read before computing: a change committed meanwhile leaves the entry under the old version.
+    const held = agreementsWatch.current()
+    const version = `${await dataVersion()}|${held.version ?? held.agreements.map(l => l.hash).join(',')}`
     let hit = cache.get(key)
     if (hit === undefined || hit.version !== version || hit.validUntil <= now) {
-      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: nodeAgreements(config.home), nowMs: now }, query)
+      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: held.agreements, nowMs: now }, query)
       const expiries = result.contributions.filter(c => c.expiresAt !== undefined).map(c => Date.parse(c.expiresAt!))
       hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result }
       cache.delete(key)
@@ -67,9 +88,9 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
     }
     reply.header('cache-control', 'private, no-store')
     switch (q.format ?? 'json') {
-      case 'csv': return await reply.type('text/csv; charset=utf-8').send(formatCsv(hit.result).join('\n') + '\n')
-      case 'sdmx-json': return await reply.type(SDMX_MEDIA_TYPE).send(JSON.stringify(toSdmxJson(hit.result)))
-      default: return hit.result
+      case 'csv': return await reply.type('text/csv; charset=utf-8').send(hit.csv ??= formatCsv(hit.result).join('\n') + '\n')
+      case 'sdmx-json': return await reply.type(SDMX_MEDIA_TYPE).send(hit.sdmx ??= JSON.stringify(toSdmxJson(hit.result)))
+      default: return await reply.type('application/json; charset=utf-8').send(hit.json ??= JSON.stringify(hit.result))
     }
   })
 }
