@@ -50,13 +50,20 @@ export function checkAgreement (p: Release | Retraction, agreements: readonly Lo
   return held
 }
 
-/** The dimensions a release of `indicator` for `year` may break down by under `held`. */
-function grantedBy (held: LoadedAgreement, indicator: string, year: number): Set<string> | undefined {
-  let by: Set<string> | undefined
+/**
+ * The dimensions a release of `indicator` for `year` may break down by under `held`: each with
+ * the group names the grant allows, or undefined for a dimension granted in codes of its
+ * codelist. Undefined when nothing of it is granted.
+ */
+function grantedBy (held: LoadedAgreement, indicator: string, year: number): Map<string, ReadonlySet<string> | undefined> | undefined {
+  let by: Map<string, ReadonlySet<string> | undefined> | undefined
   for (const g of held.agreement.grants) {
     if (g.indicator !== indicator || !yearsOf(g.years, 2200).includes(year)) continue
-    by ??= new Set()
-    for (const d of g.by) by.add(d)
+    by ??= new Map()
+    for (const d of g.by) {
+      const groups = g.groups?.[d]
+      by.set(d, groups === undefined ? undefined : new Set(Object.keys(groups)))
+    }
   }
   for (const x of held.agreement.prohibitions) {
     if (x.indicator === indicator && x.by === undefined && (x.years === undefined || yearsOf(x.years, 2200).includes(year))) return undefined
@@ -70,13 +77,14 @@ function validCode (codelist: string, code: string): boolean {
 
 /**
  * The cells of a release: every key names exactly the indicator's dimensions and the year,
- * with codes from their codelists; a dimension the grant does not allow is always `_T`; no
+ * with codes from their codelists, or, for a dimension the grant gives in groups, the grant's
+ * group names only; a dimension the grant does not allow is always `_T`; no
  * key twice; a value exactly when the status is A; C exactly when Q.
  */
 export function checkCells (p: Release, held: LoadedAgreement): void {
   const indicator = findIndicator(p.dataset.indicator)!
   const years = new Set(p.dataset.years.map(String))
-  const allowed = new Map<string, Set<string>>()
+  const allowed = new Map<string, Map<string, ReadonlySet<string> | undefined>>()
   for (const y of p.dataset.years) {
     const by = grantedBy(held, indicator.id, y)
     if (by === undefined) throw new AppError('GRANT_EXCEEDED', `agreement ${held.agreement.agreement} v${held.agreement.version} does not grant ${indicator.id} for ${y}`)
@@ -93,8 +101,14 @@ export function checkCells (p: Release, held: LoadedAgreement): void {
     const codes = [year]
     for (const d of indicator.dimensions) {
       const code = Object.hasOwn(cell.key, d.id) ? cell.key[d.id] : undefined
-      if (code === undefined || !validCode(d.codelist, code)) throw new AppError('CELL_INVALID', `${where}: ${d.id} ${JSON.stringify(code)} is not a code of ${d.codelist}`)
-      if (code !== TOTAL_CODE && !by.has(d.id)) throw new AppError('GRANT_EXCEEDED', `${where}: broken down by ${d.id}, which the agreement does not grant`)
+      const groups = by.get(d.id)
+      if (groups !== undefined && code !== undefined && code !== TOTAL_CODE) {
+        // Granted only in groups: the group names of the agreement, and nothing finer.
+        if (!groups.has(code)) throw new AppError('GRANT_EXCEEDED', `${where}: ${d.id} ${JSON.stringify(code)}: the agreement grants ${d.id} only in the groups ${[...groups].join(', ')}`)
+      } else {
+        if (code === undefined || !validCode(d.codelist, code)) throw new AppError('CELL_INVALID', `${where}: ${d.id} ${JSON.stringify(code)} is not a code of ${d.codelist}`)
+        if (code !== TOTAL_CODE && !by.has(d.id)) throw new AppError('GRANT_EXCEEDED', `${where}: broken down by ${d.id}, which the agreement does not grant`)
+      }
       codes.push(code)
     }
     const k = codes.join('|')

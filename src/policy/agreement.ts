@@ -15,6 +15,11 @@
  * onward_sharing: false
  * grants:
  *   - { indicator: V1, by: [SEX, AGE_GROUP], years: { from: 2015 } }
+ *   - indicator: V2
+ *     by: [EXPLOIT]
+ *     years: { from: 2015 }
+ *     groups:                      # EXPLOIT only in these groups (src/policy/groups.ts)
+ *       EXPLOIT: { SEXUAL: [SEX], LABOUR: [LAB, DOM, BEG], OTHER: rest }
  * prohibitions:
  *   - { indicator: V1, by: [CITIZEN_GRP] }
  * ```
@@ -41,11 +46,26 @@ const Indicator = Type.Union(INDICATOR_IDS.map(id => Type.Literal(id)))
 const DimensionList = Type.Array(Type.String({ pattern: '^[A-Z_]+$' }), { uniqueItems: true })
 const Day = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a calendar day, YYYY-MM-DD' })
 
+const GroupMembers = Type.Union([
+  Type.Array(Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$' }), { minItems: 1, uniqueItems: true, description: 'the codes of the dimension\'s codelist in this group' }),
+  Type.Literal('rest', { description: 'every code no other group of this dimension names' }),
+])
+const DimensionGroups = Type.Record(Type.String({ pattern: '^[A-Z][A-Z0-9_]{0,31}$' }), GroupMembers, {
+  minProperties: 1,
+  additionalProperties: false,
+  description: 'group name (the code the recipient receives) → codes',
+})
+
 export const GrantSchema = Type.Object({
   indicator: Indicator,
   by: DimensionList,
   years: Years,
   threshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'a higher threshold for this grant' })),
+  groups: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Z_]+$' }), DimensionGroups, {
+    minProperties: 1,
+    additionalProperties: false,
+    description: 'dimensions of `by` given only in groups of codes (coarser than the codelist); every code in exactly one group',
+  })),
 }, { additionalProperties: false })
 
 export const ProhibitionSchema = Type.Object({

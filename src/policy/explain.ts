@@ -2,10 +2,11 @@
  * Agreements in plain English, for legal officers who read agreements, not code: one
  * agreement explained, two versions compared, and the regional matrix of who shares what.
  */
-import { COUNTRY_NAMES, type CountryCode } from '../protocol/codelists.js'
-import { findIndicator } from '../protocol/indicators.js'
+import { CODELISTS, COUNTRY_NAMES, type CountryCode } from '../protocol/codelists.js'
+import { findIndicator, INDICATORS } from '../protocol/indicators.js'
 import { KNOWN_LIAISONS } from '../node/identity.js'
 import { PURPOSES, type Agreement, type Grant, type Prohibition, type YearSpec } from './agreement.js'
+import type { GroupMembers } from './groups.js'
 
 const DIMENSION_NAMES: Readonly<Record<string, string>> = {
   SEX: 'sex',
@@ -51,6 +52,26 @@ function breakdownText (by: string[]): string {
   return by.length === 0 ? 'as yearly totals only' : `broken down by ${list(['year', ...by.map(d => DIMENSION_NAMES[d] ?? d)])}`
 }
 
+/** A code's label for a reader, e.g. "forced begging"; an area code as it is. */
+function codeLabel (dim: string, code: string): string {
+  const list = INDICATORS.flatMap(i => i.dimensions).find(d => d.id === dim)?.codelist
+  const label = CODELISTS.find(c => c.id === list)?.codes.find(c => c.code === code)?.label
+  if (label === undefined) return COUNTRY_NAMES[code as CountryCode] ?? code
+  return /^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label
+}
+
+/** "form of exploitation only in these groups: SEXUAL (sexual exploitation); OTHER (every other form of exploitation)" */
+function groupsText (dim: string, groups: Record<string, GroupMembers>): string {
+  const name = DIMENSION_NAMES[dim] ?? dim
+  const parts = Object.entries(groups).map(([g, members]) => `${g} (${members === 'rest' ? `every other ${name.replace(/ \(.*\)$/, '')}` : list(members.map(c => codeLabel(dim, c)))})`)
+  return `${name} only in these groups: ${parts.join('; ')}`
+}
+
+function groupsSentence (g: Grant): string {
+  const entries = Object.entries(g.groups ?? {})
+  return entries.length === 0 ? '' : ` (${entries.map(([d, groups]) => groupsText(d, groups)).join('; and ')})`
+}
+
 const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
 function smallCountsText (threshold: number): string {
@@ -61,7 +82,7 @@ function smallCountsText (threshold: number): string {
 
 export function grantText (g: Grant, threshold: number): string {
   const t = g.threshold !== undefined && g.threshold > threshold ? `; no count below ${g.threshold} is sent for this table` : ''
-  return `${indicatorText(g.indicator)} for ${yearsText(g.years)}, ${breakdownText(g.by)}${g.by.length > 1 ? ', or any coarser breakdown' : ''}${t}`
+  return `${indicatorText(g.indicator)} for ${yearsText(g.years)}, ${breakdownText(g.by)}${groupsSentence(g)}${g.by.length > 1 ? ', or any coarser breakdown' : ''}${t}`
 }
 
 export function prohibitionText (p: Prohibition): string {
@@ -127,6 +148,15 @@ export function diffAgreements (before: Agreement, after: Agreement): string[] {
       const less = b.by.filter(d => !a.by.includes(d))
       if (more.length > 0) out.push(`${cap(indicatorText(id))} may now also be broken down by ${list(more.map(d => DIMENSION_NAMES[d] ?? d))}.`)
       if (less.length > 0) out.push(`${cap(indicatorText(id))} may no longer be broken down by ${list(less.map(d => DIMENSION_NAMES[d] ?? d))}.`)
+      for (const d of a.by.filter(x => b.by.includes(x))) {
+        const was = b.groups?.[d]
+        const now = a.groups?.[d]
+        if (JSON.stringify(was ?? null) === JSON.stringify(now ?? null)) continue
+        const what = `In ${indicatorText(id)}, the ${DIMENSION_NAMES[d] ?? d}`
+        if (now === undefined) out.push(`${what} is now shared in full detail (it was shared only in groups).`)
+        else if (was === undefined) out.push(`${what} is now shared only in groups, no longer in full detail: ${groupsText(d, now).replace(/^.* only in these groups: /, '')}.`)
+        else out.push(`${what} is now shared in different groups: ${groupsText(d, now).replace(/^.* only in these groups: /, '')} (was ${groupsText(d, was).replace(/^.* only in these groups: /, '')}).`)
+      }
       if (JSON.stringify(a.years) !== JSON.stringify(b.years)) out.push(`${cap(indicatorText(id))} now covers ${yearsText(a.years)} (was ${yearsText(b.years)}).`)
       if ((a.threshold ?? 0) !== (b.threshold ?? 0)) out.push(`${cap(indicatorText(id))} now has its own minimum count of ${a.threshold ?? after.threshold} (was ${b.threshold ?? before.threshold}).`)
     }

@@ -3,6 +3,7 @@
  * deny: an agreement outside its validity window, or of another provider, grants nothing.
  */
 import type { Agreement, Grant } from './agreement.js'
+import type { GroupsSpec } from './groups.js'
 import { localDate } from './explain.js'
 import { yearsOf } from './load.js'
 import type { LoadedAgreement } from './load.js'
@@ -17,6 +18,8 @@ export interface ActiveGrant {
   /** Years granted that have ended (a year still running is never sent). */
   years: number[]
   threshold: number
+  /** Dimensions of `by` granted only in groups of codes (src/policy/groups.ts). */
+  groups?: GroupsSpec
 }
 
 /** Whether `a` is in force at `nowMs` (its days read in its own time zone). */
@@ -56,5 +59,6 @@ function toActive (a: Agreement, hash: string, g: Grant, lastFullYear: number): 
     by: g.by,
     years: yearsOf(g.years, lastFullYear).filter(y => y <= lastFullYear),
     threshold: Math.max(a.threshold, g.threshold ?? 0),
+    ...(g.groups === undefined ? {} : { groups: g.groups }),
   }
 }

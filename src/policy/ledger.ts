@@ -37,6 +37,8 @@ export interface SentTable {
   indicator: string
   year: number
   cells: Array<{ key: Record<string, string>, value?: number, conf_status: 'F' | 'C' }>
+  /** The cells' ledger keys in order, where they differ from their codes (groups of codes). */
+  ledgerKeys?: string[]
 }
 
 /** The ledger key of a cell: its codes in the indicator's dimension order. */
@@ -47,10 +49,10 @@ export function ledgerKey (indicator: string, key: Record<string, string>): stri
 /** Writes one sent table to the ledger, under the release that carried it. */
 export async function recordSent (db: Kysely<Database>, releaseId: string, table: SentTable, now: Date): Promise<void> {
   if (table.cells.length === 0) return
-  await db.insertInto('sent_cell').values(table.cells.map(c => ({
+  await db.insertInto('sent_cell').values(table.cells.map((c, i) => ({
     indicator: table.indicator,
     year: table.year,
-    cell_key: ledgerKey(table.indicator, c.key),
+    cell_key: table.ledgerKeys?.[i] ?? ledgerKey(table.indicator, c.key),
     recipient: table.recipient,
     release_id: releaseId,
     agreement_hash: table.hash,

@@ -12,7 +12,8 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } fro
 import { AppError } from '../errors.js'
 import { readTextFile } from '../read-text-file.js'
 import { canonicalBytes } from '../protocol/canonical-json.js'
-import { WESTERN_BALKANS } from '../protocol/codelists.js'
+import { isAreaCode } from '../protocol/area.js'
+import { CODELISTS, TOTAL_CODE, WESTERN_BALKANS } from '../protocol/codelists.js'
 import { contentId } from '../protocol/ids.js'
 import { findIndicator } from '../protocol/indicators.js'
 import { AgreementSchema, type Agreement, type AgreementFile, type Grant, type Prohibition, type YearSpec } from './agreement.js'
@@ -101,9 +102,45 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
       if (!known.includes(d)) add([...path, 'by', i], `${indicator} has no dimension "${d}" (it has ${known.join(', ')})`)
     })
   }
+  const checkGroups = (path: Array<string | number>, g: Grant): void => {
+    const def = findIndicator(g.indicator)!
+    for (const [dim, groups] of Object.entries(g.groups ?? {})) {
+      const at = [...path, 'groups', dim]
+      const d = def.dimensions.find(x => x.id === dim)
+      if (d === undefined) { add(at, `${g.indicator} has no dimension "${dim}" (it has ${def.dimensions.map(x => x.id).join(', ')})`); continue }
+      if (!g.by.includes(dim)) { add(at, `${dim} is grouped but not in by: add it to by, or remove its groups`); continue }
+      if (def.multiCount && dim === def.dimensions[0]!.id) { add(at, `a person may count under several codes of ${dim}, so a group would count them more than once: ${dim} cannot be grouped`); continue }
+      const area = d.codelist === 'AREA'
+      const codes = area ? undefined : CODELISTS.find(c => c.id === d.codelist)!.codes.map(c => c.code)
+      const owner = new Map<string, string>()
+      const rests: string[] = []
+      for (const [name, members] of Object.entries(groups)) {
+        if (members === 'rest') { rests.push(name); continue }
+        members.forEach((code, k) => {
+          const known = code !== TOTAL_CODE && (area ? isAreaCode(code) : codes!.includes(code))
+          if (!known) add([...at, name, k], `"${code}" is not a code of ${d.codelist}`)
+          else if (owner.has(code)) add([...at, name, k], `${code} is already in group ${owner.get(code)!}: a code belongs to one group`)
+          else owner.set(code, name)
+        })
+        // A group named like a code is that code's cell, or the same name would mean two things.
+        const sameName = area ? isAreaCode(name) : codes!.includes(name)
+        if (sameName && (members.length !== 1 || members[0] !== name)) add([...at, name], `${name} is a code of ${d.codelist}: a group may carry a code's name only when it holds just that code`)
+      }
+      if (rests.length > 1) add([...at, rests[1]!], `only one group may be rest (${rests.join(' and ')} both are)`)
+      if (rests.length === 1 && (area ? isAreaCode(rests[0]!) : codes!.includes(rests[0]!))) add([...at, rests[0]!], `${rests[0]!} is a code of ${d.codelist}: the rest group needs a name of its own`)
+      if (rests.length === 0) {
+        if (area) add(at, `${dim} has hundreds of codes: end its groups with one group that is rest (e.g. OTHER: rest)`)
+        else {
+          const missing = codes!.filter(c => !owner.has(c))
+          if (missing.length > 0) add(at, `the groups must cover every code of ${d.codelist}; not covered: ${missing.join(', ')} (or add a group that is rest)`)
+        }
+      }
+    }
+  }
   const seen = new Map<string, number>()
   a.grants.forEach((g, i) => {
     checkDims(['grants', i], g.indicator, g.by)
+    checkGroups(['grants', i], g)
     checkYears(['grants', i], g.years)
     if (g.threshold !== undefined && g.threshold < a.threshold) add(['grants', i, 'threshold'], `a grant may raise the threshold, not lower it below the agreement's ${a.threshold}`)
     const first = seen.get(g.indicator)
@@ -154,6 +191,14 @@ export function lintAgreementText (text: string, file: string): { problems: Poli
     const constDone = new Set<string>()
     for (const e of errors) {
       const path = pathOf(e.instancePath)
+      if (path.length === 5 && path[0] === 'grants' && path[2] === 'groups') {
+        // A group's members are a list of codes or `rest`: one problem, not one per branch.
+        if (constDone.has(e.instancePath)) continue
+        constDone.add(e.instancePath)
+        const list = errors.find(x => x.instancePath === e.instancePath && (x.keyword === 'minItems' || x.keyword === 'uniqueItems'))
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: ${list?.message ?? 'must be a list of codes, or rest'}` })
+        continue
+      }
       if (e.keyword === 'additionalProperties') {
         const key = (e.params as { additionalProperty: string }).additionalProperty
         problems.push({ file, line: keyLine(doc, lc, path, key), message: `${where([...path, key])}: unknown key "${key}"` })
@@ -172,7 +217,11 @@ export function lintAgreementText (text: string, file: string): { problems: Poli
     return { problems: problems.sort((a, b) => a.line - b.line) }
   }
   const file0 = value as AgreementFile
-  const problems = semanticProblems(file0, path => lineOf(doc, lc, path), file)
+  // A problem with a member is reported on its key's line (a map or list value starts below it).
+  const problems = semanticProblems(file0, path => {
+    const last = path.at(-1)
+    return typeof last === 'string' ? keyLine(doc, lc, path.slice(0, -1), last) : lineOf(doc, lc, path)
+  }, file)
   if (problems.length > 0) return { problems: problems.sort((a, b) => a.line - b.line) }
   return { problems: [], agreement: { ...file0, onward_sharing: file0.onward_sharing ?? false, prohibitions: file0.prohibitions ?? [] } }
 }

@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
 import type { ActiveGrant } from '../policy/grants.js'
+import { codeMatches, groupNamesByDimension } from '../policy/groups.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { protect, type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
@@ -27,6 +28,8 @@ export interface PeerTable {
   year: number
   by: string[]
   cells: OutgoingCell[]
+  /** Each cell's key in the ledger, in the order of `cells`: group names as canonical codes. */
+  ledgerKeys: string[]
 }
 
 export interface ProtectionSummary {
@@ -66,7 +69,8 @@ export interface GrantCut {
 /**
  * Cuts the tables the grants allow, indicator-year by indicator-year: within a table a grant
  * gets every grouping of its dimensions (coarser breakdowns and margins included), over the
- * codes present that year; combinations with no records are true zeros. A year with no
+ * codes present that year (for a dimension the grant gives in groups of codes, the groups with
+ * a code present, under their canonical codes: the same set of codes is one cell for all); combinations with no records are true zeros. A year with no
  * records yields no cells. The problem carries the ledger: what was sent before.
  */
 export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<GrantCut[]> {
@@ -84,7 +88,8 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     const dims = findIndicator(indicator)!.dimensions.map(d => d.id)
     const rows = await db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', indicator).where('year', '=', year).execute()
     const inner = rows.filter(r => !r.cell_key.split('|').includes(TOTAL_CODE)).map(r => ({ key: r.cell_key, value: r.value, codes: r.cell_key.split('|') }))
-    const membersOf = (codes: string[]): typeof inner => inner.filter(c => codes.every((code, i) => code === TOTAL_CODE || c.codes[i] === code))
+    // A code of a published key is `_T`, a code, or a group's canonical code (src/policy/groups.ts).
+    const membersOf = (codes: string[]): typeof inner => inner.filter(c => codes.every((code, i) => codeMatches(code, c.codes[i]!)))
     const published = new Map<string, { members: string[], value: number }>()
     const keysByGrant = new Map<ActiveGrant, string[]>()
     for (const g of sliceGrants) {
@@ -92,8 +97,15 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
       keysByGrant.set(g, keys)
       // No records that year: nothing is known, so nothing is sent (not a table of zeros).
       if (inner.length === 0) continue
+      const groups = groupNamesByDimension(indicator, g.groups)
       for (const sub of subsets(g.by)) {
-        const codeSets = sub.map(d => [...new Set(inner.map(c => c.codes[dims.indexOf(d)]!))].sort())
+        // A dimension in detail: the codes present; in groups: the groups with a code present.
+        const codeSets = sub.map(d => {
+          const i = dims.indexOf(d)
+          const present = [...new Set(inner.map(c => c.codes[i]!))].sort()
+          const grouped = groups[i]
+          return grouped === undefined ? present : [...grouped.keys()].filter(code => present.some(p => codeMatches(code, p))).sort()
+        })
         let combos: string[][] = [[]]
         for (const set of codeSets) combos = combos.flatMap(c => set.map(code => [...c, code]))
         for (const combo of combos) {
@@ -130,15 +142,18 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
 /** The tables each grant of `cut` receives, with the keys in `suppressed` hidden. */
 export function tablesOf (cut: GrantCut, suppressed: ReadonlySet<string>): PeerTable[] {
   return cut.grants.map(g => {
-    const cells = [...new Set(cut.keysByGrant.get(g))].sort().map(key => {
+    const groups = groupNamesByDimension(cut.indicator, g.groups)
+    const ledgerKeys = [...new Set(cut.keysByGrant.get(g))].sort()
+    const cells = ledgerKeys.map(key => {
       const codes = key.split('|')
       const k: Record<string, string> = { [TIME_DIMENSION]: String(cut.year) }
-      cut.dims.forEach((d, i) => { k[d] = codes[i]! })
+      // The peer receives a group's name, as its agreement writes it.
+      cut.dims.forEach((d, i) => { k[d] = groups[i]?.get(codes[i]!) ?? codes[i]! })
       return suppressed.has(key)
         ? { key: k, obs_status: 'Q' as const, conf_status: 'C' as const }
         : { key: k, value: cut.published.get(key)!.value, obs_status: 'A' as const, conf_status: 'F' as const }
     })
-    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: cut.indicator, year: cut.year, by: g.by, cells }
+    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: cut.indicator, year: cut.year, by: g.by, cells, ledgerKeys }
   })
 }
 

@@ -5,13 +5,17 @@
  *
  * A table is sparse: a cell it does not list is zero. A dimension is broken down in a table
  * exactly when some cell carries a code other than `_T` in it (a non-empty table always has
- * one). A suppressed cell is bounded, never read as zero: from below by 0, from above by each
+ * one), and every such code is a code of the dimension's codelist: a table an agreement grants
+ * only in groups of codes (src/policy/groups.ts) carries the agreement's group names there,
+ * which do not add up with other countries' codes, so it is missing from a breakdown by that
+ * dimension (and counted in totals over it). A suppressed cell is bounded, never read as zero: from below by 0, from above by each
  * published margin that contains it minus the published cells beside it. These bounds are
  * never tighter than what the publisher's own audit allowed, since they use only published
  * cells.
  */
-import { TOTAL_CODE } from '../protocol/codelists.js'
-import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
+import { isAreaCode } from '../protocol/area.js'
+import { inCodelist, TOTAL_CODE } from '../protocol/codelists.js'
+import { findIndicator, INDICATORS, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { CellPart, Contribution, MirrorRow, RegionalResult, TotalCell, TotalsQuery } from './types.js'
 
 /** One cell of a country's table: its codes in every dimension of the indicator (no TIME_PERIOD). */
@@ -44,15 +48,32 @@ export interface TotalsInput {
 
 const keyOf = (dims: readonly string[], codes: Record<string, string>): string => dims.map(d => codes[d]).join('|')
 
+/** The codelist of every dimension. */
+const CODELIST_OF = new Map(INDICATORS.flatMap(i => i.dimensions.map(d => [d.id, d.codelist] as const)))
+
+/** Whether `code` is a code of `dim`'s codelist, not a group name of an agreement. */
+function standardCode (dim: string, code: string): boolean {
+  const list = CODELIST_OF.get(dim)
+  return list === 'AREA' ? isAreaCode(code) : list !== undefined && inCodelist(list, code)
+}
+
 /** Index of a table: value (or undefined when suppressed) by full key. */
 class Table {
   readonly cells = new Map<string, number | undefined>()
+  /** Dimensions broken down in the codelist's codes (not in groups). */
   readonly brokenDown = new Set<string>()
   constructor (readonly dims: readonly string[], readonly source: CountryTable) {
+    const grouped = new Set<string>()
     for (const c of source.cells) {
       this.cells.set(keyOf(dims, c.dims), c.value)
-      for (const d of dims) if (c.dims[d] !== TOTAL_CODE) this.brokenDown.add(d)
+      for (const d of dims) {
+        const code = c.dims[d]!
+        if (code === TOTAL_CODE) continue
+        this.brokenDown.add(d)
+        if (!standardCode(d, code)) grouped.add(d)
+      }
     }
+    for (const d of grouped) this.brokenDown.delete(d)
   }
 
   /** The part of this table in the cell `codes` (every dimension given). */

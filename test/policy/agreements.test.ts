@@ -117,3 +117,77 @@ t.test('matrix and validity windows read in the agreement\'s time zone', async t
   t.same(matrix(Date.UTC(2028, 11, 31, 22, 59)), [['BIH', 'V1 V2', true], ['HRV', 'V1', true]], 'the last day is included')
   t.same(matrix(Date.UTC(2028, 11, 31, 23, 0)), [['BIH', 'V1 V2', false], ['HRV', 'V1', false]], 'expired from the next local midnight')
 })
+
+// Code groupings (src/policy/groups.ts): V2's form of exploitation in three groups.
+const GROUPED = TEXT.replace('    by: [EXPLOIT, SEX]\n', [
+  '    by: [EXPLOIT, SEX]',
+  '    groups:',
+  '      EXPLOIT:',
+  '        SEXUAL: [SEX]',
+  '        LABOUR: [LAB, DOM, BEG]',
+  '        OTHER: rest',
+  '',
+].join('\n'))
+
+t.test('groups of codes: every lint error class, with its line', async t => {
+  t.same(lint(GROUPED), [], 'a partition with a rest group is valid')
+  const g = (groups: string): string[] => lint(TEXT.replace('    by: [EXPLOIT, SEX]\n', `    by: [EXPLOIT, SEX]\n    groups:\n${groups}`))
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX]\n        LABOUR: [LAB, DOM, BEG, CRIM, MAR, ADOPT, SURR, ORG, MIX, OTH, UNK]\n'), [], 'a partition that lists every code is valid')
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX]\n        LABOUR: [LAB, DOM]\n'),
+    ['a.yaml:24: grants[1].groups.EXPLOIT: the groups must cover every code of EXPLOIT; not covered: BEG, CRIM, MAR, ADOPT, SURR, ORG, MIX, OTH, UNK (or add a group that is rest)'])
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX, LAB]\n        LABOUR: [LAB]\n        OTHER: rest\n'),
+    ['a.yaml:26: grants[1].groups.EXPLOIT.LABOUR[0]: LAB is already in group SEXUAL: a code belongs to one group'])
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX, PROSTITUTION]\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.SEXUAL[1]: "PROSTITUTION" is not a code of EXPLOIT'])
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX, _T]\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.SEXUAL[1]: "_T" is not a code of EXPLOIT'], 'the total is not a code to group')
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX]\n        OTHER: rest\n        MORE: rest\n'),
+    ['a.yaml:27: grants[1].groups.EXPLOIT.MORE: only one group may be rest (OTHER and MORE both are)'])
+  t.same(g('      EXPLOIT:\n        LAB: [LAB, DOM]\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.LAB: LAB is a code of EXPLOIT: a group may carry a code\'s name only when it holds just that code'])
+  t.same(g('      EXPLOIT:\n        SEX: [SEX]\n        OTHER: rest\n'), [], 'a group of one code may carry its name')
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX]\n        UNK: rest\n'),
+    ['a.yaml:26: grants[1].groups.EXPLOIT.UNK: UNK is a code of EXPLOIT: the rest group needs a name of its own'])
+  t.same(g('      AGE_GROUP:\n        CHILD: [Y_LT18]\n        OTHER: rest\n'),
+    ['a.yaml:24: grants[1].groups.AGE_GROUP: AGE_GROUP is grouped but not in by: add it to by, or remove its groups'])
+  t.same(g('      CITIZEN_GRP:\n        HOME: [NAT]\n        OTHER: rest\n'),
+    ['a.yaml:24: grants[1].groups.CITIZEN_GRP: V2 has no dimension "CITIZEN_GRP" (it has EXPLOIT, SEX, AGE_GROUP)'])
+  t.same(g('      EXPLOIT:\n        sexual: [SEX]\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.sexual: unknown key "sexual"'], 'group names are upper case (the schema)')
+  t.same(g('      EXPLOIT:\n        SEXUAL: []\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.SEXUAL: must NOT have fewer than 1 items'])
+  t.same(g('      EXPLOIT:\n        SEXUAL: everything\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.SEXUAL: must be a list of codes, or rest'], 'members are a list or rest')
+
+  // Areas: hundreds of codes, so a rest group is required.
+  const v3 = (groups: string): string[] => lint(TEXT.replace('indicator: V2\n    by: [EXPLOIT, SEX]\n', `indicator: V3\n    by: [CITIZENSHIP]\n    groups:\n${groups}`))
+  t.same(v3('      CITIZENSHIP:\n        WB: [ALB, BIH, HRV, XKX, MNE, MKD, SRB]\n        OTHER: rest\n'), [])
+  t.same(v3('      CITIZENSHIP:\n        WB: [ALB, BIH, HRV, XKX, MNE, MKD, SRB]\n'),
+    ['a.yaml:24: grants[1].groups.CITIZENSHIP: CITIZENSHIP has hundreds of codes: end its groups with one group that is rest (e.g. OTHER: rest)'])
+  t.same(v3('      CITIZENSHIP:\n        WB: [ALB, ATLANTIS]\n        OTHER: rest\n'),
+    ['a.yaml:25: grants[1].groups.CITIZENSHIP.WB[1]: "ATLANTIS" is not a code of AREA'])
+
+  // V5 counts a person once per type of assistance: grouping types would count people twice.
+  t.same(lint(TEXT.replace('indicator: V2\n    by: [EXPLOIT, SEX]\n', 'indicator: V5\n    by: [ASSIST]\n    groups:\n      ASSIST:\n        HOUSING: [SHELTER]\n        OTHER: rest\n')),
+    ['a.yaml:24: grants[1].groups.ASSIST: a person may count under several codes of ASSIST, so a group would count them more than once: ASSIST cannot be grouped'])
+})
+
+t.test('groups: explained and compared in plain English', async t => {
+  const grouped = lintAgreementText(GROUPED, 'g.yaml').agreement!
+  t.equal(explainAgreement(grouped)[6],
+    '  - victims by form of exploitation (V2) for 2018 to 2025, broken down by year, form of exploitation and sex (form of exploitation only in these groups: SEXUAL (sexual exploitation); LABOUR (forced labour or services, domestic servitude and forced begging); OTHER (every other form of exploitation)), or any coarser breakdown; no count below 5 is sent for this table;')
+  t.same(diffAgreements(A, { ...grouped, version: 2 }), [
+    'Version 1 becomes version 2.',
+    'In victims by form of exploitation (V2), the form of exploitation is now shared only in groups, no longer in full detail: SEXUAL (sexual exploitation); LABOUR (forced labour or services, domestic servitude and forced begging); OTHER (every other form of exploitation).',
+  ])
+  t.same(diffAgreements(grouped, { ...A, version: 2 }), [
+    'Version 1 becomes version 2.',
+    'In victims by form of exploitation (V2), the form of exploitation is now shared in full detail (it was shared only in groups).',
+  ])
+  const regrouped: Agreement = { ...grouped, version: 2, grants: grouped.grants.map(g => g.groups === undefined ? g : { ...g, groups: { EXPLOIT: { SEXUAL: ['SEX'], OTHER: 'rest' } } }) }
+  t.same(diffAgreements(grouped, regrouped), [
+    'Version 1 becomes version 2.',
+    'In victims by form of exploitation (V2), the form of exploitation is now shared in different groups: SEXUAL (sexual exploitation); OTHER (every other form of exploitation) (was SEXUAL (sexual exploitation); LABOUR (forced labour or services, domestic servitude and forced begging); OTHER (every other form of exploitation)).',
+  ])
+  t.not(agreementHash(grouped), agreementHash(A), 'the groups are part of what both parties hash')
+})

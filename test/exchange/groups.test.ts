@@ -1,0 +1,73 @@
+// An agreement that grants a dimension only in groups of codes, end to end: Serbia publishes
+// Croatia's tables in the agreement's group names, Croatia pulls and checks them, the values
+// are the sums of Serbia's own cells, and a release finer than the groups is refused.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { checkCells } from '../../src/exchange/check-object.js'
+import { receivedCells } from '../../src/exchange/received.js'
+import { lintAgreementText, nodeAgreements } from '../../src/policy/load.js'
+import type { Release } from '../../src/protocol/messages.js'
+import { EXPLOIT } from '../../src/protocol/codelists.js'
+import { regionalTotals } from '../../src/totals/regional.js'
+import { FIXTURES, startPair, testClock } from '../helpers/federation.js'
+import { tempDir } from '../helpers/node.js'
+
+const GROUPS: Record<string, string[]> = { SEXUAL: ['SEX'], LABOUR: ['LAB', 'DOM', 'BEG'] }
+const OTHER = EXPLOIT.codes.map(c => c.code).filter(c => !Object.values(GROUPS).flat().includes(c))
+const TEXT = readFileSync(join(FIXTURES, 'agreements', 'srb-hrv.yaml'), 'utf8').replace('    by: [EXPLOIT, SEX]\n',
+  '    by: [EXPLOIT, SEX]\n    groups:\n      EXPLOIT:\n        SEXUAL: [SEX]\n        LABOUR: [LAB, DOM, BEG]\n        OTHER: rest\n')
+
+t.test('a grouped grant, published, pulled and checked', async t => {
+  const file = join(tempDir(t), 'srb-hrv.yaml')
+  writeFileSync(file, TEXT)
+  const clock = testClock()
+  const [srb, hrv] = await startPair(t, 'SRB', 'HRV', [file], clock)
+  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
+  await srb.publish()
+  const pulled = await hrv.sync('SRB')
+  t.same([pulled.ok, pulled.rejected], [true, {}])
+  t.ok(pulled.applied > 0)
+
+  // Serbia's own table: the truth each received cell is checked against.
+  const own = await srb.running.node.db.db.selectFrom('indicator_cell').select(['year', 'cell_key', 'value']).where('indicator', '=', 'V2').execute()
+  const members = (group: string): string[] => group === '_T' ? ['_T'] : group === 'OTHER' ? OTHER : GROUPS[group]!
+  let compared = 0
+  let suppressed = 0
+  for (const year of [...new Set(own.map(r => r.year))].filter(y => y >= 2018 && y <= 2025)) {
+    const cells = await receivedCells(hrv.running.node.db.db, { publisher: 'SRB', indicator: 'V2', year })
+    t.ok(cells.length > 0, `${year}: received`)
+    for (const c of cells) {
+      t.ok(['SEXUAL', 'LABOUR', 'OTHER', '_T'].includes(c.dims.EXPLOIT!), `${year}: EXPLOIT ${c.dims.EXPLOIT!} is a group name or the total`)
+      t.equal(c.dims.AGE_GROUP, '_T', 'AGE_GROUP is not granted')
+      if (c.value === null || c.value === undefined) { suppressed++; continue }
+      const truth = own.filter(r => r.year === year && members(c.dims.EXPLOIT!).includes(r.cell_key.split('|')[0]!) && r.cell_key.split('|')[1] === c.dims.SEX && r.cell_key.split('|')[2] === '_T')
+        .reduce((sum, r) => sum + r.value, 0)
+      t.equal(c.value, truth, `${year} ${c.dims.EXPLOIT!}/${c.dims.SEX!}: the sum of Serbia's cells`)
+      compared++
+    }
+  }
+  t.same([compared, suppressed], [7, 18], 'the small fixture under a threshold of 5: 7 cells published (each equal to its sum), 18 hidden')
+
+  // Croatia's regional figures: SRB counts in totals, not in a breakdown by form of exploitation
+  // (its group names do not add up with other countries' codes).
+  const deps = { db: hrv.running.node.db.db, node: 'HRV', kind: 'country' as const, agreements: nodeAgreements(hrv.home), nowMs: clock.now() }
+  const bySex = await regionalTotals(deps, { indicator: 'V2', years: [2023], by: ['SEX'] })
+  t.equal(bySex.contributions.find(c => c.country === 'SRB')?.status, 'included')
+  const byForm = await regionalTotals(deps, { indicator: 'V2', years: [2023], by: ['EXPLOIT'] })
+  t.same(byForm.contributions.find(c => c.country === 'SRB'), { country: 'SRB', year: 2023, status: 'missing', reason: 'breakdown_not_granted' })
+})
+
+t.test('the receiver refuses what is finer than the groups, and names it', async t => {
+  const held = { file: 'srb-hrv.yaml', hash: 'h', agreement: lintAgreementText(TEXT, 'srb-hrv.yaml').agreement! }
+  const release = (exploit: string): Release => ({
+    dataset: { indicator: 'V2', years: [2023] },
+    cells: [{ key: { TIME_PERIOD: '2023', EXPLOIT: exploit, SEX: '_T', AGE_GROUP: '_T' }, value: 7, obs_status: 'A', conf_status: 'F' }],
+  }) as unknown as Release
+  t.doesNotThrow(() => { checkCells(release('LABOUR'), held) }, 'a group name passes')
+  t.doesNotThrow(() => { checkCells(release('_T'), held) }, 'the total passes')
+  t.throws(() => { checkCells(release('LAB'), held) }, { code: 'GRANT_EXCEEDED', message: 'cells[0]: EXPLOIT "LAB": the agreement grants EXPLOIT only in the groups SEXUAL, LABOUR, OTHER' }, 'a code inside a group is finer than granted')
+  t.throws(() => { checkCells(release('FORCED'), held) }, { code: 'GRANT_EXCEEDED', message: 'cells[0]: EXPLOIT "FORCED": the agreement grants EXPLOIT only in the groups SEXUAL, LABOUR, OTHER' })
+  const detail = { ...held, agreement: lintAgreementText(readFileSync(join(FIXTURES, 'agreements', 'srb-hrv.yaml'), 'utf8'), 'x.yaml').agreement! }
+  t.throws(() => { checkCells(release('LABOUR'), detail) }, { code: 'CELL_INVALID', message: 'cells[0]: EXPLOIT "LABOUR" is not a code of EXPLOIT' }, 'a group name is no code where the grant is in detail')
+})
