@@ -17,10 +17,13 @@
  * connected, or while its connection is lost): callers must then read the database.
  */
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
+import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 
 /** The channel the triggers notify (migrations/2026-11-25T2300_change-notify.ts). */
 export const CHANGE_CHANNEL = 'dcimx_changed'
+/** The listening connection's application_name. */
+export const LISTENER_NAME = 'dcimx-change-listener'
 
 export interface Changes {
   /** A number that changes after every committed write, or undefined while one could be missed. */
@@ -33,13 +36,17 @@ export interface Changes {
   close(): Promise<void>
 }
 
-/** Statements that never write: what a raw query starting with one of these does not change. */
-const READ_ONLY = /^\s*(select|show|explain|begin|start|commit|rollback|savepoint|release|set|values|listen|unlisten)\b/i
+/**
+ * Statements that do not write: what a raw query starting with one of these does not change
+ * (a function called by a select that writes is not seen: this code base calls none).
+ */
+const READ_ONLY = /^\s*(select|show|begin|start|commit|rollback|savepoint|release|set|values|listen|unlisten)\b/i
 
 function writes (query: CompiledQuery): boolean {
-  const kind = query.query.kind
-  if (kind === 'SelectQueryNode') return false
-  if (kind === 'RawNode') return !READ_ONLY.test(query.sql)
+  const node = query.query
+  // A select with common table expressions may insert, update or delete in one of them.
+  if (node.kind === 'SelectQueryNode') return node.with !== undefined
+  if (node.kind === 'RawNode') return !READ_ONLY.test(query.sql)
   return true
 }
 
@@ -61,12 +68,17 @@ class TrackedConnection implements DatabaseConnection {
     }
   }
 
-  streamQuery<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    if (writes(query)) {
-      if (this.inTransaction) this.dirty = true
-      else this.changed()
+  async * streamQuery<R> (query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    const write = writes(query)
+    try {
+      yield * this.inner.streamQuery<R>(query, chunkSize)
+    } finally {
+      // Counted once the statement is done, as executeQuery does.
+      if (write) {
+        if (this.inTransaction) this.dirty = true
+        else this.changed()
+      }
     }
-    return this.inner.streamQuery<R>(query, chunkSize)
   }
 }
 
@@ -157,13 +169,31 @@ export function trackChanges (dialect: Dialect, changed: () => void): Dialect {
 /** Waits between attempts to (re)connect the listener: 0.5 s doubling to 30 s. */
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000, 30_000]
 
+/** How often the listening connection is proved alive, and how long its proof may take. */
+export const PROBE_EVERY_MS = 30_000
+export const PROBE_TIMEOUT_MS = 5_000
+const PROBE_PREFIX = 'probe:'
+
+/** Waits for `ms`, or resolves at once when the promise settles first. */
+async function within (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>(resolve => { timer = setTimeout(() => { resolve(false) }, ms); timer.unref() })
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * The change counter of one database handle. `local` is true for an embedded database (this
  * process is the only writer); `url` is the PostgreSQL server to listen on otherwise, and
  * `own(pid)` tells a server process that is one of this handle's own connections, whose
  * commits were counted already.
  */
-export function changeCounter (target: { local: true } | { local: false, url: string, own: (pid: number) => boolean }): Changes & { bump: () => void } {
+export function changeCounter (
+  target: { local: true } | { local: false, url: string, own: (pid: number) => boolean, probeEveryMs?: number, probeTimeoutMs?: number }
+): Changes & { bump: () => void } {
   let counter = 0
   let exact = target.local
   let client: pg.Client | undefined
@@ -172,6 +202,7 @@ export function changeCounter (target: { local: true } | { local: false, url: st
   let attempt = 0
   let listening: Promise<void> | undefined
   let waiters: Array<() => void> = []
+  let heartbeat: NodeJS.Timeout | undefined
 
   const bump = (): void => {
     counter++
@@ -182,32 +213,65 @@ export function changeCounter (target: { local: true } | { local: false, url: st
     }
   }
 
+  /**
+   * Sends a notification through the listening connection and waits for it to come back: it
+   * proves that the connection is alive (a connection dropped silently by a firewall raises no
+   * error) and that it delivers (a pooler in transaction mode does not).
+   */
+  async function probe (c: pg.Client): Promise<boolean> {
+    if (target.local) return true
+    const token = `${PROBE_PREFIX}${randomUUID()}`
+    let heard!: () => void
+    const back = new Promise<void>(resolve => { heard = resolve })
+    const on = (n: pg.Notification): void => { if (n.channel === CHANGE_CHANNEL && n.payload === token) heard() }
+    c.on('notification', on)
+    try {
+      c.query('select pg_notify($1, $2)', [CHANGE_CHANNEL, token]).catch(() => {})
+      return await within(back, target.probeTimeoutMs ?? PROBE_TIMEOUT_MS)
+    } finally {
+      c.off('notification', on)
+    }
+  }
+
   async function connect (): Promise<void> {
     if (target.local || closed) return
-    const c = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000 })
+    // Named, so that operators see it in pg_stat_activity for what it is.
+    const c = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME })
     const lost = (): void => {
       if (client !== c) return
       client = undefined
       exact = false
+      clearInterval(heartbeat)
       c.removeAllListeners('notification')
-      c.end().catch(() => {})
+      drop(c)
       retry()
     }
     c.on('error', lost)
     c.on('end', lost)
-    c.on('notification', n => { if (n.channel === CHANGE_CHANNEL && !target.own(n.processId)) bump() })
+    c.on('notification', n => { if (n.channel === CHANGE_CHANNEL && n.payload?.startsWith(PROBE_PREFIX) !== true && !target.own(n.processId)) bump() })
     client = c
     try {
       await c.connect()
       await c.query(`LISTEN ${CHANGE_CHANNEL}`)
+      if (!await probe(c)) throw new Error('the listening connection does not deliver notifications')
       if (client !== c || closed) return
       attempt = 0
+      heartbeat = setInterval(() => {
+        probe(c).then(alive => { if (!alive) lost() }, lost)
+      }, target.probeEveryMs ?? PROBE_EVERY_MS)
+      heartbeat.unref()
       // Whatever was written while nobody listened is unknown: start a new version.
       bump()
       exact = true
     } catch {
       lost()
     }
+  }
+
+  /** Ends a client, or destroys its socket when a dead peer keeps `end` from finishing. */
+  function drop (c: pg.Client): Promise<void> {
+    const socket = (c as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream
+    return within(c.end(), 2000).then(ended => { if (!ended) socket?.destroy() })
   }
 
   function retry (): void {
@@ -229,9 +293,13 @@ export function changeCounter (target: { local: true } | { local: false, url: st
       closed = true
       exact = target.local
       if (timer !== undefined) clearTimeout(timer)
+      clearInterval(heartbeat)
       const c = client
       client = undefined
-      if (c !== undefined) await c.end().catch(() => {})
+      if (c !== undefined) {
+        c.removeAllListeners('notification')
+        await drop(c)
+      }
     },
   }
 }

@@ -67,6 +67,14 @@ function groupsText (dim: string, groups: Record<string, GroupMembers>): string 
   return `${name} only in these groups: ${parts.join('; ')}`
 }
 
+/** Whether two groupings are the same partition under the same names (order aside). */
+function sameGroups (a: Record<string, GroupMembers> | undefined, b: Record<string, GroupMembers> | undefined): boolean {
+  const norm = (g: Record<string, GroupMembers> | undefined): string => g === undefined
+    ? 'detail'
+    : JSON.stringify(Object.entries(g).map(([n, m]) => [n, m === 'rest' ? 'rest' : [...m].sort()]).sort(([x], [y]) => String(x).localeCompare(String(y))))
+  return norm(a) === norm(b)
+}
+
 function groupsSentence (g: Grant): string {
   const entries = Object.entries(g.groups ?? {})
   return entries.length === 0 ? '' : ` (${entries.map(([d, groups]) => groupsText(d, groups)).join('; and ')})`
@@ -146,12 +154,12 @@ export function diffAgreements (before: Agreement, after: Agreement): string[] {
     else if (a !== undefined && b !== undefined) {
       const more = a.by.filter(d => !b.by.includes(d))
       const less = b.by.filter(d => !a.by.includes(d))
-      if (more.length > 0) out.push(`${cap(indicatorText(id))} may now also be broken down by ${list(more.map(d => DIMENSION_NAMES[d] ?? d))}.`)
+      if (more.length > 0) out.push(`${cap(indicatorText(id))} may now also be broken down by ${list(more.map(d => DIMENSION_NAMES[d] ?? d))}${groupsSentence({ ...a, groups: Object.fromEntries(Object.entries(a.groups ?? {}).filter(([d]) => more.includes(d))) })}.`)
       if (less.length > 0) out.push(`${cap(indicatorText(id))} may no longer be broken down by ${list(less.map(d => DIMENSION_NAMES[d] ?? d))}.`)
       for (const d of a.by.filter(x => b.by.includes(x))) {
         const was = b.groups?.[d]
         const now = a.groups?.[d]
-        if (JSON.stringify(was ?? null) === JSON.stringify(now ?? null)) continue
+        if (sameGroups(was, now)) continue
         const what = `In ${indicatorText(id)}, the ${DIMENSION_NAMES[d] ?? d}`
         if (now === undefined) out.push(`${what} is now shared in full detail (it was shared only in groups).`)
         else if (was === undefined) out.push(`${what} is now shared only in groups, no longer in full detail: ${groupsText(d, now).replace(/^.* only in these groups: /, '')}.`)

@@ -17,14 +17,18 @@
  *
  * Inside the node a group has a canonical code that depends only on its members, never on its
  * name, so that the same set of codes is one cell for every peer and across agreements (one
- * suppression pattern over the union of all grants), and different sets are different cells:
+ * suppression pattern over the union of all grants, and the ledger's sticky suppressions),
+ * and different sets are different cells:
  *   - one code: the code itself (the group is that cell of the detailed table);
  *   - several: `{A+B+C}`, the codes sorted;
- *   - `rest`: `!{A+B}`, every code except those the other groups name.
+ *   - `rest` of a codelist: its codes written out, as above;
+ *   - `rest` of AREA (hundreds of codes, not all known to every node's version): `!{A+B}`,
+ *     every code except those the other groups name.
+ * A group never holds every code (that is the total, `_T`) nor none (lint refuses both).
  * The ledger stores these canonical codes.
  */
-import { TOTAL_CODE } from '../protocol/codelists.js'
-import { findIndicator } from '../protocol/indicators.js'
+import { CODELISTS, TOTAL_CODE } from '../protocol/codelists.js'
+import { findIndicator, INDICATORS } from '../protocol/indicators.js'
 
 /** A group as written: its codes, or `rest`. */
 export type GroupMembers = string[] | 'rest'
@@ -38,17 +42,28 @@ export interface ResolvedGroup {
   code: string
 }
 
-/** The canonical code of a group of `members`; for `rest`, `named` are the codes of the other groups. */
-export function canonicalGroupCode (members: GroupMembers, named: readonly string[]): string {
-  if (members === 'rest') return `!{${[...new Set(named)].sort().join('+')}}`
-  const sorted = [...new Set(members)].sort()
+/**
+ * The canonical code of a group of `members`. For `rest`, `named` are the codes of the other
+ * groups, and `all` the codelist's codes (undefined for AREA).
+ */
+export function canonicalGroupCode (members: GroupMembers, named: readonly string[], all?: readonly string[]): string {
+  if (members === 'rest' && all === undefined) return `!{${[...new Set(named)].sort().join('+')}}`
+  const list = members === 'rest' ? all!.filter(c => !named.includes(c)) : members
+  const sorted = [...new Set(list)].sort()
   return sorted.length === 1 ? sorted[0]! : `{${sorted.join('+')}}`
 }
 
+/** The codes of `dim`'s codelist, or undefined for AREA (or an unknown dimension). */
+export function codesOf (dim: string): readonly string[] | undefined {
+  const list = INDICATORS.flatMap(i => i.dimensions).find(d => d.id === dim)?.codelist
+  return CODELISTS.find(c => c.id === list)?.codes.map(c => c.code)
+}
+
 /** The groups of one dimension, with their canonical codes, in the order written. */
-export function resolveGroups (groups: Record<string, GroupMembers>): ResolvedGroup[] {
+export function resolveGroups (dim: string, groups: Record<string, GroupMembers>): ResolvedGroup[] {
   const named = Object.values(groups).flatMap(m => m === 'rest' ? [] : m)
-  return Object.entries(groups).map(([name, members]) => ({ name, code: canonicalGroupCode(members, named) }))
+  const all = codesOf(dim)
+  return Object.entries(groups).map(([name, members]) => ({ name, code: canonicalGroupCode(members, named, all) }))
 }
 
 /** Whether a detailed `code` falls in the cell of canonical code `cellCode` (`_T`: every code). */
@@ -71,6 +86,6 @@ export function isGroupCode (code: string): boolean {
 export function groupNamesByDimension (indicator: string, groups: GroupsSpec | undefined): Array<Map<string, string> | undefined> {
   return findIndicator(indicator)!.dimensions.map(d => {
     const g = groups?.[d.id]
-    return g === undefined ? undefined : new Map(resolveGroups(g).map(r => [r.code, r.name]))
+    return g === undefined ? undefined : new Map(resolveGroups(d.id, g).map(r => [r.code, r.name]))
   })
 }

@@ -127,6 +127,14 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
         if (sameName && (members.length !== 1 || members[0] !== name)) add([...at, name], `${name} is a code of ${d.codelist}: a group may carry a code's name only when it holds just that code`)
       }
       if (rests.length > 1) add([...at, rests[1]!], `only one group may be rest (${rests.join(' and ')} both are)`)
+      if (!area) {
+        // A group of every code is the total, which every grant has already; an empty rest is no group.
+        for (const [name, members] of Object.entries(groups)) {
+          if (members !== 'rest' && codes!.every(c => members.includes(c))) add([...at, name], `${name} holds every code of ${d.codelist}: that is the total, which is always granted; group fewer codes`)
+        }
+        if (rests.length === 1 && codes!.every(c => owner.has(c))) add([...at, rests[0]!], `${rests[0]!} is rest, but the other groups already hold every code: remove it`)
+        if (rests.length === 1 && owner.size === 0) add([...at, rests[0]!], `${rests[0]!} is rest and no other group names a code: it holds every code, the total; group fewer codes`)
+      }
       if (rests.length === 1 && (area ? isAreaCode(rests[0]!) : codes!.includes(rests[0]!))) add([...at, rests[0]!], `${rests[0]!} is a code of ${d.codelist}: the rest group needs a name of its own`)
       if (rests.length === 0) {
         if (area) add(at, `${dim} has hundreds of codes: end its groups with one group that is rest (e.g. OTHER: rest)`)

@@ -3,9 +3,11 @@
  * changed: what lets a route that needs them on every request skip parsing and hashing every
  * file each time. Changes are learned from the file system (fs.watch, inotify on Linux), which
  * reports them within moments; where the folder cannot be watched (absent, removed, a file
- * system without notifications), every call reads the files again.
+ * system without notifications), every call reads the files again. A folder swapped for another
+ * under the same name is noticed at the next call (its inode differs). Not noticed: a file
+ * in the folder that is a symbolic link to a file edited elsewhere.
  */
-import { existsSync, watch, type FSWatcher } from 'node:fs'
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
 import { nodeAgreements, POLICIES_DIR, type LoadedAgreement } from './load.js'
 
@@ -24,6 +26,12 @@ export function watchAgreements (home: string): AgreementsWatch {
   let version = 0
   let cached: LoadedAgreement[] | undefined
   let closed = false
+  /** The folder watched, by device and inode: a folder swapped in under the same name is another. */
+  let watched: string | undefined
+  const identity = (): string | undefined => {
+    const st = statSync(dir, { throwIfNoEntry: false })
+    return st === undefined ? undefined : `${st.dev}:${st.ino}`
+  }
 
   const stop = (): void => {
     watcher?.close()
@@ -41,6 +49,7 @@ export function watchAgreements (home: string): AgreementsWatch {
       })
       w.on('error', stop)
       watcher = w
+      watched = identity()
       version++
       cached = undefined
     } catch {
@@ -51,6 +60,9 @@ export function watchAgreements (home: string): AgreementsWatch {
 
   return {
     current: () => {
+      // A folder renamed away and another put in its place (or a symlink repointed) sends no
+      // event about the new one: compare identities, a stat per call.
+      if (watcher !== undefined && identity() !== watched) stop()
       if (watcher === undefined) start()
       if (watcher === undefined) return { version: undefined, agreements: nodeAgreements(home) }
       cached ??= nodeAgreements(home)

@@ -2,8 +2,10 @@
 // exact. A read never counts; a write counts once it is committed, never before and never when
 // rolled back; on PostgreSQL, another process's commit to a watched table counts too, and a
 // lost listener makes the counter unusable until it is back.
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { sql } from 'kysely'
 import t from 'tap'
+import { changeCounter, LISTENER_NAME } from '../../src/db/changes.js'
 import { createDb } from '../../src/db/create-db.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { freshDatabaseUrl, testDb } from '../helpers/db.js'
@@ -68,10 +70,17 @@ t.test('reads never count; writes count once committed', async t => {
   t.ok(v4 > v3, 'a savepoint rolled back leaves the transaction counted')
   t.same((await db.db.selectFrom('app_user').select('name').orderBy('name').execute()).map(r => r.name), ['a', 'b', 'd'], 'the database holds what the counter says')
 
+  // A select whose common table expression writes counts; explain is no longer taken for a read.
+  await db.db.with('added', qb => qb.insertInto('app_user').values(user('f')).returning('name')).selectFrom('added').selectAll().execute()
+  const v5 = db.changes.version()!
+  t.ok(v5 > v4, 'a select with a writing CTE counts')
+  await sql`explain select 1`.execute(db.db)
+  t.ok(db.changes.version()! > v5, 'explain counts (explain analyze runs the statement)')
+
   const next = db.changes.nextChange()
   await db.db.deleteFrom('app_user').where('name', '=', 'd').execute()
   await next
-  t.ok(db.changes.version()! > v4, 'nextChange resolves at the next count')
+  t.ok(db.changes.version()! > v5, 'nextChange resolves at the next count')
 })
 
 t.test('writes by another process (PostgreSQL)', async t => {
@@ -100,11 +109,49 @@ t.test('writes by another process (PostgreSQL)', async t => {
   // The listening connection cut by the server: not exact until it is back, then a new version.
   const before = server.changes.version()!
   next = server.changes.nextChange()
-  const killed = await sql<{ n: number }>`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'LISTEN%') k`.execute(other.db)
+  const killed = await sql<{ n: number }>`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = ${LISTENER_NAME}) k`.execute(other.db)
   t.equal(killed.rows[0]!.n, 1, 'the one listening connection was cut')
   await next
   t.ok(server.changes.version()! > before, 'back, with a version no earlier answer holds')
 
   await server.close()
   t.equal(server.changes.version(), undefined, 'closed: not exact')
+})
+
+t.test('a listening connection that goes silent is noticed and replaced (PostgreSQL)', async t => {
+  const url = await freshDatabaseUrl(t)
+  if (url === undefined) {
+    t.pass('embedded database: nothing to listen to')
+    return
+  }
+  // A TCP proxy to the server that can stop passing bytes on the connections it holds while
+  // keeping them open: what a firewall that drops an idle connection looks like (no error, no end).
+  const server = new URL(url)
+  const links: Array<{ frozen: boolean, sockets: [Socket, Socket] }> = []
+  const proxy = createServer(client => {
+    const upstream = connect(Number(server.port === '' ? 5432 : server.port), server.hostname)
+    const link = { frozen: false, sockets: [client, upstream] as [Socket, Socket] }
+    links.push(link)
+    client.on('data', d => { if (!link.frozen) upstream.write(d) })
+    upstream.on('data', d => { if (!link.frozen) client.write(d) })
+    const end = (): void => { client.destroy(); upstream.destroy() }
+    for (const s of link.sockets) { s.on('error', end); s.on('close', end) }
+  })
+  await new Promise<void>(resolve => { proxy.listen(0, '127.0.0.1', resolve) })
+  t.teardown(() => { for (const l of links) for (const s of l.sockets) s.destroy(); proxy.close() })
+  const viaProxy = new URL(url)
+  viaProxy.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`
+
+  const changes = changeCounter({ local: false, url: viaProxy.toString(), own: () => false, probeEveryMs: 100, probeTimeoutMs: 300 })
+  t.teardown(() => changes.close())
+  await changes.listen()
+  const v0 = changes.version()
+  t.type(v0, 'number', 'listening through the proxy')
+  t.equal(links.length, 1)
+
+  const back = changes.nextChange()
+  links[0]!.frozen = true
+  await back
+  t.equal(links.length, 2, 'the silent connection was given up and a new one made')
+  t.ok(changes.version()! > v0!, 'with a new version: what was written meanwhile is unknown')
 })

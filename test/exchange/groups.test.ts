@@ -5,6 +5,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { checkCells } from '../../src/exchange/check-object.js'
+import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
+import { withdrawRecords } from '../../src/ingest/import-file.js'
+import { recordKeyer } from '../../src/ingest/record-key.js'
 import { receivedCells } from '../../src/exchange/received.js'
 import { lintAgreementText, nodeAgreements } from '../../src/policy/load.js'
 import type { Release } from '../../src/protocol/messages.js'
@@ -56,6 +59,24 @@ t.test('a grouped grant, published, pulled and checked', async t => {
   t.equal(bySex.contributions.find(c => c.country === 'SRB')?.status, 'included')
   const byForm = await regionalTotals(deps, { indicator: 'V2', years: [2023], by: ['EXPLOIT'] })
   t.same(byForm.contributions.find(c => c.country === 'SRB'), { country: 'SRB', year: 2023, status: 'missing', reason: 'breakdown_not_granted' })
+
+  // A revision: Serbia withdraws records of 2023. What was hidden stays hidden (the ledger
+  // holds the groups' canonical keys), and Croatia still receives only its group names.
+  const hidden = async (): Promise<Map<string, number | undefined>> => new Map((await receivedCells(hrv.running.node.db.db, { publisher: 'SRB', indicator: 'V2', year: 2023 }))
+    .map(c => [`${c.dims.EXPLOIT!}/${c.dims.SEX!}`, c.value ?? undefined]))
+  const before = await hidden()
+  clock.advance(60_000)
+  const ids = join(tempDir(t), 'withdraw.csv')
+  writeFileSync(ids, 'record_id\nV1\nV2\n')
+  await withdrawRecords({ db: srb.running.node.db.db, clock, reporter: 'SRB', keyer: recordKeyer(Buffer.alloc(32, 7)), crosswalk: EMPTY_CROSSWALK }, { kind: 'victims', path: ids })
+  t.ok((await srb.publish()).issued.some(i => i.indicator === 'V2' && i.year === 2023 && i.recipient === 'HRV'), 'a new V2 release for 2023')
+  const again = await hrv.sync('SRB')
+  t.same([again.ok, again.rejected], [true, {}])
+  const after = await hidden()
+  t.not(JSON.stringify([...after]), JSON.stringify([...before]), 'the release changed (values or which cells are hidden)')
+  const unhidden = [...before].filter(([k, v]) => v === undefined && after.has(k) && after.get(k) !== undefined).map(([k]) => k)
+  t.same(unhidden, [], 'no cell hidden before is published now')
+  t.ok([...after.keys()].every(k => ['SEXUAL', 'LABOUR', 'OTHER', '_T'].includes(k.split('/')[0]!)))
 })
 
 t.test('the receiver refuses what is finer than the groups, and names it', async t => {

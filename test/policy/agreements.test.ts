@@ -159,6 +159,13 @@ t.test('groups of codes: every lint error class, with its line', async t => {
   t.same(g('      EXPLOIT:\n        SEXUAL: everything\n'),
     ['a.yaml:25: grants[1].groups.EXPLOIT.SEXUAL: must be a list of codes, or rest'], 'members are a list or rest')
 
+  t.same(g('      EXPLOIT:\n        ALL: rest\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.ALL: ALL is rest and no other group names a code: it holds every code, the total; group fewer codes'])
+  t.same(g('      EXPLOIT:\n        ALL: [SEX, LAB, DOM, BEG, CRIM, MAR, ADOPT, SURR, ORG, MIX, OTH, UNK]\n'),
+    ['a.yaml:25: grants[1].groups.EXPLOIT.ALL: ALL holds every code of EXPLOIT: that is the total, which is always granted; group fewer codes'])
+  t.same(g('      EXPLOIT:\n        SEXUAL: [SEX]\n        LABOUR: [LAB, DOM, BEG, CRIM, MAR, ADOPT, SURR, ORG, MIX, OTH, UNK]\n        OTHER: rest\n'),
+    ['a.yaml:27: grants[1].groups.EXPLOIT.OTHER: OTHER is rest, but the other groups already hold every code: remove it'])
+
   // Areas: hundreds of codes, so a rest group is required.
   const v3 = (groups: string): string[] => lint(TEXT.replace('indicator: V2\n    by: [EXPLOIT, SEX]\n', `indicator: V3\n    by: [CITIZENSHIP]\n    groups:\n${groups}`))
   t.same(v3('      CITIZENSHIP:\n        WB: [ALB, BIH, HRV, XKX, MNE, MKD, SRB]\n        OTHER: rest\n'), [])
@@ -189,5 +196,12 @@ t.test('groups: explained and compared in plain English', async t => {
     'Version 1 becomes version 2.',
     'In victims by form of exploitation (V2), the form of exploitation is now shared in different groups: SEXUAL (sexual exploitation); OTHER (every other form of exploitation) (was SEXUAL (sexual exploitation); LABOUR (forced labour or services, domestic servitude and forced begging); OTHER (every other form of exploitation)).',
   ])
+  const reordered: Agreement = { ...grouped, version: 2, grants: grouped.grants.map(g => g.groups === undefined ? g : { ...g, groups: { EXPLOIT: { OTHER: 'rest', LABOUR: ['BEG', 'DOM', 'LAB'], SEXUAL: ['SEX'] } } }) }
+  t.same(diffAgreements(grouped, reordered), ['Version 1 becomes version 2.', 'The terms are the same.'], 'the same groups in another order are no change')
+  const withAge: Agreement = { ...grouped, version: 2, grants: grouped.grants.map(g => g.indicator === 'V2' ? { ...g, by: [...g.by, 'AGE_GROUP'], groups: { ...g.groups, AGE_GROUP: { Y_LT18: ['Y_LT18'], OTHER: 'rest' } } } : g) }
+  t.same(diffAgreements(grouped, withAge), [
+    'Version 1 becomes version 2.',
+    'Victims by form of exploitation (V2) may now also be broken down by age group (child or adult) (age group (child or adult) only in these groups: Y_LT18 (child (under 18)); OTHER (every other age group)).',
+  ], 'a dimension added in groups says so')
   t.not(agreementHash(grouped), agreementHash(A), 'the groups are part of what both parties hash')
 })

@@ -1,6 +1,6 @@
 // The node's agreements read again only after the policies folder changed (src/policy/watch.ts),
 // and read on every call where the folder cannot be watched.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, watch, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { SAMPLE_AGREEMENTS_DIR } from '../../src/demo/federation.js'
@@ -59,6 +59,14 @@ t.test('read once, again after a change, and without a watch where the folder is
   const back = watched.current()
   t.type(back.version, 'number', 'watched again once it is back')
   t.same(back.agreements.map(l => l.agreement.version), [1])
+
+  // Another folder swapped in under the same name: no event speaks of it, its inode does.
+  renameSync(dir, `${dir}.old`)
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'srb-europol.yaml'), text.replace('version: 2', 'version: 3'))
+  const swapped = watched.current()
+  t.same(swapped.agreements.map(l => l.agreement.version), [3], 'the new folder is read at the next call')
+  t.not(swapped.version, back.version)
 
   watched.close()
   t.equal(watched.current().version, undefined, 'closed: read on every call')
