@@ -1,8 +1,10 @@
 #!/bin/sh
 # Container entrypoint for a dcim-exchange node.
 # On first start (no config.json in $DCIMX_HOME) it creates the node home from
-# DCIMX_COUNTRY (and DCIMX_URL, DATABASE_URL); then it runs the given dcimx command
-# (default: serve on 0.0.0.0:7300). Migrations run at start-up.
+# DCIMX_COUNTRY (and DCIMX_URL, DATABASE_URL); then it runs the given dcimx command,
+# with any subcommands and arguments (default: serve on 0.0.0.0:7300), on that home:
+# dcimx reads --home from DCIMX_HOME. Migrations run at start-up.
+#   docker compose exec srb dcimx-entrypoint peer add HRV http://hrv:7300 --thumbprint ...
 # The tests run this script outside a container (test/docker/entrypoint.test.ts).
 set -eu
 home="${DCIMX_HOME:-/data}"
@@ -18,7 +20,7 @@ if [ ! -f "$home/config.json" ]; then
     ${DCIMX_URL:+--url "$DCIMX_URL"}
 fi
 
-cmd="${1:-serve}"
-[ $# -gt 0 ] && shift
+export DCIMX_HOME="$home"
+[ $# -gt 0 ] || set -- serve
 # shellcheck disable=SC2086
-exec $dcimx "$cmd" --home "$home" "$@"
+exec $dcimx "$@"

@@ -27,6 +27,12 @@ t.test('init, migrate, and their errors', async t => {
   const m = await cli(['migrate', '--home', home], { env })
   t.same([m.status, m.stdout], [0, `database (${env.DATABASE_URL === undefined ? 'pglite' : 'postgres'}) is up to date at ${LATEST_MIGRATION}\n`])
 
+  const fromEnv = await cli(['migrate'], { env: { ...env, DCIMX_HOME: home } })
+  t.same([fromEnv.status, fromEnv.stdout], [0, m.stdout], '--home defaults to $DCIMX_HOME')
+  const other = join(tempDir(t), 'none')
+  const both = await cli(['migrate', '--home', other], { env: { ...env, DCIMX_HOME: home } })
+  t.same([both.status, both.stderr], [1, `dcimx: ${other} is not a node home (no config.json); create one with "dcimx init"\n`], '--home given wins over $DCIMX_HOME')
+
   const again = await cli(['init', '--country', 'SRB', '--home', home])
   t.same([again.status, again.stderr], [1, `dcimx: ${home} already exists and is not empty; choose a new folder\n`])
 
