@@ -71,6 +71,7 @@ export type UserErrorCode =
   | 'ROLE_INVALID'
   | 'PASSWORD_WEAK'
   | 'LOGIN_FAILED'
+  | 'LOGIN_THROTTLED'
   | 'USER_TOKEN_MISSING'
   | 'USER_TOKEN_INVALID'
   | 'ROLE_FORBIDDEN'

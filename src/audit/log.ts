@@ -35,6 +35,8 @@ export const AUDIT_EVENTS = [
   'evidence',
   'user_added',
   'user_removed',
+  'user_disabled',
+  'user_enabled',
   'login',
   'login_refused',
 ] as const

@@ -18,7 +18,7 @@ import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatri
 import { publishCommand } from './commands/publish.js'
 import { serveCommand } from './commands/serve.js'
 import { tablesCommand } from './commands/tables.js'
-import { loginCommand, userAddCommand, userListCommand, userRemoveCommand } from './commands/users.js'
+import { loginCommand, userAddCommand, userDisableCommand, userListCommand, userRemoveCommand } from './commands/users.js'
 import { verifyCommand } from './commands/verify.js'
 import { line, type CliIo } from './io.js'
 
@@ -233,6 +233,16 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .argument('<name>', 'user name')
     .addOption(homeOption('node home', true))
     .action(async (name: string, opts) => setStatus(await userRemoveCommand({ name, ...opts }, io)))
+  user.command('disable')
+    .description('disable a user: no login, and tokens issued before are refused at once')
+    .argument('<name>', 'user name')
+    .addOption(homeOption('node home', true))
+    .action(async (name: string, opts) => setStatus(await userDisableCommand({ name, ...opts }, io)))
+  user.command('enable')
+    .description('let a disabled user log in again')
+    .argument('<name>', 'user name')
+    .addOption(homeOption('node home', true))
+    .action(async (name: string, opts) => setStatus(await userDisableCommand({ name, ...opts, enable: true }, io)))
   user.command('list')
     .description('the users, with their roles')
     .addOption(homeOption('node home', true))

@@ -234,4 +234,6 @@ export interface AppUserTable {
   password_hash: string
   created_at: ColumnType<Date, Date, never>
   disabled_at: Date | null
+  /** When the user was last disabled: tokens issued before stay refused (users.ts userVersion). */
+  tokens_after: ColumnType<Date | null, Date | null | undefined, Date | null>
 }

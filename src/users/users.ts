@@ -109,8 +109,9 @@ export function generatePassword (): string {
 }
 
 /** A short fingerprint of the stored hash: tokens carry it, so a user removed and added again starts afresh. */
-export function userVersion (passwordHash: string): string {
-  return createHash('sha256').update(passwordHash, 'utf8').digest('base64url').slice(0, 16)
+export function userVersion (passwordHash: string, tokensAfter: Date | null = null): string {
+  const basis = tokensAfter === null ? passwordHash : `${passwordHash}|${tokensAfter.toISOString()}`
+  return createHash('sha256').update(basis, 'utf8').digest('base64url').slice(0, 16)
 }
 
 export function checkUserName (name: string): void {
@@ -167,6 +168,26 @@ export async function removeUser (db: Kysely<Database>, clock: Clock, name: stri
   })
 }
 
+/**
+ * Disables a user (`disabled: true`): no login, and every token issued before is refused from
+ * now on, also after the user is enabled again (the user's version changes); or enables a
+ * disabled user, who may log in again. Audited; a no-op when the user is already so. Throws
+ * USER_UNKNOWN.
+ */
+export async function setUserDisabled (db: Kysely<Database>, clock: Clock, name: string, disabled: boolean): Promise<{ user: User, changed: boolean }> {
+  return await db.transaction().execute(async trx => {
+    const row = await trx.selectFrom('app_user').select(['name', 'role', 'created_at', 'disabled_at']).where('name', '=', name).forUpdate().executeTakeFirst()
+    if (row === undefined) throw new AppError('USER_UNKNOWN', `no user ${JSON.stringify(name.slice(0, 40))}; dcimx user list shows the users`)
+    if ((row.disabled_at !== null) === disabled) return { user: toUser(row), changed: false }
+    const at = new Date(clock.now())
+    // Disabling also moves the user's version on: tokens issued before stay refused once enabled.
+    const updated = await trx.updateTable('app_user').set(disabled ? { disabled_at: at, tokens_after: at } : { disabled_at: null }).where('name', '=', name)
+      .returning(['name', 'role', 'created_at', 'disabled_at']).executeTakeFirstOrThrow()
+    await appendAudit(trx, { at, event: disabled ? 'user_disabled' : 'user_enabled', actor: name, detail: { role: row.role } })
+    return { user: toUser(updated), changed: true }
+  })
+}
+
 /** Every user, by name. */
 export async function listUsers (db: Kysely<Database>): Promise<User[]> {
   const rows = await db.selectFrom('app_user').select(['name', 'role', 'created_at', 'disabled_at']).orderBy('name').execute()
@@ -175,8 +196,8 @@ export async function listUsers (db: Kysely<Database>): Promise<User[]> {
 
 /** The user behind a token, when they still exist, are not disabled, and were not added again since. */
 export async function activeUser (db: Kysely<Database>, name: string, version: string): Promise<VerifiedUser | undefined> {
-  const row = await db.selectFrom('app_user').select(['name', 'role', 'password_hash']).where('name', '=', name).where('disabled_at', 'is', null).executeTakeFirst()
-  if (row === undefined || !isRole(row.role) || userVersion(row.password_hash) !== version) return undefined
+  const row = await db.selectFrom('app_user').select(['name', 'role', 'password_hash', 'tokens_after']).where('name', '=', name).where('disabled_at', 'is', null).executeTakeFirst()
+  if (row === undefined || !isRole(row.role) || userVersion(row.password_hash, row.tokens_after) !== version) return undefined
   return { name: row.name, role: row.role, version }
 }
 
@@ -185,7 +206,7 @@ type Refusal = 'unknown_user' | 'disabled' | 'wrong_password' | 'malformed'
 
 async function check (db: Kysely<Database>, name: string, password: string): Promise<VerifiedUser | Refusal> {
   const valid = USER_NAME_PATTERN.test(name) && password.length <= MAX_PASSWORD_LENGTH
-  const row = valid ? await db.selectFrom('app_user').select(['name', 'role', 'password_hash', 'disabled_at']).where('name', '=', name).executeTakeFirst() : undefined
+  const row = valid ? await db.selectFrom('app_user').select(['name', 'role', 'password_hash', 'disabled_at', 'tokens_after']).where('name', '=', name).executeTakeFirst() : undefined
   // The same scrypt work whatever is wrong: an unknown or disabled user is checked against a dummy hash.
   const usable = row !== undefined && row.disabled_at === null && isRole(row.role)
   const matches = await checkPassword(usable ? row.password_hash : '', valid ? password : '')
@@ -193,7 +214,7 @@ async function check (db: Kysely<Database>, name: string, password: string): Pro
   if (row === undefined) return 'unknown_user'
   if (!usable) return 'disabled'
   if (!matches) return 'wrong_password'
-  return { name: row.name, role: row.role as Role, version: userVersion(row.password_hash) }
+  return { name: row.name, role: row.role as Role, version: userVersion(row.password_hash, row.tokens_after) }
 }
 
 /**

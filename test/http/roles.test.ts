@@ -9,7 +9,7 @@ import { signPeerToken } from '../../src/exchange/peer-token.js'
 import { buildApp } from '../../src/http/build-app.js'
 import { loadSessionSecret, SESSION_SECRET_FILE } from '../../src/http/plugins/auth.js'
 import { createLogger } from '../../src/logger.js'
-import { addUser, LOGIN_FAILED_MESSAGE, removeUser, ROLES, ROUTE_ROLES, userVersion, type GuardedRoute, type Role } from '../../src/users/users.js'
+import { addUser, LOGIN_FAILED_MESSAGE, removeUser, ROLES, setUserDisabled, ROUTE_ROLES, userVersion, type GuardedRoute, type Role } from '../../src/users/users.js'
 import { testApp } from '../helpers/app.js'
 import { tempDir, TEST_NOW } from '../helpers/node.js'
 
@@ -198,6 +198,42 @@ t.test('users, tokens and roles over HTTP', async t => {
     await db.updateTable('app_user').set({ disabled_at: new Date(now) }).where('name', '=', 'legal1').execute()
     t.same((await get('/v1/policy/matrix', tokens.legal)).body, refusedToken('user legal1 has been removed or disabled since the token was issued; log in again'))
     t.equal((await loginAs('legal1')).statusCode, 401)
+  })
+
+  t.test('disable and enable: tokens issued before the disable stay refused', async t => {
+    const before = await loginAs('auditor1')
+    t.equal(before.statusCode, 200)
+    t.same((await setUserDisabled(db, clock, 'auditor1', true)).changed, true)
+    const stale = refusedToken('user auditor1 has been removed or disabled since the token was issued; log in again')
+    t.same((await get('/v1/me', before.body.token)).body, stale)
+    t.equal((await loginAs('auditor1')).statusCode, 401, 'no login while disabled')
+    t.same((await setUserDisabled(db, clock, 'auditor1', true)).changed, false, 'disabling twice changes nothing')
+    t.same((await setUserDisabled(db, clock, 'auditor1', false)).changed, true)
+    t.same((await get('/v1/me', before.body.token)).body, stale, 'enabled again: a token from before the disable is still refused')
+    const after = await loginAs('auditor1')
+    t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor' }, 'a new login works')
+    t.same((await listAudit(db)).filter(e => e.event === 'user_disabled' || e.event === 'user_enabled').map(e => [e.event, e.actor]), [['user_disabled', 'auditor1'], ['user_enabled', 'auditor1']])
+    await t.rejects(setUserDisabled(db, clock, 'nobody', true), { code: 'USER_UNKNOWN' })
+  })
+
+  t.test('failed logins are throttled per user name and address', async t => {
+    const from = async (remoteAddress: string, user: string, password: string): Promise<{ statusCode: number, code?: string, retry?: unknown }> => {
+      const res = await app.inject({ method: 'POST', url: '/v1/login', payload: { user, password }, remoteAddress })
+      return { statusCode: res.statusCode, code: res.json().code, retry: res.headers['retry-after'] }
+    }
+    const wrong = 'not the password at all'
+    for (let i = 0; i < 5; i++) t.equal((await from('10.0.0.1', 'operator1', wrong)).statusCode, 401)
+    t.same(await from('10.0.0.1', 'operator1', PASSWORD), { statusCode: 429, code: 'LOGIN_THROTTLED', retry: '900' }, 'the sixth attempt waits, even with the right password')
+    t.equal((await from('10.0.0.2', 'operator1', PASSWORD)).statusCode, 200, 'another address is not held back')
+    t.equal((await from('10.0.0.1', 'legal1', PASSWORD)).statusCode, 401, 'nor another user from that address (legal1 is disabled: 401, not 429)')
+    now += 10 * 60_000
+    t.same(await from('10.0.0.1', 'operator1', PASSWORD), { statusCode: 429, code: 'LOGIN_THROTTLED', retry: '300' }, 'five minutes left')
+    now += 5 * 60_000
+    t.equal((await from('10.0.0.1', 'operator1', PASSWORD)).statusCode, 200, 'after 15 minutes')
+    for (let i = 0; i < 4; i++) await from('10.0.0.1', 'operator1', wrong)
+    t.equal((await from('10.0.0.1', 'operator1', PASSWORD)).statusCode, 200, 'a success clears the count')
+    for (let i = 0; i < 4; i++) t.equal((await from('10.0.0.1', 'operator1', wrong)).statusCode, 401, 'counting starts again from zero')
+    now = TEST_NOW
   })
 
   t.test('another node\'s user token is refused', async t => {

@@ -231,6 +231,16 @@ t.test('dcimx user add, list, remove and dcimx login', async t => {
     { status: 1, stdout: '', stderr: `dcimx: ${LOGIN_FAILED_MESSAGE}\n` }, 'a removed user cannot log in')
   t.same(await dcimx(['user', 'list', '--home', home], env), { status: 0, stdout: 'bob   auditor   added 2026-11-25T12:00:00.000Z\n1 user(s)\n', stderr: '' })
 
+  t.same(await dcimx(['user', 'disable', 'bob', '--home', home], env),
+    { status: 0, stdout: 'user bob (auditor) disabled: no login, and tokens issued to bob are refused from now on\n', stderr: '' })
+  t.same(await dcimx(['user', 'disable', 'bob', '--home', home], env), { status: 0, stdout: 'user bob (auditor) is already disabled\n', stderr: '' })
+  t.same(await dcimx(['user', 'list', '--home', home], env), { status: 0, stdout: 'bob   auditor   added 2026-11-25T12:00:00.000Z, disabled 2026-11-25T12:00:00.000Z\n1 user(s)\n', stderr: '' })
+  t.same(await dcimx(['login', 'bob', '--home', home, '--password-stdin'], env, `${PASSWORD}\n`),
+    { status: 1, stdout: '', stderr: `dcimx: ${LOGIN_FAILED_MESSAGE}\n` }, 'a disabled user cannot log in')
+  t.same(await dcimx(['user', 'enable', 'bob', '--home', home], env), { status: 0, stdout: 'user bob (auditor) enabled: may log in again\n', stderr: '' })
+  t.equal((await dcimx(['login', 'bob', '--home', home, '--password-stdin'], env, `${PASSWORD}\n`)).status, 0, 'enabled: logs in again')
+  t.same(await dcimx(['user', 'enable', 'nobody', '--home', home], env), { status: 1, stdout: '', stderr: 'dcimx: no user "nobody"; dcimx user list shows the users\n' })
+
   const audit = await dcimx(['audit', 'list', '--home', home, '--json'], env)
   t.same(JSON.parse(audit.stdout).map((e: { event: string, actor: string, detail: unknown }) => [e.event, e.actor, e.detail]), [
     ['user_added', 'alice', { role: 'liaison' }],
@@ -240,5 +250,9 @@ t.test('dcimx user add, list, remove and dcimx login', async t => {
     ['login_refused', 'nobody', { reason: 'unknown_user' }],
     ['user_removed', 'alice', { role: 'liaison' }],
     ['login_refused', 'alice', { reason: 'unknown_user' }],
+    ['user_disabled', 'bob', { role: 'auditor' }],
+    ['login_refused', 'bob', { reason: 'disabled' }],
+    ['user_enabled', 'bob', { role: 'auditor' }],
+    ['login', 'bob', { role: 'auditor' }],
   ])
 })

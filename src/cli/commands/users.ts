@@ -1,8 +1,8 @@
-/** `dcimx user add|remove|list` and `dcimx login`: the node's human users, for operators. */
+/** `dcimx user add|remove|disable|enable|list` and `dcimx login`: the node's human users, for operators. */
 import { AppError } from '../../errors.js'
 import { buildApp } from '../../http/build-app.js'
 import { createLogger } from '../../logger.js'
-import { addUser, generatePassword, listUsers, removeUser } from '../../users/users.js'
+import { addUser, generatePassword, listUsers, removeUser, setUserDisabled } from '../../users/users.js'
 import { line, type CliIo } from '../io.js'
 import { withNode } from '../with-node.js'
 
@@ -41,6 +41,17 @@ export async function userRemoveCommand (args: { name: string, home: string }, i
   return await withNode(args.home, io, async node => {
     const user = await removeUser(node.db.db, io.clock, args.name)
     line(io.stdout, `user ${user.name} (${user.role}) removed; tokens issued to ${user.name} are refused from now on`)
+    return 0
+  })
+}
+
+export async function userDisableCommand (args: { name: string, home: string, enable?: boolean }, io: CliIo): Promise<number> {
+  return await withNode(args.home, io, async node => {
+    const disable = args.enable !== true
+    const { user, changed } = await setUserDisabled(node.db.db, io.clock, args.name, disable)
+    if (!changed) line(io.stdout, `user ${user.name} (${user.role}) is already ${disable ? 'disabled' : 'enabled'}`)
+    else if (disable) line(io.stdout, `user ${user.name} (${user.role}) disabled: no login, and tokens issued to ${user.name} are refused from now on`)
+    else line(io.stdout, `user ${user.name} (${user.role}) enabled: may log in again`)
     return 0
   })
 }

@@ -14,11 +14,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PEER_UNKNOWN: 401,
   AGREEMENT_MISMATCH: 409,
   LOGIN_FAILED: 401,
+  LOGIN_THROTTLED: 429,
   USER_TOKEN_MISSING: 401,
   USER_TOKEN_INVALID: 401,
   ROLE_FORBIDDEN: 403,
 }
-const ERROR: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict' }
+const ERROR: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }
 
 export default fp(async function errorHandler (app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
