@@ -5,8 +5,8 @@
  * these checks is stored.
  */
 import { AppError } from '../errors.js'
-import { isAreaCode } from '../protocol/area.js'
-import { inCodelist, TOTAL_CODE } from '../protocol/codelists.js'
+import { isCodeOf } from '../protocol/area.js'
+import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { Release, Retraction } from '../protocol/messages.js'
 import { inForce } from '../policy/grants.js'
@@ -72,7 +72,7 @@ function grantedBy (held: LoadedAgreement, indicator: string, year: number): Map
 }
 
 function validCode (codelist: string, code: string): boolean {
-  return code === TOTAL_CODE || (codelist === 'AREA' ? isAreaCode(code) : inCodelist(codelist, code))
+  return code === TOTAL_CODE || isCodeOf(codelist, code)
 }
 
 /**

@@ -3,7 +3,7 @@
  * agreement explained, two versions compared, and the regional matrix of who shares what.
  */
 import { CODELISTS, COUNTRY_NAMES, type CountryCode } from '../protocol/codelists.js'
-import { findIndicator, INDICATORS } from '../protocol/indicators.js'
+import { dimensionCodelist, findIndicator } from '../protocol/indicators.js'
 import { KNOWN_LIAISONS } from '../node/identity.js'
 import { PURPOSES, type Agreement, type Grant, type Prohibition, type YearSpec } from './agreement.js'
 import type { GroupMembers } from './groups.js'
@@ -54,8 +54,7 @@ function breakdownText (by: string[]): string {
 
 /** A code's label for a reader, e.g. "forced begging"; an area code as it is. */
 function codeLabel (dim: string, code: string): string {
-  const list = INDICATORS.flatMap(i => i.dimensions).find(d => d.id === dim)?.codelist
-  const label = CODELISTS.find(c => c.id === list)?.codes.find(c => c.code === code)?.label
+  const label = CODELISTS.find(c => c.id === dimensionCodelist(dim))?.codes.find(c => c.code === code)?.label
   if (label === undefined) return COUNTRY_NAMES[code as CountryCode] ?? code
   return /^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label
 }

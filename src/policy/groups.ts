@@ -28,7 +28,7 @@
  * The ledger stores these canonical codes.
  */
 import { CODELISTS, TOTAL_CODE } from '../protocol/codelists.js'
-import { findIndicator, INDICATORS } from '../protocol/indicators.js'
+import { dimensionCodelist, findIndicator } from '../protocol/indicators.js'
 
 /** A group as written: its codes, or `rest`. */
 export type GroupMembers = string[] | 'rest'
@@ -55,7 +55,7 @@ export function canonicalGroupCode (members: GroupMembers, named: readonly strin
 
 /** The codes of `dim`'s codelist, or undefined for AREA (or an unknown dimension). */
 export function codesOf (dim: string): readonly string[] | undefined {
-  const list = INDICATORS.flatMap(i => i.dimensions).find(d => d.id === dim)?.codelist
+  const list = dimensionCodelist(dim)
   return CODELISTS.find(c => c.id === list)?.codes.map(c => c.code)
 }
 

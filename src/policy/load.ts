@@ -12,11 +12,12 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } fro
 import { AppError } from '../errors.js'
 import { readTextFile } from '../read-text-file.js'
 import { canonicalBytes } from '../protocol/canonical-json.js'
-import { isAreaCode } from '../protocol/area.js'
-import { CODELISTS, TOTAL_CODE, WESTERN_BALKANS } from '../protocol/codelists.js'
+import { isCodeOf } from '../protocol/area.js'
+import { TOTAL_CODE, WESTERN_BALKANS } from '../protocol/codelists.js'
 import { contentId } from '../protocol/ids.js'
 import { findIndicator } from '../protocol/indicators.js'
 import { AgreementSchema, type Agreement, type AgreementFile, type Grant, type Prohibition, type YearSpec } from './agreement.js'
+import { codesOf } from './groups.js'
 
 export interface PolicyProblem {
   file: string
@@ -111,19 +112,19 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
       if (!g.by.includes(dim)) { add(at, `${dim} is grouped but not in by: add it to by, or remove its groups`); continue }
       if (def.multiCount && dim === def.dimensions[0]!.id) { add(at, `a person may count under several codes of ${dim}, so a group would count them more than once: ${dim} cannot be grouped`); continue }
       const area = d.codelist === 'AREA'
-      const codes = area ? undefined : CODELISTS.find(c => c.id === d.codelist)!.codes.map(c => c.code)
+      const codes = codesOf(dim)
       const owner = new Map<string, string>()
       const rests: string[] = []
       for (const [name, members] of Object.entries(groups)) {
         if (members === 'rest') { rests.push(name); continue }
         members.forEach((code, k) => {
-          const known = code !== TOTAL_CODE && (area ? isAreaCode(code) : codes!.includes(code))
+          const known = code !== TOTAL_CODE && isCodeOf(d.codelist, code)
           if (!known) add([...at, name, k], `"${code}" is not a code of ${d.codelist}`)
           else if (owner.has(code)) add([...at, name, k], `${code} is already in group ${owner.get(code)!}: a code belongs to one group`)
           else owner.set(code, name)
         })
         // A group named like a code is that code's cell, or the same name would mean two things.
-        const sameName = area ? isAreaCode(name) : codes!.includes(name)
+        const sameName = isCodeOf(d.codelist, name)
         if (sameName && (members.length !== 1 || members[0] !== name)) add([...at, name], `${name} is a code of ${d.codelist}: a group may carry a code's name only when it holds just that code`)
       }
       if (rests.length > 1) add([...at, rests[1]!], `only one group may be rest (${rests.join(' and ')} both are)`)
@@ -135,7 +136,7 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
         if (rests.length === 1 && codes!.every(c => owner.has(c))) add([...at, rests[0]!], `${rests[0]!} is rest, but the other groups already hold every code: remove it`)
         if (rests.length === 1 && owner.size === 0) add([...at, rests[0]!], `${rests[0]!} is rest and no other group names a code: it holds every code, the total; group fewer codes`)
       }
-      if (rests.length === 1 && (area ? isAreaCode(rests[0]!) : codes!.includes(rests[0]!))) add([...at, rests[0]!], `${rests[0]!} is a code of ${d.codelist}: the rest group needs a name of its own`)
+      if (rests.length === 1 && isCodeOf(d.codelist, rests[0]!)) add([...at, rests[0]!], `${rests[0]!} is a code of ${d.codelist}: the rest group needs a name of its own`)
       if (rests.length === 0) {
         if (area) add(at, `${dim} has hundreds of codes: end its groups with one group that is rest (e.g. OTHER: rest)`)
         else {

@@ -3,7 +3,7 @@
  * plus XKX for Kosovo, STLS for stateless persons and UNK for unknown.
  */
 import countries from 'i18n-iso-countries'
-import { EU27, WESTERN_BALKANS } from './codelists.js'
+import { EU27, inCodelist, WESTERN_BALKANS } from './codelists.js'
 
 const EXTRA: Readonly<Record<string, string>> = { XKX: 'Kosovo', STLS: 'Stateless', UNK: 'Unknown' }
 
@@ -16,6 +16,11 @@ export const AREA_CODES: ReadonlyArray<{ code: string, label: string }> = [
 ]
 
 const AREA_SET = new Set(AREA_CODES.map(a => a.code))
+
+/** Whether `code` is a code of `codelist` (AREA: the area codes; `_T` is no code of any). */
+export function isCodeOf (codelist: string, code: string): boolean {
+  return codelist === 'AREA' ? isAreaCode(code) : inCodelist(codelist, code)
+}
 
 export function isAreaCode (code: string): boolean {
   return AREA_SET.has(code)

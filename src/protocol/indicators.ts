@@ -104,3 +104,10 @@ export const TIME_DIMENSION = 'TIME_PERIOD'
 export function findIndicator (id: string): Indicator | undefined {
   return INDICATORS.find(i => i.id === id)
 }
+
+const DIMENSION_CODELIST = new Map(INDICATORS.flatMap(i => i.dimensions.map(d => [d.id, d.codelist] as const)))
+
+/** The codelist a dimension draws on (the same in every indicator that has it). */
+export function dimensionCodelist (dim: string): string | undefined {
+  return DIMENSION_CODELIST.get(dim)
+}

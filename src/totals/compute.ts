@@ -13,9 +13,9 @@
  * never tighter than what the publisher's own audit allowed, since they use only published
  * cells.
  */
-import { isAreaCode } from '../protocol/area.js'
-import { inCodelist, TOTAL_CODE } from '../protocol/codelists.js'
-import { findIndicator, INDICATORS, TIME_DIMENSION } from '../protocol/indicators.js'
+import { isCodeOf } from '../protocol/area.js'
+import { TOTAL_CODE } from '../protocol/codelists.js'
+import { dimensionCodelist, findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { CellPart, Contribution, MirrorRow, RegionalResult, TotalCell, TotalsQuery } from './types.js'
 
 /** One cell of a country's table: its codes in every dimension of the indicator (no TIME_PERIOD). */
@@ -48,13 +48,10 @@ export interface TotalsInput {
 
 const keyOf = (dims: readonly string[], codes: Record<string, string>): string => dims.map(d => codes[d]).join('|')
 
-/** The codelist of every dimension. */
-const CODELIST_OF = new Map(INDICATORS.flatMap(i => i.dimensions.map(d => [d.id, d.codelist] as const)))
-
 /** Whether `code` is a code of `dim`'s codelist, not a group name of an agreement. */
 function standardCode (dim: string, code: string): boolean {
-  const list = CODELIST_OF.get(dim)
-  return list === 'AREA' ? isAreaCode(code) : list !== undefined && inCodelist(list, code)
+  const list = dimensionCodelist(dim)
+  return list !== undefined && isCodeOf(list, code)
 }
 
 /** Index of a table: value (or undefined when suppressed) by full key. */
