@@ -4,6 +4,7 @@
  * (set DCIMX_DEBUG=1 to see one).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { AUDIT_EVENTS } from '../audit/log.js'
 import { isAppError } from '../errors.js'
 import { ROLES } from '../users/users.js'
 import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
@@ -196,7 +197,7 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
   audit.command('list')
     .description('show audit entries, oldest first (the newest ones, or those after --after)')
     .addOption(homeOption('node home', true))
-    .option('--event <event>', 'only this event: publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed, evidence, user_added, user_removed, login or login_refused')
+    .option('--event <event>', `only this event: ${AUDIT_EVENTS.slice(0, -1).join(', ')} or ${AUDIT_EVENTS.at(-1)!}`)
     .option('--limit <n>', 'at most this many entries (default 20)')
     .option('--after <seq>', 'the entries after this seq instead of the newest')
     .option('--json', 'print the entries as JSON')
