@@ -27,6 +27,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams'
 import { pathToFileURL } from 'node:url'
 import type { Database } from '../../src/db/types.js'
 import type { ImportReport } from '../../src/ingest/import-file.js'
+import { withClient } from '../helpers/db.js'
 
 export interface RunSpec {
   mode: 'node' | 'floor'
@@ -221,16 +222,6 @@ function nodePhases (events: QueryEvent[], t0: number, t1: number): { phases: Ph
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL helpers.
-
-async function withClient<T> (url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
 
 /**
  * The largest peak RSS (VmHWM) among the server processes connected to `url`'s database, and

@@ -39,6 +39,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import type { RunResult, RunSpec } from './import-runner.js'
+import { withClient } from '../helpers/db.js'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const PG_RUNS = Number(process.env.BENCH_RUNS ?? 2)
@@ -64,15 +65,7 @@ function median (values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-async function admin<T> (fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN_URL })
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
+const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => await withClient(ADMIN_URL, fn)
 
 const created = new Set<string>()
 

@@ -53,7 +53,6 @@
  * response or an error.
  */
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { copyFileSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import os from 'node:os'
@@ -61,7 +60,6 @@ import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import pg from 'pg'
 import { fixedClock } from '../../src/clock.js'
 import { pgliteTemplate } from '../../src/db/create-db.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
@@ -80,6 +78,7 @@ import { nodeAgreements, POLICIES_DIR } from '../../src/policy/load.js'
 import { regionalTotals } from '../../src/totals/regional.js'
 import type { RegionalResult } from '../../src/totals/types.js'
 import { activeUser, addUser, generatePassword } from '../../src/users/users.js'
+import { createDatabase, POSTGRES_URL } from '../helpers/db.js'
 
 /** What the parent asks a --load child to do. */
 interface LoadSpec {
@@ -147,7 +146,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10)
 const COUNTRIES = (process.env.BENCH_COUNTRIES ?? 'SRB,BIH,ALB').split(',').map(c => c.trim()).filter(c => c !== '')
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const JSON_OUT = process.env.BENCH_JSON
-const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const LIAISON = 'EUROPOL'
 const USER = 'liaison'
 const QUERY = '/v1/regional/totals?indicator=V2&years=2020-2024&by=EXPLOIT'
@@ -168,25 +166,12 @@ function median (values: number[]): number {
 }
 const range = (values: number[], f: (v: number) => string): string => values.length < 2 ? f(values[0]!) : `${f(Math.min(...values))}–${f(Math.max(...values))}`
 
-async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
-
 /** A fresh PostgreSQL database (dropped by the cleanup), or undefined for PGlite. */
 async function freshDatabase (drops: Array<() => Promise<void>>): Promise<string | undefined> {
   if (POSTGRES_URL === undefined) return undefined
-  const name = `dcimx_bench_regional_${randomBytes(6).toString('hex')}`
-  await admin(c => c.query(`CREATE DATABASE ${name}`))
-  drops.push(async () => { await admin(c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) })
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
-  return url.toString()
+  const fresh = await createDatabase('dcimx_bench_regional', POSTGRES_URL)
+  drops.push(fresh.drop)
+  return fresh.url
 }
 
 // ---------------------------------------------------------------------------------------------

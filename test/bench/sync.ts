@@ -43,7 +43,7 @@
  *
  * Prints markdown tables on stdout, progress on stderr; exits 1 if a sync is not ok.
  */
-import { createPublicKey, randomBytes, verify as cryptoVerify, createHash, type KeyObject } from 'node:crypto'
+import { createPublicKey, verify as cryptoVerify, createHash, type KeyObject } from 'node:crypto'
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { once } from 'node:events'
@@ -51,7 +51,6 @@ import { finished } from 'node:stream/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { AliasNode, sql, TableNode, type Kysely, type KyselyPlugin, type OperationNode, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely'
-import pg from 'pg'
 import { stringify } from 'yaml'
 import { epochSeconds, fixedClock } from '../../src/clock.js'
 import type { Database } from '../../src/db/types.js'
@@ -76,6 +75,7 @@ import { findIndicator, INDICATOR_IDS } from '../../src/protocol/indicators.js'
 import { signingInput, type FlattenedJws } from '../../src/protocol/jws.js'
 import type { Release, Retraction } from '../../src/protocol/messages.js'
 import { verifySigned } from '../../src/protocol/verify.js'
+import { createDatabase, POSTGRES_URL } from '../helpers/db.js'
 
 const VOLUMES = {
   demo: { victims: DEMO_VOLUMES.SRB!.victims, offenders: DEMO_VOLUMES.SRB!.offenders },
@@ -88,7 +88,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7)
 const IDLE_RUNS = Number(process.env.BENCH_IDLE_RUNS ?? 40)
 const BREAKDOWN_RUNS = Number(process.env.BENCH_BREAKDOWN ?? 3)
 const JSON_OUT = process.env.BENCH_JSON
-const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 const PUBLISHER = 'SRB'
 const RECIPIENT = 'HRV'
 const YEARS = DEMO_YEARS
@@ -115,25 +114,12 @@ const micros = (): number => Number(process.hrtime.bigint() / 1000n)
 // ---------------------------------------------------------------------------------------------
 // Databases and nodes.
 
-async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
-
-/** A fresh PostgreSQL database (dropped by `drop`), or undefined for PGlite. */
+/** A fresh PostgreSQL database (dropped by the cleanup), or undefined for PGlite. */
 async function freshDatabase (drops: Array<() => Promise<void>>): Promise<string | undefined> {
   if (POSTGRES_URL === undefined) return undefined
-  const name = `dcimx_bench_sync_${randomBytes(6).toString('hex')}`
-  await admin(c => c.query(`CREATE DATABASE ${name}`))
-  drops.push(async () => { await admin(c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) })
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
-  return url.toString()
+  const fresh = await createDatabase('dcimx_bench_sync', POSTGRES_URL)
+  drops.push(fresh.drop)
+  return fresh.url
 }
 
 interface BenchNode {

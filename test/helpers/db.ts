@@ -9,8 +9,9 @@ import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrate.js'
 
 export const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 
-async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL })
+/** Runs `fn` with a client connected to `url`, then closes it. */
+export async function withClient<T> (url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     return await fn(client)
@@ -20,17 +21,26 @@ async function admin<T> (fn: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /**
+ * Creates an empty database `<prefix>_<random>` on the PostgreSQL server of `server`: its URL,
+ * and how to drop it.
+ */
+export async function createDatabase (prefix: string, server: string): Promise<{ url: string, drop: () => Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`
+  await withClient(server, c => c.query(`CREATE DATABASE ${name}`))
+  const url = new URL(server)
+  url.pathname = `/${name}`
+  return { url: url.toString(), drop: async () => { await withClient(server, c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) } }
+}
+
+/**
  * A fresh, empty PostgreSQL database URL when DATABASE_URL is set (dropped when `t` ends),
  * otherwise undefined (callers then use the embedded database).
  */
 export async function freshDatabaseUrl (t: Test): Promise<string | undefined> {
   if (POSTGRES_URL === undefined) return undefined
-  const name = `dcimx_test_${randomBytes(6).toString('hex')}`
-  await admin(c => c.query(`CREATE DATABASE ${name}`))
-  t.teardown(() => admin(c => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
-  const url = new URL(POSTGRES_URL)
-  url.pathname = `/${name}`
-  return url.toString()
+  const fresh = await createDatabase('dcimx_test', POSTGRES_URL)
+  t.teardown(fresh.drop)
+  return fresh.url
 }
 
 let template: Promise<Blob> | undefined
