@@ -17,6 +17,7 @@ export interface Database {
   indicator_table: IndicatorTableTable
   agreement_version: AgreementVersionTable
   sent_cell: SentCellTable
+  released_population: ReleasedPopulationTable
   outgoing: OutgoingTable
   audit_log: AuditLogTable
   peer: PeerTable
@@ -82,6 +83,15 @@ export interface OffenderTable {
   convicted_on: ColumnType<Date | null, string | null, string | null>
   sentence: string | null
   import_id: number
+}
+
+export interface ReleasedPopulationTable {
+  population: string
+  year: number
+  /** Canonical JSON of the profiles: [[profile key, number of persons], ...] sorted by key. */
+  profiles: string
+  digest: string
+  released_at: ColumnType<Date, Date, never>
 }
 
 export interface IndicatorCellTable {

@@ -16,7 +16,7 @@ import { PROTOCOL, type Release, type Retraction } from '../protocol/messages.js
 import { activeGrants } from '../policy/grants.js'
 import { recordAgreementVersions, recordSent } from '../policy/ledger.js'
 import type { LoadedAgreement } from '../policy/load.js'
-import { protectGrants, type PeerTable, type ProtectionSummary } from '../stats/protect-grants.js'
+import { protectGrants, recordReleasedPopulation, type HeldRevision, type PeerTable, type ProtectionSummary } from '../stats/protect-grants.js'
 
 /** How long a release is valid; it is re-signed before then. */
 export const RELEASE_LIFETIME = 7 * 86400
@@ -50,6 +50,8 @@ export interface PublishReport {
   unchanged: number
   /** Tables that could not be protected: not sent to anyone. */
   refused: ProtectionSummary[]
+  /** Released population-years whose records changed since their release: the change is not sent. */
+  held: HeldRevision[]
 }
 
 interface Head {
@@ -79,14 +81,16 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
   const agreementIds = new Map(deps.agreements.map(l => [l.hash, l.agreement.agreement]))
   return await deps.db.transaction().execute(async trx => {
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
-    const { tables, summary } = await protectGrants(trx, grants)
+    const { tables, summary, held, snapshots } = await protectGrants(trx, grants)
+    // From now on these population-years are cut from what they hold today (see protect-grants.ts).
+    for (const snapshot of snapshots) await recordReleasedPopulation(trx, snapshot, new Date(nowMs))
     const heads = (await sql<Head>`
       select distinct on (recipient, indicator, year) id, recipient, indicator, year, type, cells_digest, agreement_hash, expires_at
       from outgoing order by recipient, indicator, year, feed_seq desc`.execute(trx)).rows
     const headOf = new Map(heads.map(h => [`${h.recipient}|${h.indicator}|${h.year}`, h]))
     const feeds = new Map((await sql<{ recipient: string, seq: number, id: string }>`
       select distinct on (recipient) recipient, feed_seq as seq, id from outgoing order by recipient, feed_seq desc`.execute(trx)).rows.map(r => [r.recipient, { seq: Number(r.seq), id: r.id }]))
-    const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok) }
+    const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok), held }
     const refusedSlices = new Set(report.refused.map(s => `${s.indicator}|${s.year}`))
 
     const append = async (recipient: string, type: 'release' | 'retraction', build: (seq: number, prev: string | null) => Release | Retraction, row: { indicator: string, year: number, agreementHash: string, digest: string | null, supersedes: string | null }): Promise<string> => {

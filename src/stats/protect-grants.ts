@@ -1,17 +1,30 @@
 /**
- * What each peer receives: the grants of the agreements in force, cut from the node's own
- * tables and protected together, one pattern over the union of everything granted to every
- * peer (a cell has one status for all of them). Suppressed cells carry no value and the same
- * flags whatever the reason (CONF_STATUS C, OBS_STATUS Q).
+ * What each peer receives: the grants of the agreements in force, cut from the persons'
+ * profiles of each population-year and protected together, one pattern over the union of
+ * everything granted to every peer in every linked indicator (a cell has one status for all of
+ * them, and the tables of one population count the same persons). Suppressed cells carry no
+ * value and the same flags whatever the reason (CONF_STATUS C, OBS_STATUS Q).
+ *
+ * What a table lists does not depend on the data: its structure is every combination of the
+ * codes of its grant (every codelist code, or every group), and a cell left out of a release
+ * is a published 0. Zeros are never hidden, so the audit knows a hidden cell holds at least 1.
+ *
+ * A population-year is cut from the profiles it had when it was first released
+ * (`released_population`), whatever the records say now: releases of one year never differ, so
+ * differencing two of them reveals nothing. A change to the records of a released year is a
+ * held revision, reported and not sent; a year whose records were all withdrawn is retracted.
  */
+import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
 import type { ActiveGrant } from '../policy/grants.js'
 import { codeMatches, groupNamesByDimension } from '../policy/groups.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
+import { canonicalJson } from '../protocol/canonical-json.js'
 import { protect, type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
 import { ledgerState } from '../policy/ledger.js'
+import { attributesOf, MULTI_ATTRIBUTE, populationOf, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
 
 export interface OutgoingCell {
   key: Record<string, string>
@@ -35,6 +48,8 @@ export interface PeerTable {
 export interface ProtectionSummary {
   indicator: string
   year: number
+  /** The population the indicator counts: its tables are protected with the other indicators of it. */
+  population: Population
   threshold: number
   published: number
   suppressed: number
@@ -49,129 +64,273 @@ function subsets (dims: string[]): string[][] {
   return out
 }
 
-/** One indicator-year cut from the node's tables for every grant that covers it. */
-export interface GrantCut {
-  indicator: string
+/** A revision held back: the records of a released population-year changed since its release. */
+export interface HeldRevision {
+  population: Population
   year: number
-  /** The indicator's dimensions, in cell-key order. */
-  dims: string[]
+  /** Persons in the records now and not in the release, by profile (an edited record counts here and in `withdrawn`). */
+  added: number
+  /** Persons in the release and not in the records now, by profile. */
+  withdrawn: number
+  /** When the population-year was first released. */
+  releasedAt: Date
+}
+
+/** The profiles a population-year is cut from, as stored when it is first released. */
+export interface PopulationSnapshot {
+  population: Population
+  year: number
+  /** Canonical JSON of [[profile key, persons], ...] sorted by key. */
+  profiles: string
+  digest: string
+}
+
+/** One population-year cut for every grant of its indicators. */
+export interface GrantCut {
+  population: Population
+  year: number
+  /** The attributes of the profiles, in key order. */
+  attributes: string[]
+  profiles: Profile[]
   grants: ActiveGrant[]
-  /** The highest threshold any grant of this table demands: one pattern for all. */
+  /** The highest threshold any grant of this population-year demands: one pattern for all. */
   threshold: number
-  /** Every published key (all peers) with its inner members and its true value. */
-  published: Map<string, { members: string[], value: number }>
-  /** The keys each grant receives. */
+  /**
+   * Every published key with records (all peers, all indicators of the population): the
+   * indicator and its ledger key, `V1:IDENT|F|_T|_T`, with its profiles, how many times each
+   * counts, and the true value. Keys of the structure not listed are zeros.
+   */
+  published: Map<string, { members: string[], weights: number[], value: number }>
+  /** The keys (with records) each grant receives. */
   keysByGrant: Map<ActiveGrant, string[]>
   /** The protection problem for the engine, or undefined when there is nothing to protect. */
   problem: ProtectionProblem | undefined
+  /** Set when the records changed since the population-year was released: not sent. */
+  held: HeldRevision | undefined
+  /** The snapshot to store if something of it is released now (undefined: it is stored already). */
+  snapshot: PopulationSnapshot | undefined
+}
+
+function snapshotOf (population: Population, year: number, profiles: Profile[]): PopulationSnapshot {
+  const text = canonicalJson(profiles.map(p => [p.key, p.count]))
+  return { population, year, profiles: text, digest: createHash('sha256').update(text).digest('base64url') }
 }
 
 /**
- * Cuts the tables the grants allow, indicator-year by indicator-year: within a table a grant
- * gets every grouping of its dimensions (coarser breakdowns and margins included), over the
- * codes present that year (for a dimension the grant gives in groups of codes, the groups with
- * a code present, under their canonical codes: the same set of codes is one cell for all); combinations with no records are true zeros. A year with no
- * records yields no cells. The problem carries the ledger: what was sent before.
+ * The profiles a population-year is cut from: the stored snapshot when it was released before
+ * (with the revision held back, if the records changed since), else the records as they are.
+ */
+async function profilesToCut (db: Kysely<Database>, population: Population, year: number): Promise<{ profiles: Profile[], held?: HeldRevision, snapshot?: PopulationSnapshot }> {
+  const current = await readProfiles(db, population, year)
+  const now = snapshotOf(population, year, current)
+  const stored = await db.selectFrom('released_population').select(['profiles', 'digest', 'released_at'])
+    .where('population', '=', population).where('year', '=', year).executeTakeFirst()
+  if (stored === undefined) return { profiles: current, snapshot: now }
+  // Every record withdrawn: nothing is left to show, and its releases are retracted (a
+  // retraction carries no figure). Records imported again are cut from the release again.
+  if (current.length === 0) return { profiles: [] }
+  const pairs = JSON.parse(stored.profiles) as Array<[string, number]>
+  const profiles = pairs.map(([key, count]) => ({ key, codes: key.split('|'), count }))
+  if (stored.digest === now.digest) return { profiles }
+  const before = new Map(pairs)
+  let added = 0
+  let withdrawn = 0
+  for (const p of current) {
+    const diff = p.count - (before.get(p.key) ?? 0)
+    if (diff > 0) added += diff
+    else withdrawn -= diff
+    before.delete(p.key)
+  }
+  for (const n of before.values()) withdrawn += n
+  return { profiles, held: { population, year, added, withdrawn, releasedAt: new Date(stored.released_at) } }
+}
+
+/**
+ * The cells of one grant's table (every grouping of its `by`, margins included) that have
+ * records, each with the profiles it counts and their weights. For a dimension given in groups
+ * a profile counts in the group holding its code, under the group's canonical code (the same
+ * set of codes is one cell for all).
+ */
+function grantCells (g: ActiveGrant, attributes: readonly string[], profiles: readonly Profile[]): Map<string, Map<string, number>> {
+  const dims = findIndicator(g.indicator)!.dimensions.map(d => d.id)
+  const groups = groupNamesByDimension(g.indicator, g.groups)
+  const groupOf = dims.map((_, i) => {
+    const grouped = groups[i]
+    if (grouped === undefined) return undefined
+    const cache = new Map<string, string>()
+    return (code: string): string => {
+      let c = cache.get(code)
+      if (c === undefined) {
+        c = [...grouped.keys()].find(group => codeMatches(group, code))
+        if (c === undefined) throw new Error(`${g.indicator}: code ${code} of ${dims[i]!} is in no group of agreement ${g.agreement}`)
+        cache.set(code, c)
+      }
+      return c
+    }
+  })
+  const cells = new Map<string, Map<string, number>>()
+  const add = (key: string, profile: string, weight: number): void => {
+    let members = cells.get(key)
+    if (members === undefined) cells.set(key, members = new Map())
+    members.set(profile, (members.get(profile) ?? 0) + weight)
+  }
+  for (const sub of subsets(g.by)) {
+    for (const p of profiles) {
+      // Each dimension's codes in this grouping, and how many times the profile counts.
+      let combos: string[][] = [[]]
+      let weight = 1
+      for (let i = 0; i < dims.length; i++) {
+        const d = dims[i]!
+        const value = p.codes[attributes.indexOf(d)]!
+        if (d === MULTI_ATTRIBUTE) {
+          const codes = setCodes(value)
+          if (sub.includes(d)) combos = combos.flatMap(c => codes.map(code => [...c, code]))
+          else {
+            weight *= codes.length
+            combos = combos.map(c => [...c, TOTAL_CODE])
+          }
+        } else {
+          const code = !sub.includes(d) ? TOTAL_CODE : groupOf[i] === undefined ? value : groupOf[i]!(value)
+          combos = combos.map(c => [...c, code])
+        }
+      }
+      if (weight === 0) continue
+      for (const c of combos) add(`${g.indicator}:${c.join('|')}`, p.key, weight)
+    }
+  }
+  return cells
+}
+
+/**
+ * Cuts the tables the grants allow, population-year by population-year: within a table a grant
+ * gets every grouping of its dimensions (coarser breakdowns and margins included); cells with
+ * no records are zeros and are not listed. A population-year with no records yields no cells.
+ * The problem carries the ledger of every indicator of the population: what was sent before.
  */
 export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<GrantCut[]> {
   const cuts: GrantCut[] = []
   const slices = new Map<string, ActiveGrant[]>()
   for (const g of grants) {
     for (const y of g.years) {
-      const k = `${g.indicator}|${y}`
+      const k = `${populationOf(g.indicator)}|${y}`
       slices.set(k, [...(slices.get(k) ?? []), g])
     }
   }
   for (const [slice, sliceGrants] of [...slices].sort(([a], [b]) => a.localeCompare(b))) {
-    const [indicator, yearText] = slice.split('|') as [string, string]
+    const [populationText, yearText] = slice.split('|') as [Population, string]
+    const population = populationText
     const year = Number(yearText)
-    const dims = findIndicator(indicator)!.dimensions.map(d => d.id)
-    const rows = await db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', indicator).where('year', '=', year).execute()
-    const inner = rows.filter(r => !r.cell_key.split('|').includes(TOTAL_CODE)).map(r => ({ key: r.cell_key, value: r.value, codes: r.cell_key.split('|') }))
-    // A code of a published key is `_T`, a code, or a group's canonical code (src/policy/groups.ts).
-    const membersOf = (codes: string[]): typeof inner => inner.filter(c => codes.every((code, i) => codeMatches(code, c.codes[i]!)))
-    const published = new Map<string, { members: string[], value: number }>()
+    const attributes = attributesOf(population)
+    const { profiles, held, snapshot } = await profilesToCut(db, population, year)
+    const published = new Map<string, { members: string[], weights: number[], value: number }>()
     const keysByGrant = new Map<ActiveGrant, string[]>()
+    const counts = new Map(profiles.map(p => [p.key, p.count]))
     for (const g of sliceGrants) {
-      const keys: string[] = []
-      keysByGrant.set(g, keys)
-      // No records that year: nothing is known, so nothing is sent (not a table of zeros).
-      if (inner.length === 0) continue
-      const groups = groupNamesByDimension(indicator, g.groups)
-      for (const sub of subsets(g.by)) {
-        // A dimension in detail: the codes present; in groups: the groups with a code present.
-        const codeSets = sub.map(d => {
-          const i = dims.indexOf(d)
-          const present = [...new Set(inner.map(c => c.codes[i]!))].sort()
-          const grouped = groups[i]
-          return grouped === undefined ? present : [...grouped.keys()].filter(code => present.some(p => codeMatches(code, p))).sort()
-        })
-        let combos: string[][] = [[]]
-        for (const set of codeSets) combos = combos.flatMap(c => set.map(code => [...c, code]))
-        for (const combo of combos) {
-          const codes = dims.map(d => (sub.includes(d) ? combo[sub.indexOf(d)]! : TOTAL_CODE))
-          const key = codes.join('|')
-          keys.push(key)
-          if (published.has(key)) continue
-          const members = membersOf(codes)
-          published.set(key, { members: members.map(m => m.key), value: members.reduce((sum, m) => sum + m.value, 0) })
-        }
+      const cells = grantCells(g, attributes, profiles)
+      keysByGrant.set(g, [...cells.keys()].sort())
+      for (const [key, members] of cells) {
+        if (published.has(key)) continue
+        const list = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        published.set(key, { members: list.map(([m]) => m), weights: list.map(([, w]) => w), value: list.reduce((sum, [m, w]) => sum + w * counts.get(m)!, 0) })
       }
     }
     const threshold = Math.max(...sliceGrants.map(g => g.threshold))
-    // A key with no members is a structural zero of the codes present: publishable as 0.
-    const withMembers = [...published].filter(([, p]) => p.members.length > 0)
     let problem: ProtectionProblem | undefined
-    if (withMembers.length > 0) {
+    if (published.size > 0) {
       // Sticky: what was suppressed before stays suppressed, and what was sent before
-      // constrains the attacker, whoever received it.
-      const ledger = await ledgerState(db, indicator, year)
+      // constrains the attacker, whoever received it, in every indicator of the population.
+      const suppressed: string[] = []
+      const priors: NonNullable<ProtectionProblem['alreadyPublished']> = []
+      for (const indicator of new Set(sliceGrants.map(g => g.indicator))) {
+        const ledger = await ledgerState(db, indicator, year)
+        for (const k of ledger.suppressed) if (published.has(`${indicator}:${k}`)) suppressed.push(`${indicator}:${k}`)
+        for (const prior of ledger.published) {
+          const cellCodes = prior.key.split('|')
+          const members: string[] = []
+          const weights: number[] = []
+          for (const p of profiles) {
+            const w = profileWeight(indicator, attributes, p.codes, cellCodes, codeMatches)
+            if (w > 0) { members.push(p.key); weights.push(w) }
+          }
+          if (members.length > 0) priors.push({ key: `${indicator}:${prior.key}`, members, weights, value: prior.value })
+        }
+      }
       problem = {
-        inner: inner.map(c => ({ key: c.key, value: c.value })),
-        published: withMembers.map(([key, p]) => ({ key, members: p.members })),
+        inner: profiles.map(p => ({ key: p.key, value: p.count })),
+        published: [...published].map(([key, p]) => ({ key, members: p.members, weights: p.weights })),
         threshold,
-        alreadySuppressed: ledger.suppressed.filter(k => (published.get(k)?.members.length ?? 0) > 0),
-        alreadyPublished: ledger.published.map(p => ({ ...p, members: membersOf(p.key.split('|')).map(m => m.key) })).filter(p => p.members.length > 0),
+        alreadySuppressed: suppressed,
+        alreadyPublished: priors,
+        hiddenNonZero: true,
       }
     }
-    cuts.push({ indicator, year, dims, grants: sliceGrants, threshold, published, keysByGrant, problem })
+    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, held, snapshot: held === undefined ? snapshot : undefined })
   }
   return cuts
 }
 
-/** The tables each grant of `cut` receives, with the keys in `suppressed` hidden. */
+/**
+ * The tables each grant of `cut` receives, with the keys in `suppressed` hidden: the cells with
+ * records, sorted by key; every other cell of the grant's structure is a published 0.
+ */
 export function tablesOf (cut: GrantCut, suppressed: ReadonlySet<string>): PeerTable[] {
   return cut.grants.map(g => {
-    const groups = groupNamesByDimension(cut.indicator, g.groups)
-    const ledgerKeys = [...new Set(cut.keysByGrant.get(g))].sort()
-    const cells = ledgerKeys.map(key => {
-      const codes = key.split('|')
+    const dims = findIndicator(g.indicator)!.dimensions.map(d => d.id)
+    const groups = groupNamesByDimension(g.indicator, g.groups)
+    const keys = cut.keysByGrant.get(g) ?? []
+    const prefix = `${g.indicator}:`
+    const cells = keys.map(key => {
+      const codes = key.slice(prefix.length).split('|')
       const k: Record<string, string> = { [TIME_DIMENSION]: String(cut.year) }
       // The peer receives a group's name, as its agreement writes it.
-      cut.dims.forEach((d, i) => { k[d] = groups[i]?.get(codes[i]!) ?? codes[i]! })
+      dims.forEach((d, i) => { k[d] = groups[i]?.get(codes[i]!) ?? codes[i]! })
       return suppressed.has(key)
         ? { key: k, obs_status: 'Q' as const, conf_status: 'C' as const }
         : { key: k, value: cut.published.get(key)!.value, obs_status: 'A' as const, conf_status: 'F' as const }
     })
-    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: cut.indicator, year: cut.year, by: g.by, cells, ledgerKeys }
+    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: g.indicator, year: cut.year, by: g.by, cells, ledgerKeys: keys.map(k => k.slice(prefix.length)) }
   })
 }
 
+/** What {@link protectGrants} gives. */
+export interface ProtectedGrants {
+  tables: PeerTable[]
+  /** One entry per indicator-year cut. */
+  summary: ProtectionSummary[]
+  /** Released population-years whose records changed since: cut from their release, the change not sent. */
+  held: HeldRevision[]
+  /** Population-years released for the first time if their tables are sent now: store them with {@link recordReleasedPopulation}. */
+  snapshots: PopulationSnapshot[]
+}
+
 /**
- * Cuts and protects the tables the grants allow: one pattern per indicator-year over the
- * union of every peer's grants (see {@link cutGrants}). A table that cannot be made safe is
- * listed in the summary with the reason and produced for nobody.
+ * Cuts and protects the tables the grants allow: one pattern per population-year over the
+ * union of every peer's grants of every indicator of that population (see {@link cutGrants}).
+ * A population-year that cannot be made safe is listed in the summary with the reason, under
+ * each of its indicators, and produced for nobody.
  */
-export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<{ tables: PeerTable[], summary: ProtectionSummary[] }> {
-  const tables: PeerTable[] = []
-  const summary: ProtectionSummary[] = []
+export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<ProtectedGrants> {
+  const out: ProtectedGrants = { tables: [], summary: [], held: [], snapshots: [] }
   for (const cut of await cutGrants(db, grants)) {
     const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : await protect(cut.problem)
     const suppressed = new Set(result?.suppressed ?? [])
     const ok = result?.ok ?? true
-    summary.push({ indicator: cut.indicator, year: cut.year, threshold: cut.threshold, published: cut.published.size, suppressed: suppressed.size, ok, unsafe: (result?.unsafe ?? []).map(u => `${u.key}: ${u.reason}`) })
-    // A table that cannot be made safe is refused for every peer, never sent half-protected.
-    if (ok) tables.push(...tablesOf(cut, suppressed))
+    const unsafe = (result?.unsafe ?? []).map(u => `${u.key}: ${u.reason}`)
+    for (const indicator of [...new Set(cut.grants.map(g => g.indicator))].sort()) {
+      const keys = [...cut.published.keys()].filter(k => k.startsWith(`${indicator}:`))
+      out.summary.push({ indicator, year: cut.year, population: cut.population, threshold: cut.threshold, published: keys.length, suppressed: keys.filter(k => suppressed.has(k)).length, ok, unsafe })
+    }
+    if (cut.held !== undefined) out.held.push(cut.held)
+    // A population-year that cannot be made safe is refused for every peer, never sent half-protected.
+    if (!ok) continue
+    out.tables.push(...tablesOf(cut, suppressed))
+    if (cut.snapshot !== undefined && cut.published.size > 0) out.snapshots.push(cut.snapshot)
   }
-  return { tables, summary }
+  return out
+}
+
+/** Stores the profiles a population-year is released from (once; later releases are cut from them). */
+export async function recordReleasedPopulation (db: Kysely<Database>, snapshot: PopulationSnapshot, now: Date): Promise<void> {
+  await db.insertInto('released_population').values({ population: snapshot.population, year: snapshot.year, profiles: snapshot.profiles, digest: snapshot.digest, released_at: now })
+    .onConflict(oc => oc.columns(['population', 'year']).doNothing()).execute()
 }

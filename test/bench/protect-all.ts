@@ -255,7 +255,7 @@ interface Cut {
 
 async function cutFloor (db: Kysely<Database>, grants: ActiveGrant[]): Promise<Cut[]> {
   return (await cutGrants(db, grants)).map(c => ({
-    indicator: c.indicator,
+    indicator: c.population,
     year: c.year,
     threshold: c.threshold,
     inner: c.problem?.inner.length ?? 0,

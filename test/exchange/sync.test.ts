@@ -1,6 +1,6 @@
 // Two real nodes on loopback: Serbia publishes, Croatia pulls. Full sync, an incremental
 // sync with nothing new, a revision, a retraction, an agreement ending, history as of a date.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { withdrawRecords } from '../../src/ingest/import-file.js'
@@ -50,7 +50,7 @@ t.test('full sync, incremental, revision, retraction, agreement ending, as-of hi
   const idle = await hrv.sync('SRB')
   t.same([idle.ok, idle.requests, idle.applied, idle.fromSeq, idle.toSeq], [true, 1, 0, 4, 4])
 
-  // A revision: new 2023 records. Only the 2023 tables travel; the old version stays in history.
+  // New 2023 records: 2023 was released, so the revision is held back and nothing travels.
   const beforeRevision = clock.now()
   clock.advance(3600_000)
   const more = join(tempDir(t), 'more.csv')
@@ -58,14 +58,22 @@ t.test('full sync, incremental, revision, retraction, agreement ending, as-of hi
     'W1,2023-06-01,IDENT,O,30,SRB,SRB,SEX,POL,\nW2,2023-06-02,IDENT,O,31,SRB,SRB,SEX,POL,\nW3,2023-06-03,IDENT,O,40,SRB,SRB,LAB,POL,\n')
   await srb.importVictims(more)
   const revised = await srb.publish()
-  t.same(revised.issued.map(i => `#${i.seq} ${i.indicator} ${i.year}`), ['#5 V1 2023', '#6 V2 2023'])
+  t.same([revised.issued, revised.held.map(h => `${h.population} ${h.year} +${h.added}`)], [[], ['victims 2023 +3']])
+
+  // A new version of the agreement, held by both: V2 also by age group. Every table is
+  // re-issued under it, cut from the released figures; the earlier versions stay in history.
+  const v2 = readFileSync(AGREEMENT, 'utf8').replace('version: 1', 'version: 2').replace('by: [EXPLOIT, SEX]', 'by: [EXPLOIT, SEX, AGE_GROUP]')
+  for (const node of [srb, hrv]) writeFileSync(join(node.home, 'policies', 'srb-hrv.yaml'), v2)
+  const reissued = await srb.publish()
+  t.same(reissued.issued.map(i => `#${i.seq} ${i.indicator} ${i.year}`), ['#5 V1 2023', '#6 V1 2024', '#7 V2 2023', '#8 V2 2024'])
   const incremental = await hrv.sync('SRB')
-  t.same([incremental.ok, incremental.fromSeq, incremental.toSeq, incremental.applied, incremental.requests], [true, 4, 6, 2, 1])
-  const nowV1 = await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2023 })
-  const thenV1 = await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2023, asOf: new Date(beforeRevision) })
-  t.ok(nowV1.some(c => c.dims.SEX === 'O'), 'the revision is current')
-  t.notOk(thenV1.some(c => c.dims.SEX === 'O'), 'as of before the revision, the earlier version')
-  t.not(nowV1[0]!.release_id, thenV1[0]!.release_id)
+  t.same([incremental.ok, incremental.fromSeq, incremental.toSeq, incremental.applied, incremental.unchanged, incremental.requests], [true, 4, 8, 2, 2, 1], 'V2 applied; V1 under the new version with the same cells')
+  const nowV2 = await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V2', year: 2023 })
+  const thenV2 = await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V2', year: 2023, asOf: new Date(beforeRevision) })
+  t.ok(nowV2.some(c => c.dims.AGE_GROUP !== '_T'), 'the new version is current')
+  t.notOk(thenV2.some(c => c.dims.AGE_GROUP !== '_T'), 'as of before it, the earlier version')
+  t.not(nowV2[0]!.release_id, thenV2[0]!.release_id)
+  t.notOk((await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2023 })).some(c => c.dims.SEX === 'O'), 'the held revision did not travel')
 
   // Records withdrawn: Serbia retracts the 2024 tables, and Croatia drops them.
   clock.advance(3600_000)
@@ -75,7 +83,7 @@ t.test('full sync, incremental, revision, retraction, agreement ending, as-of hi
   const withdrawn = await srb.publish()
   t.same(withdrawn.issued.map(i => `${i.type} ${i.indicator} ${i.year}`), ['retraction V1 2024', 'retraction V2 2024'])
   const afterWithdrawal = await hrv.sync('SRB')
-  t.same([afterWithdrawal.ok, afterWithdrawal.retracted, afterWithdrawal.toSeq], [true, 2, 8])
+  t.same([afterWithdrawal.ok, afterWithdrawal.retracted, afterWithdrawal.toSeq], [true, 2, 10])
   t.same(await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2024 }), [], 'a retracted table is gone')
   t.ok((await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2024, asOf: new Date(beforeRevision) })).length > 0, 'but kept in history')
 
@@ -84,11 +92,11 @@ t.test('full sync, incremental, revision, retraction, agreement ending, as-of hi
   const ended = await srb.publish()
   t.same(ended.issued.map(i => `${i.type} ${i.indicator} ${i.year} ${i.reason}`), ['retraction V1 2023 agreement_ended', 'retraction V2 2023 agreement_ended'])
   const afterEnd = await hrv.sync('SRB')
-  t.same([afterEnd.ok, afterEnd.retracted, afterEnd.toSeq], [true, 2, 10])
+  t.same([afterEnd.ok, afterEnd.retracted, afterEnd.toSeq], [true, 2, 12])
   t.same(await receivedCells(hrvDb, { publisher: 'SRB', indicator: 'V1', year: 2023 }), [])
 
   const [status] = await peerStatuses(hrvDb, clock.now())
-  t.same([status!.peer, status!.status, status!.lastSeq, status!.headSeq, status!.liveSlices], ['SRB', 'ok', 10, 10, 0])
+  t.same([status!.peer, status!.status, status!.lastSeq, status!.headSeq, status!.liveSlices], ['SRB', 'ok', 12, 12, 0])
 
   // Both audit logs are intact and hold what happened.
   for (const node of [srb, hrv]) {
@@ -96,7 +104,7 @@ t.test('full sync, incremental, revision, retraction, agreement ending, as-of hi
     t.equal(audit.broken, null, `${node.id}: audit chain intact`)
   }
   const applied = await hrvDb.selectFrom('audit_log').select(eb => eb.fn.countAll<number>().as('n')).where('event', '=', 'pull_applied').executeTakeFirstOrThrow()
-  t.equal(Number(applied.n), 10, 'one audit entry per object applied')
+  t.equal(Number(applied.n), 12, 'one audit entry per object applied')
   const served = await srbDb.selectFrom('audit_log').select(eb => eb.fn.countAll<number>().as('n')).where('event', '=', 'pull_served').executeTakeFirstOrThrow()
   t.equal(Number(served.n), 6, 'one audit entry per page served')
 })

@@ -12,6 +12,7 @@ import { inCodelist } from '../../src/protocol/codelists.js'
 import { auditSuppression, isProtected } from '../../src/stats/disclosure/index.js'
 import { protectGrants, type PeerTable } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
+import { setVictims } from '../helpers/records.js'
 
 const DIMS = ['EXPLOIT', 'SEX', 'AGE_GROUP'] as const
 const EXPLOIT = ['SEX', 'LAB', 'DOM', 'BEG', 'ORG']
@@ -67,8 +68,10 @@ async function check (inner: Map<string, number>, grants: ActiveGrant[], tables:
 }
 
 async function load (db: Awaited<ReturnType<typeof testDb>>, inner: Map<string, number>): Promise<void> {
-  await db.db.deleteFrom('indicator_cell').execute()
-  await db.db.insertInto('indicator_cell').values([...inner].map(([key, value]) => ({ indicator: 'V2', year: 2023, cell_key: key, value }))).execute()
+  await setVictims(db.db, 2023, [...inner].map(([key, n]) => {
+    const [exploit, sex, age] = key.split('|') as [string, string, string]
+    return { exploit_primary: exploit, sex, age_group: age, n }
+  }))
 }
 
 t.test('groupings that do not nest, for two peers, and detail for a third', async t => {

@@ -7,6 +7,7 @@ import type { ActiveGrant } from '../../src/policy/grants.js'
 import { auditSuppression, isProtected } from '../../src/stats/disclosure/index.js'
 import { protectGrants } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
+import { setVictims } from '../helpers/records.js'
 
 const DIMS = ['VICT_STATUS', 'SEX', 'AGE_GROUP', 'CITIZEN_GRP'] as const
 const CODES: Record<string, string[]> = { VICT_STATUS: ['IDENT', 'PRES'], SEX: ['F', 'M', 'U'], AGE_GROUP: ['Y_LT18', 'Y_GE18'], CITIZEN_GRP: ['NAT', 'WB_OTH', 'NEU_FOR'] }
@@ -24,8 +25,10 @@ t.test('random tables and agreements: grants respected, union protected', async 
   await fc.assert(fc.asyncProperty(cellsArb, fc.array(grantArb, { minLength: 1, maxLength: 3 }), async (cells, rawGrants) => {
     const inner = new Map<string, number>()
     for (const [a, b, c, d, v] of cells) inner.set([a, b, c, d].join('|'), v)
-    await db.db.deleteFrom('indicator_cell').execute()
-    await db.db.insertInto('indicator_cell').values([...inner].map(([key, value]) => ({ indicator: 'V1', year: 2023, cell_key: key, value }))).execute()
+    await setVictims(db.db, 2023, [...inner].map(([key, n]) => {
+      const [status, sex, age, grp] = key.split('|') as [string, string, string, string]
+      return { status, sex, age_group: age, citizen_grp: grp, n }
+    }))
     // One grant per recipient, as agreements allow.
     const byRecipient = new Map(rawGrants.map(g => [g.recipient, g]))
     const grants: ActiveGrant[] = [...byRecipient.values()].map(g => ({ recipient: g.recipient, agreement: `srb-${g.recipient.toLowerCase()}`, version: 1, hash: 'h'.repeat(43), indicator: 'V1', by: g.by, years: [2023], threshold: g.threshold }))

@@ -7,6 +7,7 @@ import { importFile, withdrawRecords, type ImportReport } from '../../ingest/imp
 import { formatIssue } from '../../ingest/issues.js'
 import { loadRecordSecret, recordKeyer } from '../../ingest/record-key.js'
 import { publish } from '../../exchange/publish.js'
+import { heldLine } from '../held-line.js'
 import { openNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { line, type CliIo } from '../io.js'
@@ -80,7 +81,10 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     if (args.json === true) line(io.stdout, JSON.stringify(published === undefined ? report : { ...report, published }, null, 2))
     else {
       for (const l of summary(report)) line(io.stdout, l)
-      if (published !== undefined) line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
+      if (published !== undefined) {
+        line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
+        for (const h of published.held) line(io.stdout, heldLine(h))
+      }
     }
     return report.status === 'rejected' ? 1 : 0
   } finally {

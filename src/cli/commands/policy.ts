@@ -8,6 +8,8 @@ import { formatProblem, lintAgreementText, loadAgreement, POLICIES_DIR } from '.
 import { activeGrants } from '../../policy/grants.js'
 import { openNode } from '../../node/home.js'
 import { protectGrants } from '../../stats/protect-grants.js'
+import { populationOf } from '../../stats/populations.js'
+import { heldLine } from '../held-line.js'
 import { line, type CliIo } from '../io.js'
 
 export { POLICIES_DIR }
@@ -101,14 +103,14 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
       return 0
     }
     const year = args.year === undefined ? undefined : Number(args.year)
-    // Protection covers every peer's grants of the same tables: one pattern for all.
-    const slices = new Set(wanted.flatMap(g => g.years.filter(y => year === undefined || y === year).map(y => `${g.indicator}|${y}`)))
-    const relevant = all.map(g => ({ ...g, years: g.years.filter(y => slices.has(`${g.indicator}|${y}`)) })).filter(g => g.years.length > 0)
-    const { tables, summary } = await protectGrants(node.db.db, relevant)
-    const mine = tables.filter(t => t.recipient === args.peer)
+    // Protection covers every peer's grants of the linked tables: one pattern for all.
+    const slices = new Set(wanted.flatMap(g => g.years.filter(y => year === undefined || y === year).map(y => `${populationOf(g.indicator)}|${y}`)))
+    const relevant = all.map(g => ({ ...g, years: g.years.filter(y => slices.has(`${populationOf(g.indicator)}|${y}`)) })).filter(g => g.years.length > 0)
+    const { tables, summary, held } = await protectGrants(node.db.db, relevant)
+    const mine = tables.filter(t => t.recipient === args.peer && (args.indicator === undefined || t.indicator === args.indicator) && (year === undefined || t.year === year))
     const refused = summary.filter(s => !s.ok)
     if (args.json === true) {
-      line(io.stdout, JSON.stringify({ peer: args.peer, tables: mine, refused }, null, 2))
+      line(io.stdout, JSON.stringify({ peer: args.peer, tables: mine, refused, held }, null, 2))
       return 0
     }
     for (const t of mine) {
@@ -117,7 +119,8 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
       for (const c of t.cells) line(io.stdout, `  ${t.by.map(d => c.key[d]!.padEnd(10)).join(' ')} ${c.value === undefined ? 'confidential' : String(c.value)}`)
     }
     for (const r of refused) line(io.stdout, `${r.indicator} ${r.year} would be refused to every peer: it cannot be protected (${r.unsafe.join('; ')})`)
-    line(io.stdout, `${mine.length} table(s) for ${nodeName(args.peer)}; ${refused.length} refused. Confidential cells carry no value (OBS_STATUS Q, CONF_STATUS C).`)
+    for (const h of held) line(io.stdout, heldLine(h))
+    line(io.stdout, `${mine.length} table(s) for ${nodeName(args.peer)}; ${refused.length} refused${held.length === 0 ? '' : `; ${held.length} revision(s) held back`}. Confidential cells carry no value (OBS_STATUS Q, CONF_STATUS C); a cell not listed is 0.`)
     return 0
   } finally {
     await node.db.close()

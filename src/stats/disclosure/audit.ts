@@ -4,7 +4,10 @@
  *
  * Attacker model. Variables are the atoms of the problem (groups of inner cells no published cell
  * separates; see problem.ts), each >= 0. The attacker holds, as equations: every published cell
- * that is not suppressed, and every earlier release whose value still equals today's sum. Two
+ * that is not suppressed, and every earlier release whose value still equals today's sum; when
+ * the problem says zeros are always published (`hiddenNonZero`), also that every suppressed
+ * cell is at least 1. A cell's row weighs each atom by its coefficient (1 except in
+ * multi-count margins). Two
  * intervals are computed per cell:
  * - `lower`/`upper`: that LP alone (a peer with no other knowledge);
  * - `singletonLower`/`singletonUpper`: the narrowest bounds that one contributor can derive who
@@ -130,14 +133,22 @@ export class AttackerLp {
     const indices: number[] = []
     const bounds: number[] = []
     this.rowCell = []
-    const addRow = (atoms: number[], value: number, cell: number): void => {
+    const values: number[] = []
+    const uppers: number[] = []
+    const addRow = (atoms: number[], coefs: number[], lower: number, upper: number, cell: number): void => {
       indices.push(...atoms)
+      values.push(...coefs)
       starts.push(indices.length)
-      bounds.push(value)
+      bounds.push(lower)
+      uppers.push(upper)
       this.rowCell.push(cell)
     }
-    prep.cells.forEach((c, i) => { if (!this.suppressed.has(i)) addRow(c.atoms, c.value, i) })
-    for (const p of prep.priors) if (p.consistent) addRow(p.atoms, p.value, -1)
+    prep.cells.forEach((c, i) => {
+      if (!this.suppressed.has(i)) addRow(c.atoms, c.coefs, c.value, c.value, i)
+      // Zeros are always published: a hidden cell holds at least one record.
+      else if (prep.hiddenNonZero) addRow(c.atoms, c.coefs, 1, highs.infinity, i)
+    })
+    for (const p of prep.priors) if (p.consistent) addRow(p.atoms, p.coefs, p.value, p.value, -1)
     const model = highs.createModel({
       numCols: n,
       numRows: bounds.length,
@@ -145,8 +156,8 @@ export class AttackerLp {
       colLower: new Float64Array(n),
       colUpper: new Float64Array(n).fill(highs.infinity),
       rowLower: bounds,
-      rowUpper: bounds,
-      matrix: { format: 'csr', numRows: bounds.length, numCols: n, starts, indices, values: indices.map(() => 1) },
+      rowUpper: uppers,
+      matrix: { format: 'csr', numRows: bounds.length, numCols: n, starts, indices, values },
     })
     // Warm-started primal simplex: most solves only change the objective, so the previous
     // optimum stays feasible. Presolve would redo its work on every solve.
@@ -218,10 +229,10 @@ export class AttackerLp {
    * singleton contributor outside the cell. False means "not proven": call {@link interval}.
    * Sound by convexity: every mixture of feasible points is feasible.
    */
-  certify (atoms: readonly number[]): boolean {
+  certify (atoms: readonly number[], coefs?: readonly number[]): boolean {
     const T = this.prep.threshold
     const { pool } = this
-    const values = pool.map(p => atoms.reduce((sum, a) => sum + p[a]!, 0))
+    const values = pool.map(p => atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * p[a]!, 0))
     if (!isProtected(Math.min(...values), Math.max(...values), T)) return false
     const inCell = new Set(atoms)
     return this.prep.atoms.every((atom, s) => {
@@ -252,11 +263,11 @@ export class AttackerLp {
    * the cell); in mode 'check', none when mixing the plain optima with a feasible point where
    * x_s >= 1 (the truth, or the point maximising x_s) already proves both bounds wide enough.
    */
-  interval (atoms: readonly number[], mode: IntervalMode): CellInterval {
+  interval (atoms: readonly number[], mode: IntervalMode, coefs?: readonly number[]): CellInterval {
     const T = this.prep.threshold
     const inCell = new Uint8Array(this.n)
     const cost = new Float64Array(this.n)
-    for (const a of atoms) { inCell[a] = 1; cost[a] = 1 }
+    atoms.forEach((a, k) => { inCell[a] = 1; cost[a] = coefs?.[k] ?? 1 })
     const min = this.solve(cost, false)
     const max = this.solve(cost, true)
     const m0 = min.value ?? 0
@@ -272,8 +283,8 @@ export class AttackerLp {
     }
     if (mode === 'plain' || (mode === 'check' && !out.safe)) return out
 
-    const truth = atoms.reduce((sum, a) => sum + this.prep.atoms[a]!.value, 0)
-    const valueAt = (p: Float64Array): number => atoms.reduce((sum, a) => sum + p[a]!, 0)
+    const truth = atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * this.prep.atoms[a]!.value, 0)
+    const valueAt = (p: Float64Array): number => atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * p[a]!, 0)
     // Worst attacker so far, by how little room it leaves (min of width and upper bound).
     const room = (lo: number, up: number | null): number => up === null ? Infinity : Math.min(up - lo, up)
     let worst = room(m0, M0)
@@ -340,7 +351,7 @@ export async function auditSuppression (problem: ProtectionProblem, suppressed: 
   try {
     for (const i of cells) lp.suppress(i)
     return cells.map(i => {
-      const { lower, upper, singletonLower, singletonUpper } = lp.interval(prep.cells[i]!.atoms, 'exact')
+      const { lower, upper, singletonLower, singletonUpper } = lp.interval(prep.cells[i]!.atoms, 'exact', prep.cells[i]!.coefs)
       return { key: prep.cells[i]!.key, lower, upper, singletonLower, singletonUpper }
     })
   } finally {

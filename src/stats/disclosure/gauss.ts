@@ -10,20 +10,34 @@
 /** A 0/1 vector given as the ascending indices of its ones. */
 export type IndexSet = readonly number[]
 
+/** An integer vector given by the ascending indices of its non-zero entries and their values. */
+export interface WeightedSet {
+  idx: readonly number[]
+  coef: readonly number[]
+}
+
+/** A vector of the elimination: a 0/1 vector, or a weighted one (multi-count margins). */
+export type Vector = IndexSet | WeightedSet
+
+/** `idx` with `coef`, or the plain 0/1 vector when every coefficient is 1. */
+export function weighted (idx: readonly number[], coef: readonly number[]): Vector {
+  return coef.every(c => c === 1) ? idx : { idx, coef }
+}
+
 /** Input of {@link gaussSuppress}. */
 export interface GaussInput {
   /** Length of every vector (the number of atoms). */
   dimension: number
   /** Vectors the attacker holds whatever is decided now (cells released earlier). */
-  known: readonly IndexSet[]
+  known: readonly Vector[]
   /**
    * Cells that may be published or suppressed, most wanted for publication first. A candidate is
    * one or more vectors that become known together (a published zero reveals each of its atoms
    * separately, since counts are non-negative).
    */
-  candidates: ReadonlyArray<readonly IndexSet[]>
+  candidates: ReadonlyArray<readonly Vector[]>
   /** Vectors that must not become derivable (primary, sticky, earlier secondary, ...). */
-  protect: readonly IndexSet[]
+  protect: readonly Vector[]
 }
 
 /** Output of {@link gaussSuppress}. */
@@ -123,12 +137,14 @@ class Basis {
   get size (): number { return this.rows.length }
 }
 
-function dense (dimension: number, set: IndexSet): bigint[] {
+function dense (dimension: number, vector: Vector): bigint[] {
   const v = new Array<bigint>(dimension).fill(0n)
-  for (const i of set) {
+  const isSet = Array.isArray(vector)
+  const idx: readonly number[] = isSet ? vector as IndexSet : (vector as WeightedSet).idx
+  idx.forEach((i, k) => {
     if (!Number.isInteger(i) || i < 0 || i >= dimension) throw new Error(`gauss: index ${i} outside 0..${dimension - 1}`)
-    v[i] = 1n
-  }
+    v[i] = isSet ? 1n : BigInt((vector as WeightedSet).coef[k]!)
+  })
   return v
 }
 
@@ -188,7 +204,7 @@ export function gaussSuppress (input: GaussInput): GaussOutput {
  * Which of `targets` lie in the span of `known` (exact). Used to find cells whose value is
  * already fixed by earlier releases, so that suppressing them would hide nothing.
  */
-export function derivableFrom (dimension: number, known: readonly IndexSet[], targets: readonly IndexSet[]): boolean[] {
+export function derivableFrom (dimension: number, known: readonly Vector[], targets: readonly Vector[]): boolean[] {
   const basis = new Basis(dimension)
   for (const k of known) {
     const v = dense(dimension, k)

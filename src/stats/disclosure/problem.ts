@@ -16,12 +16,20 @@ export interface PublishedCell {
   key: string
   /** Keys of the inner cells it sums; an inner cell published as itself lists only itself. */
   members: string[]
+  /**
+   * How many times each member counts, in the order of `members` (positive integers; default
+   * 1 each): a multi-count margin (V5's total over types of assistance counts a person once per
+   * type) is a weighted sum of the persons' inner cells.
+   */
+  weights?: number[]
 }
 
 /** A cell released earlier whose value peers already hold. */
 export interface PriorCell {
   key: string
   members: string[]
+  /** As {@link PublishedCell.weights}. */
+  weights?: number[]
   /** The value that was released (it may differ from today's sum if records changed). */
   value: number
 }
@@ -37,6 +45,12 @@ export interface ProtectionProblem {
   alreadySuppressed?: string[]
   /** Cells released earlier: they constrain an attacker and cannot be withdrawn. */
   alreadyPublished?: PriorCell[]
+  /**
+   * The attacker knows that a suppressed cell is not zero: true when zeros are always published
+   * (a table's structure lists every code, and a cell left out is a published 0), so that only
+   * cells with records can be hidden. The audit then bounds every suppressed cell below by 1.
+   */
+  hiddenNonZero?: boolean
 }
 
 /** Threshold used when a problem gives none. */
@@ -67,6 +81,8 @@ export interface PreparedCell {
   members: string[]
   /** Atom indices, ascending; the cell is exactly their union. */
   atoms: number[]
+  /** How many times each atom counts in the cell, in the order of `atoms` (1 unless weighted). */
+  coefs: number[]
   value: number
   /** Suppressed in an earlier release (sticky). */
   sticky: boolean
@@ -85,6 +101,8 @@ export interface PreparedPrior {
   consistent: boolean
   /** Atom indices when consistent (empty otherwise). */
   atoms: number[]
+  /** As {@link PreparedCell.coefs}. */
+  coefs: number[]
 }
 
 /** The validated, sorted, atom-compressed problem the engine computes on. */
@@ -97,6 +115,8 @@ export interface PreparedProblem {
   cells: PreparedCell[]
   /** Earlier releases sorted by key. */
   priors: PreparedPrior[]
+  /** See {@link ProtectionProblem.hiddenNonZero}. */
+  hiddenNonZero: boolean
 }
 
 function fail (message: string): never {
@@ -107,16 +127,23 @@ function isCount (v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 }
 
-function checkMembers (what: string, members: unknown, innerIndex: Map<string, number>): number[] {
+/** Member indices (ascending) with their weights, in the same order. */
+interface Members { idx: number[], w: number[] }
+
+function checkMembers (what: string, members: unknown, weights: unknown, innerIndex: Map<string, number>): Members {
   if (!Array.isArray(members) || members.length === 0) fail(`${what} has no members`)
-  const seen = new Set<number>()
-  for (const m of members) {
+  if (weights !== undefined && (!Array.isArray(weights) || weights.length !== members.length)) fail(`${what} must have one weight per member`)
+  const seen = new Map<number, number>()
+  members.forEach((m: unknown, k) => {
     const i = typeof m === 'string' ? innerIndex.get(m) : undefined
     if (i === undefined) fail(`${what} has unknown member ${JSON.stringify(m)}`)
     if (seen.has(i)) fail(`${what} lists member ${JSON.stringify(m)} twice`)
-    seen.add(i)
-  }
-  return [...seen].sort((a, b) => a - b)
+    const w: unknown = weights === undefined ? 1 : (weights as unknown[])[k]
+    if (typeof w !== 'number' || !Number.isSafeInteger(w) || w < 1) fail(`${what} has weight ${String(w)} for ${JSON.stringify(m)}; weights must be integers >= 1`)
+    seen.set(i, w)
+  })
+  const idx = [...seen.keys()].sort((a, b) => a - b)
+  return { idx, w: idx.map(i => seen.get(i)!) }
 }
 
 /**
@@ -145,7 +172,7 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
   })
   const innerKeys = inner.map(c => c.key)
   const innerValues = inner.map(c => c.value)
-  const sum = (idx: number[]): number => idx.reduce((s, i) => s + innerValues[i]!, 0)
+  const sum = (ms: Members): number => ms.idx.reduce((s, i, k) => s + ms.w[k]! * innerValues[i]!, 0)
 
   const published = [...problem.published].sort((a, b) => compareKeys(a.key, b.key))
   const publishedKeys = new Set<string>()
@@ -153,7 +180,7 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     if (typeof c.key !== 'string' || c.key === '') fail(`published cell key must be a non-empty string, got ${JSON.stringify(c.key)}`)
     if (publishedKeys.has(c.key)) fail(`duplicate published key ${JSON.stringify(c.key)}`)
     publishedKeys.add(c.key)
-    return checkMembers(`published cell ${JSON.stringify(c.key)}`, c.members, innerIndex)
+    return checkMembers(`published cell ${JSON.stringify(c.key)}`, c.members, c.weights, innerIndex)
   })
 
   const sticky = new Set<string>()
@@ -169,17 +196,16 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     if (priorKeys.has(p.key)) fail(`duplicate alreadyPublished key ${JSON.stringify(p.key)}`)
     priorKeys.add(p.key)
     if (!isCount(p.value)) fail(`alreadyPublished cell ${JSON.stringify(p.key)} has value ${String(p.value)}; counts must be non-negative integers`)
-    return checkMembers(`alreadyPublished cell ${JSON.stringify(p.key)}`, p.members, innerIndex)
+    return checkMembers(`alreadyPublished cell ${JSON.stringify(p.key)}`, p.members, p.weights, innerIndex)
   })
   const priorConsistent = priorsIn.map((p, i) => sum(priorMembers[i]!) === p.value)
 
-  // Atoms: inner cells with the same signature (the relations containing them) are merged.
-  const signature: number[][] = innerKeys.map(() => [])
-  publishedMembers.forEach((ms, r) => { for (const i of ms) signature[i]!.push(r) })
-  priorMembers.forEach((ms, r) => {
-    if (!priorConsistent[r]) return
-    for (const i of ms) signature[i]!.push(published.length + r)
-  })
+  // Atoms: inner cells with the same signature (the relations containing them, with the
+  // weight they have there) are merged.
+  const signature: string[][] = innerKeys.map(() => [])
+  const sign = (ms: Members, r: number): void => { ms.idx.forEach((i, k) => signature[i]!.push(ms.w[k] === 1 ? String(r) : `${r}*${ms.w[k]!}`)) }
+  publishedMembers.forEach((ms, r) => { sign(ms, r) })
+  priorMembers.forEach((ms, r) => { if (priorConsistent[r]) sign(ms, published.length + r) })
   const atomOf = new Map<string, number>()
   const innerAtom: number[] = new Array<number>(innerKeys.length).fill(-1)
   const atoms: Atom[] = []
@@ -198,8 +224,14 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     if (innerValues[i] === 1) atom.singletons++
     innerAtom[i] = a
   })
-  const atomsOf = (ms: number[]): number[] => [...new Set(ms.map(i => innerAtom[i]!))].sort((a, b) => a - b)
-  const memberKeys = (ms: number[]): string[] => ms.map(i => innerKeys[i]!)
+  // Every inner cell of an atom has the same weight in a row (it is part of the signature).
+  const atomsOf = (ms: Members): { atoms: number[], coefs: number[] } => {
+    const coef = new Map<number, number>()
+    ms.idx.forEach((i, k) => coef.set(innerAtom[i]!, ms.w[k]!))
+    const atoms = [...coef.keys()].sort((a, b) => a - b)
+    return { atoms, coefs: atoms.map(a => coef.get(a)!) }
+  }
+  const memberKeys = (ms: Members): string[] => ms.idx.map(i => innerKeys[i]!)
 
   const priors: PreparedPrior[] = priorsIn.map((p, r) => ({
     key: p.key,
@@ -207,7 +239,7 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     value: p.value,
     currentValue: sum(priorMembers[r]!),
     consistent: priorConsistent[r]!,
-    atoms: priorConsistent[r]! ? atomsOf(priorMembers[r]!) : [],
+    ...(priorConsistent[r]! ? atomsOf(priorMembers[r]!) : { atoms: [], coefs: [] }),
   }))
   const priorByKey = new Map(priors.map(p => [p.key, p]))
 
@@ -219,12 +251,12 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     return {
       key: c.key,
       members,
-      atoms: atomsOf(ms),
+      ...atomsOf(ms),
       value,
       sticky: sticky.has(c.key),
       alreadyOut: prior !== undefined && prior.consistent && prior.value === value && prior.members.join('\u0000') === members.join('\u0000'),
     }
   })
 
-  return { threshold, innerKeys, innerValues, atoms, cells, priors }
+  return { threshold, innerKeys, innerValues, atoms, cells, priors, hiddenNonZero: problem.hiddenNonZero === true }
 }

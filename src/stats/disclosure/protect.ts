@@ -31,7 +31,7 @@
  * why (only earlier releases can cause that); the pattern is a best effort, not safe to release.
  */
 import { AttackerLp, type CellInterval, isProtected, loadSolver } from './audit.js'
-import { derivableFrom, gaussSuppress, type IndexSet } from './gauss.js'
+import { derivableFrom, gaussSuppress, type IndexSet, type Vector, weighted } from './gauss.js'
 import { compareKeys, prepareProblem, type PreparedProblem, type ProtectionProblem } from './problem.js'
 
 /** The attacker's LP interval for one suppressed cell (`upper` null: unbounded). */
@@ -80,6 +80,8 @@ export interface ProtectionResult {
 interface Target {
   id: string
   atoms: number[]
+  /** Coefficient of each atom (1 except in multi-count margins). */
+  coefs: number[]
   /** Published cell index, or -1 for a derived group. */
   cell: number
 }
@@ -103,8 +105,8 @@ function derivedKey (prep: PreparedProblem, atom: number): string {
 }
 
 /** A published zero reveals each of its atoms (counts are >= 0), not only their sum. */
-function revealed (value: number, atoms: number[]): IndexSet[] {
-  return value === 0 ? atoms.map(a => [a]) : [atoms]
+function revealed (value: number, atoms: number[], coefs: number[]): Vector[] {
+  return value === 0 ? atoms.map(a => [a]) : [weighted(atoms, coefs)]
 }
 
 function interval (lower: number, upper: number | null): string {
@@ -119,7 +121,7 @@ function interval (lower: number, upper: number | null): string {
  */
 function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIndex): IndexSet[] {
   const T = prep.threshold
-  const info = targets.map(t => ({
+  const info = targets.filter(t => t.coefs.every(c => c === 1)).map(t => ({
     atoms: t.atoms,
     value: t.atoms.reduce((s, a) => s + prep.atoms[a]!.value, 0),
     // A contributor knows that their own part holds at least one person: at most 1.
@@ -166,14 +168,14 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
   const dimension = atoms.length
 
   // What the attacker holds from earlier releases (values unchanged today).
-  const known: IndexSet[] = prep.priors.filter(p => p.consistent).flatMap(p => revealed(p.value, p.atoms))
+  const known: Vector[] = prep.priors.filter(p => p.consistent).flatMap(p => revealed(p.value, p.atoms, p.coefs))
   // Cells whose value earlier releases already fix: suppressing them would hide nothing.
-  const fixed = derivableFrom(dimension, known, cells.map(c => c.atoms))
+  const fixed = derivableFrom(dimension, known, cells.map(c => weighted(c.atoms, c.coefs)))
 
   const isPrimary = (v: number): boolean => isPrimaryValue(v, T)
-  const singleAtomCell = new Set(cells.filter(c => c.atoms.length === 1).map(c => c.atoms[0]!))
-  const derived: Target[] = atoms.flatMap((a, i) => isPrimary(a.value) && !singleAtomCell.has(i) ? [{ id: derivedKey(prep, i), atoms: [i], cell: -1 }] : [])
-  const cellTarget = (i: number): Target => ({ id: cells[i]!.key, atoms: cells[i]!.atoms, cell: i })
+  const singleAtomCell = new Set(cells.filter(c => c.atoms.length === 1 && c.coefs[0] === 1).map(c => c.atoms[0]!))
+  const derived: Target[] = atoms.flatMap((a, i) => isPrimary(a.value) && !singleAtomCell.has(i) ? [{ id: derivedKey(prep, i), atoms: [i], coefs: [1], cell: -1 }] : [])
+  const cellTarget = (i: number): Target => ({ id: cells[i]!.key, atoms: cells[i]!.atoms, coefs: cells[i]!.coefs, cell: i })
 
   // Candidates for publication, most wanted first: zeros (they pin their atoms, so publishing them
   // first keeps their information in the elimination), then larger counts, then key.
@@ -205,8 +207,8 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
       const gauss = gaussSuppress({
         dimension,
         known,
-        candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms)),
-        protect: [...guarded.map(t => t.atoms), ...riskyPairs(prep, guarded, parents)],
+        candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms, cells[i]!.coefs)),
+        protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...riskyPairs(prep, guarded, parents)],
       })
       suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
       guarded.forEach((t, k) => {
@@ -229,11 +231,11 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
       const targets = [...[...suppressed].sort((a, b) => a - b).map(cellTarget), ...derived]
       for (const t of targets) {
         if (passed.has(t.id) || unsafe.has(t.id)) continue
-        if (lp.certify(t.atoms)) {
+        if (lp.certify(t.atoms, t.coefs)) {
           passed.add(t.id)
           continue
         }
-        const iv = lp.interval(t.atoms, 'check')
+        const iv = lp.interval(t.atoms, 'check', t.coefs)
         intervals.set(t.id, { iv, version })
         if (iv.safe) {
           passed.add(t.id)
@@ -263,7 +265,7 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
     // Intervals computed before the last round's suppressions may have widened since.
     const final = (t: Target): { lower: number, upper: number | null } => {
       const known = intervals.get(t.id)
-      const { lower, upper } = known !== undefined && known.version === version ? known.iv : lp.interval(t.atoms, 'plain')
+      const { lower, upper } = known !== undefined && known.version === version ? known.iv : lp.interval(t.atoms, 'plain', t.coefs)
       return { lower, upper }
     }
     const suppressedList = [...suppressed].sort((a, b) => a - b)
