@@ -1,0 +1,113 @@
+// The external audit's cases as exact tests: linked indicators, what a listing reveals, and
+// revisions. Each builds records, cuts and protects every peer's grants with the node's own
+// code, then pools everything every peer received and hands it to the independent auditor
+// (test/helpers/independent-auditor.ts, no code shared with src/stats), which must find no
+// hidden cell narrower than T.
+import t, { type Test } from 'tap'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../src/db/types.js'
+import type { ActiveGrant } from '../../src/policy/grants.js'
+import { protectGrants, recordReleasedPopulation, type PeerTable } from '../../src/stats/protect-grants.js'
+import { testDb } from '../helpers/db.js'
+import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
+import { setVictims } from '../helpers/records.js'
+
+const grant = (recipient: string, indicator: string, by: string[], threshold = 3): ActiveGrant =>
+  ({ recipient, agreement: `srb-${recipient.toLowerCase()}`, version: 1, hash: recipient.padEnd(43, 'h'), indicator, by, years: [2023], threshold })
+
+/** What each peer received, as the auditor reads it (no TIME_PERIOD in keys). */
+function received (tables: PeerTable[], grants: ActiveGrant[], round = 0): ReceivedTable[] {
+  return tables.map(table => {
+    const g = grants.find(x => x.recipient === table.recipient && x.indicator === table.indicator)!
+    return {
+      recipient: table.recipient,
+      round,
+      indicator: table.indicator,
+      year: table.year,
+      by: g.by,
+      ...(g.groups === undefined ? {} : { groups: g.groups }),
+      cells: table.cells.map(c => {
+        const { TIME_PERIOD: _, ...key } = c.key
+        return c.value === undefined ? { key } : { key, value: c.value }
+      }),
+    }
+  })
+}
+
+/** `code=value` (C for hidden) of a table's cells along one dimension. */
+function along (tables: PeerTable[], recipient: string, indicator: string, dim: string): string[] {
+  return tables.find(x => x.recipient === recipient && x.indicator === indicator)!.cells.map(c => `${c.key[dim]!}=${c.value ?? 'C'}`).sort()
+}
+
+async function protectAndAudit (t: Test, db: Kysely<Database>, grants: ActiveGrant[]): Promise<PeerTable[]> {
+  const { tables, summary } = await protectGrants(db, grants)
+  t.ok(summary.every(s => s.ok), 'every table can be protected')
+  const report = await auditReceived(received(tables, grants), { threshold: Math.max(...grants.map(g => g.threshold)) })
+  t.same(report.failures, [], `the independent auditor finds no hidden cell narrower than T (${report.intervals.length} audited)`)
+  return tables
+}
+
+t.test('linked indicators: V2 by age to one peer and V1 by age to another count the same persons', async t => {
+  const db = await testDb(t)
+  // The case found: V2 gave adults = 20 with the rest hidden, V1 gave children = 5 and the
+  // total 26 to another peer: unknown age = 1 exactly.
+  await setVictims(db.db, 2023, [{ age_group: 'Y_GE18', n: 20 }, { age_group: 'Y_LT18', n: 5 }, { age_group: 'UNK', n: 1 }])
+  const grants = [grant('HRV', 'V2', ['AGE_GROUP']), grant('EUROPOL', 'V1', ['AGE_GROUP'])]
+  const tables = await protectAndAudit(t, db.db, grants)
+  const v2 = along(tables, 'HRV', 'V2', 'AGE_GROUP')
+  const v1 = along(tables, 'EUROPOL', 'V1', 'AGE_GROUP')
+  t.same(v1, v2, 'the same persons have one status in both indicators')
+  t.same(v1.filter(c => c.startsWith('UNK')), ['UNK=C'])
+  t.equal(v1.filter(c => c.endsWith('=C')).length, 2, 'one more age group hidden beside UNK, in both')
+})
+
+t.test('linked indicators: V1 cannot hide the status split that V4 publishes', async t => {
+  const db = await testDb(t)
+  await setVictims(db.db, 2023, [{ status: 'IDENT', n: 10 }, { status: 'PRES', identified_by: 'NGO', n: 2 }])
+  const grants = [grant('HRV', 'V1', ['VICT_STATUS']), grant('BIH', 'V4', ['IDENT_AGENCY', 'VICT_STATUS'])]
+  const tables = await protectAndAudit(t, db.db, grants)
+  t.same(along(tables, 'HRV', 'V1', 'VICT_STATUS'), ['IDENT=C', 'PRES=C', '_T=12'])
+  const v4 = tables.find(x => x.recipient === 'BIH')!.cells.filter(c => c.key.IDENT_AGENCY === '_T').map(c => `${c.key.VICT_STATUS!}=${c.value ?? 'C'}`).sort()
+  t.same(v4, ['IDENT=C', 'PRES=C', '_T=12'], 'V4 hides the same split')
+})
+
+t.test('listing: a table lists the cells with records, and a hidden cell is known to hold at least one', async t => {
+  const db = await testDb(t)
+  // T = 5: F = 4 and M = 1 are both small. With the total published, F + M = 5 and each >= 1
+  // (hidden cells are never zeros) puts each in [1, 4]: narrower than 5. The total is hidden.
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 4 }, { sex: 'M', n: 1 }])
+  const grants = [grant('HRV', 'V1', ['SEX'], 5)]
+  const tables = await protectAndAudit(t, db.db, grants)
+  t.same(along(tables, 'HRV', 'V1', 'SEX'), ['F=C', 'M=C', '_T=C'], 'O and U are not listed: they are published zeros')
+
+  // The listing does not depend on which codes occur: the same grant over other records lists
+  // only what has records, and says the rest is 0.
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 30 }])
+  const again = await protectAndAudit(t, db.db, grants)
+  t.same(along(again, 'HRV', 'V1', 'SEX'), ['F=30', '_T=30'])
+})
+
+t.test('revisions: a released population-year is cut from its release; the change is held back', async t => {
+  const db = await testDb(t)
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 5 }, { sex: 'M', n: 9 }])
+  const grants = [grant('HRV', 'V1', ['SEX']), grant('EUROPOL', 'V2', ['SEX'])]
+  const first = await protectGrants(db.db, grants)
+  t.same(along(first.tables, 'HRV', 'V1', 'SEX'), ['F=5', 'M=9', '_T=14'])
+  t.same(first.snapshots.map(s => [s.population, s.year]), [['victims', 2023]])
+  for (const s of first.snapshots) await recordReleasedPopulation(db.db, s, new Date(Date.UTC(2024, 0, 10)))
+
+  // One woman withdrawn: publishing F = 4 (or hiding F) would tell who left. Nothing changes.
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 4 }, { sex: 'M', n: 9 }])
+  const second = await protectGrants(db.db, grants)
+  t.same(second.tables, first.tables, 'the same tables, byte for byte')
+  t.same(second.held.map(h => [h.population, h.year, h.added, h.withdrawn, h.releasedAt.toISOString()]), [['victims', 2023, 0, 1, '2024-01-10T00:00:00.000Z']])
+  t.same(second.snapshots, [], 'the snapshot is not replaced')
+
+  // A new grant of the released year is cut from the release too.
+  const wider = [...grants, grant('BIH', 'V1', ['SEX'])]
+  const third = await protectGrants(db.db, wider)
+  t.same(along(third.tables, 'BIH', 'V1', 'SEX'), ['F=5', 'M=9', '_T=14'])
+  // Both rounds describe the released records: pooled, nothing is narrower than T.
+  const report = await auditReceived([...received(first.tables, grants, 0), ...received(third.tables, wider, 1)], { threshold: 3 })
+  t.same(report.failures, [])
+})
