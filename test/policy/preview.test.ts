@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { importFile } from '../../src/ingest/import-file.js'
@@ -72,4 +72,13 @@ t.test('grants in force, and what each peer would receive, protected', async t =
   const json = JSON.parse((await cli(['policy', 'preview', '--home', r.home, '--peer', 'HRV', '--indicator', 'V2', '--json'], { env })).stdout)
   t.same(json.tables.map((x: { indicator: string, year: number }) => `${x.indicator} ${x.year}`), ['V2 2018', 'V2 2019', 'V2 2020', 'V2 2021', 'V2 2022', 'V2 2023', 'V2 2024', 'V2 2025'])
   t.same(json.tables.find((x: { year: number }) => x.year === 2020).cells, [], 'a granted year with no records: nothing is sent, not zeros')
+
+  // Once 2023 is released, new 2023 records are a revision held back: preview says so.
+  t.equal((await cli(['publish', '--home', r.home], { env })).status, 0)
+  const late = join(r.home, 'late.csv')
+  writeFileSync(late, 'record_id,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance\nL1,2023-12-30,IDENT,F,30,SRB,SRB,SEX,POL,\n')
+  t.equal((await cli(['import', 'victims', late, '--home', r.home, '--no-publish'], { env })).status, 0)
+  const held = await cli(['policy', 'preview', '--home', r.home, '--peer', 'HRV', '--indicator', 'V1', '--year', '2023'], { env })
+  t.match(held.stdout, /\n2023 victims \(V1 V2 V3 V4 V5\): revision held back; the records changed since its release on 2026-11-25 \(1 person\(s\) added, 0 withdrawn\) and peers keep the released figures \(docs\/disclosure\.md, "Revisions"\)\n1 table\(s\) for Croatia; 0 refused; 1 revision\(s\) held back\./)
+  t.equal(held.stdout.split('\n')[0], preview.stdout.split('\n')[0], 'the table shown is the released one')
 })
