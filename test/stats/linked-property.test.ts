@@ -10,9 +10,10 @@ import t from 'tap'
 import type { ActiveGrant } from '../../src/policy/grants.js'
 import type { GroupsSpec } from '../../src/policy/groups.js'
 import { recordSent } from '../../src/policy/ledger.js'
-import { protectGrants, recordReleasedPopulation, type PeerTable } from '../../src/stats/protect-grants.js'
+import { protectGrants, recordReleasedPopulation } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
 import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
+import { receivedTables } from '../helpers/received-tables.js'
 import { setVictims, type VictimAttrs } from '../helpers/records.js'
 
 const ATTRS = {
@@ -63,24 +64,6 @@ function toGrant (g: RawGrant): ActiveGrant {
   const by = [...new Set(g.dims.map(i => dims[i % dims.length]!))].sort()
   const groups = g.indicator === 'V2' && by.includes('EXPLOIT') && g.grouping < 2 ? EXPLOIT_GROUPS[g.grouping] : undefined
   return { recipient: g.recipient, agreement: `srb-${g.recipient.toLowerCase()}`, version: 1, hash: g.recipient.padEnd(43, 'h'), indicator: g.indicator, by, years: [2023], threshold: g.threshold, ...(groups === undefined ? {} : { groups }) }
-}
-
-function toReceived (tables: PeerTable[], grants: ActiveGrant[], round: number): ReceivedTable[] {
-  return tables.map(table => {
-    const g = grants.find(x => x.recipient === table.recipient && x.indicator === table.indicator)!
-    return {
-      recipient: table.recipient,
-      round,
-      indicator: table.indicator,
-      year: table.year,
-      by: g.by,
-      ...(g.groups === undefined ? {} : { groups: g.groups }),
-      cells: table.cells.map(c => {
-        const { TIME_PERIOD: _, ...key } = c.key
-        return c.value === undefined ? { key } : { key, value: c.value }
-      }),
-    }
-  })
 }
 
 t.test('random records, agreements and revisions: the pooled releases hold against the independent auditor', async t => {
@@ -134,7 +117,7 @@ t.test('random records, agreements and revisions: the pooled releases hold again
           seen.set(id, status)
         }
       }
-      pooled.push(...toReceived(out.tables, grants, round))
+      pooled.push(...receivedTables(out.tables, grants, round))
       const T = Math.max(...grants.map(g => g.threshold))
       const report = await auditReceived(pooled, { threshold: T })
       audited += report.intervals.length

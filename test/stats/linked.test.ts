@@ -9,30 +9,12 @@ import type { Database } from '../../src/db/types.js'
 import type { ActiveGrant } from '../../src/policy/grants.js'
 import { protectGrants, recordReleasedPopulation, type PeerTable } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
-import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
+import { auditReceived } from '../helpers/independent-auditor.js'
+import { receivedTables } from '../helpers/received-tables.js'
 import { setVictims } from '../helpers/records.js'
 
 const grant = (recipient: string, indicator: string, by: string[], threshold = 3): ActiveGrant =>
   ({ recipient, agreement: `srb-${recipient.toLowerCase()}`, version: 1, hash: recipient.padEnd(43, 'h'), indicator, by, years: [2023], threshold })
-
-/** What each peer received, as the auditor reads it (no TIME_PERIOD in keys). */
-function received (tables: PeerTable[], grants: ActiveGrant[], round = 0): ReceivedTable[] {
-  return tables.map(table => {
-    const g = grants.find(x => x.recipient === table.recipient && x.indicator === table.indicator)!
-    return {
-      recipient: table.recipient,
-      round,
-      indicator: table.indicator,
-      year: table.year,
-      by: g.by,
-      ...(g.groups === undefined ? {} : { groups: g.groups }),
-      cells: table.cells.map(c => {
-        const { TIME_PERIOD: _, ...key } = c.key
-        return c.value === undefined ? { key } : { key, value: c.value }
-      }),
-    }
-  })
-}
 
 /** `code=value` (C for hidden) of a table's cells along one dimension. */
 function along (tables: PeerTable[], recipient: string, indicator: string, dim: string): string[] {
@@ -42,7 +24,7 @@ function along (tables: PeerTable[], recipient: string, indicator: string, dim: 
 async function protectAndAudit (t: Test, db: Kysely<Database>, grants: ActiveGrant[]): Promise<PeerTable[]> {
   const { tables, summary } = await protectGrants(db, grants)
   t.ok(summary.every(s => s.ok), 'every table can be protected')
-  const report = await auditReceived(received(tables, grants), { threshold: Math.max(...grants.map(g => g.threshold)) })
+  const report = await auditReceived(receivedTables(tables, grants), { threshold: Math.max(...grants.map(g => g.threshold)) })
   t.same(report.failures, [], `the independent auditor finds no hidden cell narrower than T (${report.intervals.length} audited)`)
   return tables
 }
@@ -108,6 +90,6 @@ t.test('revisions: a released population-year is cut from its release; the chang
   const third = await protectGrants(db.db, wider)
   t.same(along(third.tables, 'BIH', 'V1', 'SEX'), ['F=5', 'M=9', '_T=14'])
   // Both rounds describe the released records: pooled, nothing is narrower than T.
-  const report = await auditReceived([...received(first.tables, grants, 0), ...received(third.tables, wider, 1)], { threshold: 3 })
+  const report = await auditReceived([...receivedTables(first.tables, grants, 0), ...receivedTables(third.tables, wider, 1)], { threshold: 3 })
   t.same(report.failures, [])
 })
