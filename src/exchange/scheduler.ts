@@ -72,7 +72,7 @@ export function startScheduler (deps: SchedulerDeps): Scheduler {
       try {
         const report: PublishReport = await publish({ db: deps.db, clock: deps.clock, node: deps.node, signingKey: deps.signingKey, agreements })
         lastPublish = now
-        deps.logger.info({ issued: report.issued.length, unchanged: report.unchanged, refused: report.refused.length }, 'published')
+        deps.logger.info({ issued: report.issued.length, unchanged: report.unchanged, refused: report.refused.length, held: report.held.map(h => `${h.year} ${h.population}`) }, 'published')
         events.emit('publish', report)
       } catch (err) {
         deps.logger.error({ err }, 'publishing failed')
