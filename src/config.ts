@@ -33,13 +33,19 @@ export const ConfigSchema = Type.Object({
   exchange: Type.Optional(Type.Object({
     sync_interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'How often `serve` pulls from each peer (default 300); failures back off from this, doubling, up to an hour.' })),
     publish_interval_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 86400, description: 'How often `serve` publishes (default 3600); this also re-signs releases before they expire.' })),
+    year_closes_on: Type.Optional(Type.String({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', description: 'MM-DD of the following year from which a year is released (default 03-31): a released year is final, so late registrations should be in by then.' })),
   }, { additionalProperties: false })),
 }, { additionalProperties: false })
 
 /** Defaults of the optional `exchange` settings. */
-export const EXCHANGE_DEFAULTS = { sync_interval_s: 300, publish_interval_s: 3600 } as const
+export const EXCHANGE_DEFAULTS = { sync_interval_s: 300, publish_interval_s: 3600, year_closes_on: '03-31' } as const
 
 export type Config = Static<typeof ConfigSchema>
+
+/** The day (MM-DD of the following year) from which this node releases a year. */
+export function yearClosesOn (config: Pick<Config, 'exchange'>): string {
+  return config.exchange?.year_closes_on ?? EXCHANGE_DEFAULTS.year_closes_on
+}
 
 /** A loaded configuration together with where it came from. */
 export interface NodeConfig extends Config {

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { loadConfig, parseConfig, type Config } from '../src/config.js'
+import { loadConfig, parseConfig, yearClosesOn, type Config } from '../src/config.js'
+import { lastClosedYear } from '../src/policy/grants.js'
 import { AppError } from '../src/errors.js'
 import { tempDir } from './helpers/node.js'
 
@@ -42,6 +43,16 @@ t.test('errors name the file, the setting and the value', async t => {
   t.throws(() => parseConfig({ ...base, node: { id: 'SRB', kind: 'country' } }, 'c.json'), new AppError('CONFIG_INVALID', 'c.json: node is missing "name"'))
   t.throws(() => parseConfig({ ...base, log: { level: 'loud' } }, 'c.json'), new AppError('CONFIG_INVALID', 'c.json: log.level must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent" (got "loud")'))
   t.throws(() => parseConfig({ ...base, node: { ...base.node, kind: 'embassy' } }, 'c.json'), new AppError('CONFIG_INVALID', 'c.json: node.kind must be one of "country", "liaison" (got "embassy")'))
+  t.throws(() => parseConfig({ ...base, exchange: { year_closes_on: '3-31' } }, 'c.json'), { code: 'CONFIG_INVALID', message: /^c\.json: exchange\.year_closes_on must match pattern .* \(got "3-31"\)$/ })
+})
+
+t.test('the day a year closes: 31 March of the next year unless configured', async t => {
+  t.equal(yearClosesOn(base), '03-31')
+  t.equal(yearClosesOn({ exchange: { year_closes_on: '06-30' } }), '06-30')
+  t.equal(lastClosedYear(Date.UTC(2026, 2, 30, 23, 59), '03-31'), 2024, 'until 31 March 2026, 2025 is still open')
+  t.equal(lastClosedYear(Date.UTC(2026, 2, 31), '03-31'), 2025)
+  t.equal(lastClosedYear(Date.UTC(2026, 0, 1)), 2025, 'without a closing day, a year closes when it ends')
+  t.equal(lastClosedYear(Date.UTC(2025, 11, 31, 23, 59)), 2024)
 })
 
 t.test('a folder without config.json is not a node home', async t => {

@@ -9,7 +9,7 @@ import { finished } from 'node:stream/promises'
 import { join } from 'node:path'
 import { epochSeconds, systemClock, type Clock } from '../clock.js'
 import { addUser, generatePassword, listUsers, removeUser } from '../users/users.js'
-import { CONFIG_FILE } from '../config.js'
+import { CONFIG_FILE, yearClosesOn } from '../config.js'
 import { AppError, isAppError } from '../errors.js'
 import { addPeer, findPeer, removePeer } from '../exchange/peers.js'
 import { publish } from '../exchange/publish.js'
@@ -193,7 +193,7 @@ export async function startDemoFederation (options: DemoOptions): Promise<DemoFe
     const published: DemoFederation['published'] = []
     for (const n of running.filter(r => r.node.config.node.kind === 'country')) {
       const { config, db, signingKey } = n.node
-      const report = await publish({ db: db.db, clock: options.clock, node: config.node.id, signingKey, agreements: nodeAgreements(config.home) })
+      const report = await publish({ db: db.db, clock: options.clock, node: config.node.id, signingKey, agreements: nodeAgreements(config.home), yearClosesOn: yearClosesOn(config) })
       published.push({ node: config.node.id, issued: report.issued.length, unchanged: report.unchanged, refused: report.refused.length })
       options.progress(`${config.node.id} published ${report.issued.length} signed object(s)${report.unchanged > 0 ? `, ${report.unchanged} table(s) unchanged` : ''}${report.refused.length > 0 ? `, ${report.refused.length} refused` : ''}`)
     }

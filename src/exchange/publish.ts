@@ -30,6 +30,8 @@ export interface PublishDeps {
   node: string
   signingKey: SigningKey
   agreements: LoadedAgreement[]
+  /** MM-DD of the following year from which a year is released (config `exchange.year_closes_on`; default 01-01). */
+  yearClosesOn?: string
 }
 
 export interface Issued {
@@ -77,7 +79,7 @@ function cellsDigest (table: PeerTable): string {
 export async function publish (deps: PublishDeps): Promise<PublishReport> {
   const nowMs = deps.clock.now()
   const now = epochSeconds(deps.clock)
-  const grants = activeGrants(deps.agreements, deps.node, nowMs)
+  const grants = activeGrants(deps.agreements, deps.node, nowMs, deps.yearClosesOn)
   const agreementIds = new Map(deps.agreements.map(l => [l.hash, l.agreement.agreement]))
   return await deps.db.transaction().execute(async trx => {
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))

@@ -25,6 +25,8 @@ export interface SchedulerDeps {
   logger: Logger
   syncIntervalMs: number
   publishIntervalMs: number
+  /** See PublishDeps.yearClosesOn. */
+  yearClosesOn?: string
   /** How often due work is looked for (default 5 s, or the sync interval if shorter). */
   tickMs?: number
 }
@@ -70,7 +72,7 @@ export function startScheduler (deps: SchedulerDeps): Scheduler {
     }
     if (deps.kind === 'country' && !stopped && now - lastPublish >= deps.publishIntervalMs) {
       try {
-        const report: PublishReport = await publish({ db: deps.db, clock: deps.clock, node: deps.node, signingKey: deps.signingKey, agreements })
+        const report: PublishReport = await publish({ db: deps.db, clock: deps.clock, node: deps.node, signingKey: deps.signingKey, agreements, ...(deps.yearClosesOn === undefined ? {} : { yearClosesOn: deps.yearClosesOn }) })
         lastPublish = now
         deps.logger.info({ issued: report.issued.length, unchanged: report.unchanged, refused: report.refused.length, held: report.held.map(h => `${h.year} ${h.population}`) }, 'published')
         events.emit('publish', report)

@@ -76,6 +76,7 @@ export async function startNode (options: StartOptions): Promise<RunningNode> {
       logger,
       syncIntervalMs: exchange.sync_interval_s * 1000,
       publishIntervalMs: exchange.publish_interval_s * 1000,
+      yearClosesOn: exchange.year_closes_on,
     })
   return {
     node,

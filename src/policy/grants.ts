@@ -29,10 +29,21 @@ export function inForce (a: Agreement, nowMs: number): boolean {
 }
 
 /**
- * The grants `provider` may act on at `nowMs`: latest version of each agreement, in force,
- * with open year ranges closed at the last full year.
+ * The last year that may be released at `nowMs`: the year before, once `yearClosesOn` (MM-DD,
+ * UTC) of this year has come; the one before that until then. Default: 01-01, as soon as a
+ * year has ended.
  */
-export function activeGrants (agreements: LoadedAgreement[], provider: string, nowMs: number): ActiveGrant[] {
+export function lastClosedYear (nowMs: number, yearClosesOn = '01-01'): number {
+  const now = new Date(nowMs)
+  const year = now.getUTCFullYear()
+  return now.toISOString().slice(5, 10) >= yearClosesOn ? year - 1 : year - 2
+}
+
+/**
+ * The grants `provider` may act on at `nowMs`: latest version of each agreement, in force,
+ * with year ranges closed at the last closed year (see {@link lastClosedYear}).
+ */
+export function activeGrants (agreements: LoadedAgreement[], provider: string, nowMs: number, yearClosesOn?: string): ActiveGrant[] {
   const latest = new Map<string, LoadedAgreement>()
   for (const l of agreements) {
     const a = l.agreement
@@ -40,7 +51,7 @@ export function activeGrants (agreements: LoadedAgreement[], provider: string, n
     const prev = latest.get(a.agreement)
     if (prev === undefined || prev.agreement.version < a.version) latest.set(a.agreement, l)
   }
-  const lastFullYear = new Date(nowMs).getUTCFullYear() - 1
+  const lastFullYear = lastClosedYear(nowMs, yearClosesOn)
   const out: ActiveGrant[] = []
   for (const { agreement: a, hash } of [...latest.values()].sort((x, y) => x.agreement.agreement.localeCompare(y.agreement.agreement))) {
     if (!inForce(a, nowMs)) continue

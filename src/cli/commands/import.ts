@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../errors.js'
+import { yearClosesOn } from '../../config.js'
 import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import { formatIssue } from '../../ingest/issues.js'
@@ -77,7 +78,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const agreements = report.status === 'applied' && args.publish !== false ? nodeAgreements(node.config.home) : []
     const published = agreements.length === 0
       ? undefined
-      : await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements })
+      : await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
     if (args.json === true) line(io.stdout, JSON.stringify(published === undefined ? report : { ...report, published }, null, 2))
     else {
       for (const l of summary(report)) line(io.stdout, l)

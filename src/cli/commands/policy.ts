@@ -8,6 +8,7 @@ import { formatProblem, lintAgreementText, loadAgreement, POLICIES_DIR } from '.
 import { activeGrants } from '../../policy/grants.js'
 import { openNode } from '../../node/home.js'
 import { protectGrants } from '../../stats/protect-grants.js'
+import { yearClosesOn } from '../../config.js'
 import { populationOf } from '../../stats/populations.js'
 import { heldLine } from '../held-line.js'
 import { line, type CliIo } from '../io.js'
@@ -96,7 +97,7 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
   try {
     const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
     const now = io.clock.now()
-    const all = activeGrants(agreements, node.config.node.id, now)
+    const all = activeGrants(agreements, node.config.node.id, now, yearClosesOn(node.config))
     const wanted = all.filter(g => g.recipient === args.peer && (args.indicator === undefined || g.indicator === args.indicator))
     if (wanted.length === 0) {
       line(io.stdout, `No agreement in force grants ${nodeName(args.peer)} anything${args.indicator === undefined ? '' : ` of ${args.indicator}`}: nothing would be sent.`)

@@ -4,6 +4,7 @@ import { openNode } from '../../node/home.js'
 import { nodeName } from '../../policy/explain.js'
 import { loadAgreement } from '../../policy/load.js'
 import { heldLine } from '../held-line.js'
+import { yearClosesOn } from '../../config.js'
 import { line, type CliIo } from '../io.js'
 import { policyFiles } from './policy.js'
 
@@ -15,7 +16,7 @@ export async function publishCommand (args: { home: string, json?: boolean }, io
       return 0
     }
     const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
-    const report = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements })
+    const report = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
     if (args.json === true) {
       line(io.stdout, JSON.stringify(report, null, 2))
     } else {
