@@ -31,7 +31,7 @@ export function formatTable (r: RegionalResult): string[] {
   out.push(fmt(header))
   for (const row of rows) out.push(fmt(row))
   if (r.cells.length === 0) out.push('(no country contributes to these years)')
-  if (r.cells.some(c => c.value === undefined)) out.push('An interval total includes suppressed figures, shown [low-high]: they are bounded, never counted as zero.')
+  if (r.cells.some(c => c.value === undefined)) out.push('An interval total includes suppressed figures, shown [low-high]: the lowest and highest values each can take given everything its country sent this node for the year; never counted as zero.')
   out.push('')
   const missingOf = (year: number): string => r.contributions.filter(c => c.year === year && c.status === 'missing').map(c => `${c.country} (${REASONS[c.reason!] ?? c.reason})`).join(', ')
   const sameEveryYear = q.years.length > 1 && q.years.every(y => missingOf(y) === missingOf(q.years[0]!))
@@ -40,6 +40,9 @@ export function formatTable (r: RegionalResult): string[] {
     out.push(`${year}: included ${inc.length === 0 ? 'none' : inc.join(', ')}`)
     const miss = missingOf(year)
     if (miss !== '' && !sameEveryYear) out.push(`${' '.repeat(String(year).length)}  missing ${miss}`)
+    for (const c of r.contributions.filter(c => c.year === year && c.intervals === 'wider')) {
+      out.push(`${' '.repeat(String(year).length)}  ${c.country}: suppressed figures shown with wider bounds than exact (${c.intervalsNote ?? 'no reason given'})`)
+    }
   }
   if (sameEveryYear && missingOf(q.years[0]!) !== '') out.push(`every year: missing ${missingOf(q.years[0]!)}`)
   if (r.mirror.length > 0) {

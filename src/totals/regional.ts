@@ -1,7 +1,8 @@
 /**
  * Regional totals from what a node holds: the latest reconciled release of each country and
  * year (or the one held at `asOf`), and, on a country node, its own tables. Countries with no
- * fresh table are listed as missing with the reason.
+ * fresh table are listed as missing with the reason. A received table comes with the other
+ * tables of its population-year held from the same country, which bound its suppressed cells.
  */
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
@@ -9,7 +10,11 @@ import { AppError } from '../errors.js'
 import { WESTERN_BALKANS } from '../protocol/codelists.js'
 import { findIndicator } from '../protocol/indicators.js'
 import { yearsOf, type LoadedAgreement } from '../policy/load.js'
-import { computeTotals, type CountryTable, type TotalsInput } from './compute.js'
+import type { Agreement } from '../policy/agreement.js'
+import type { GroupsSpec } from '../policy/groups.js'
+import { indicatorsOfPopulation, populationOf } from '../stats/populations.js'
+import { computeTotals, type CountryTable, type TableCell, type TotalsInput } from './compute.js'
+import { grantGroups } from './linked.js'
 import type { MissingReason, RegionalResult, TotalsQuery } from './types.js'
 
 export interface TotalsDeps {
@@ -40,9 +45,12 @@ export function checkQuery (q: TotalsQuery): TotalsQuery {
 
 interface SliceRow {
   publisher: string
+  indicator: string
   year: number
   object_id: string
   cells_of: string | null
+  /** The agreement the release holding the cells was sent under. */
+  agreement_hash: string | null
   issued_at: Date
   applied_at: Date
   expires_at: Date
@@ -56,30 +64,50 @@ function missingReason (agreements: readonly LoadedAgreement[], country: string,
   return granted ? 'no_data' : 'not_granted'
 }
 
-/** Gathers the tables a query needs: the input of {@link computeTotals}. */
+/**
+ * Gathers the tables a query needs: the input of {@link computeTotals}. With each received
+ * table come the other tables of the same population and year held from the same country
+ * (linked indicators: they bound its suppressed cells), and for each table the groups its
+ * grant gives (from the agreement with the hash its release carries, when held).
+ */
 export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promise<TotalsInput> {
   const q = checkQuery(query)
   const dims = findIndicator(q.indicator)!.dimensions.map(d => d.id)
+  const linkedIndicators = indicatorsOfPopulation(populationOf(q.indicator))
   const at = q.asOf ?? new Date(deps.nowMs)
   const when = q.asOf === undefined
     ? sql`s.replaced_at is null`
     : sql`s.applied_at <= ${q.asOf} and (s.replaced_at is null or s.replaced_at > ${q.asOf})`
   const slices = (await sql<SliceRow>`
-    select s.publisher, s.year, s.object_id, s.cells_of, i.issued_at, s.applied_at, s.expires_at
-    from received_slice s join incoming i on i.id = s.object_id
-    where s.indicator = ${q.indicator} and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
+    select s.publisher, s.indicator, s.year, s.object_id, s.cells_of, r.agreement_hash, i.issued_at, s.applied_at, s.expires_at
+    from received_slice s join incoming i on i.id = s.object_id left join incoming r on r.id = s.cells_of
+    where s.indicator in (${sql.join([...linkedIndicators])}) and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
+    .map(s => ({ ...s, year: Number(s.year) }))
   const withCells = slices.filter(s => s.cells_of !== null)
   const cellRows = withCells.length === 0
     ? []
-    : (await sql<{ release_id: string, year: number, dims: Record<string, string> | string, value: number | null }>`
-      select release_id, year, dims, value from received_cell
+    : (await sql<{ release_id: string, year: number, dims: Record<string, string> | string, value: number | null, obs_status: string }>`
+      select release_id, year, dims, value, obs_status from received_cell
       where (release_id, year) in (${sql.join(withCells.map(s => sql`(${s.cells_of}, ${s.year})`))})`.execute(deps.db)).rows
-  const cellsOf = new Map<string, CountryTable['cells']>()
+  const cellsOf = new Map<string, TableCell[]>()
   for (const r of cellRows) {
     const k = `${r.release_id}|${r.year}`
     const list = cellsOf.get(k) ?? []
-    list.push({ dims: typeof r.dims === 'string' ? JSON.parse(r.dims) as Record<string, string> : r.dims, ...(r.value === null ? {} : { value: r.value }) })
+    list.push({
+      dims: typeof r.dims === 'string' ? JSON.parse(r.dims) as Record<string, string> : r.dims,
+      ...(r.value === null ? {} : { value: Number(r.value) }),
+      ...(r.value === null && r.obs_status === 'M' ? { noData: true as const } : {}),
+    })
     cellsOf.set(k, list)
+  }
+  const cellsOfSlice = (s: SliceRow): TableCell[] => (cellsOf.get(`${s.cells_of}|${s.year}`) ?? []).sort((a, b) => JSON.stringify(a.dims) < JSON.stringify(b.dims) ? -1 : 1)
+  const agreements: Record<string, Agreement> = {}
+  const groupsOf = (s: SliceRow): { groups?: GroupsSpec } => {
+    const held = deps.agreements.find(l => l.hash === s.agreement_hash)
+    const groups = held === undefined ? undefined : grantGroups(held.agreement, s.indicator, s.year)
+    if (groups === undefined) return {}
+    agreements[held!.hash] = held!.agreement
+    return { groups }
   }
 
   const tables: CountryTable[] = []
@@ -103,7 +131,7 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
         }
         continue
       }
-      const slice = slices.find(s => s.publisher === country && Number(s.year) === year)
+      const slice = slices.find(s => s.publisher === country && s.year === year && s.indicator === q.indicator)
       if (slice === undefined || slice.cells_of === null) {
         missing.push({ country, year, reason: missingReason(deps.agreements, country, deps.node, q.indicator, year) })
         continue
@@ -112,6 +140,12 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
         missing.push({ country, year, reason: 'stale' })
         continue
       }
+      // Everything else held from the country for that year in linked indicators, fresh or not:
+      // a released year's figures do not change.
+      const linked = slices
+        .filter(s => s.publisher === country && s.year === year && s.indicator !== q.indicator && s.cells_of !== null)
+        .sort((a, b) => a.indicator.localeCompare(b.indicator))
+        .map(s => ({ indicator: s.indicator, releaseId: s.cells_of!, ...groupsOf(s), cells: cellsOfSlice(s) }))
       tables.push({
         country,
         year,
@@ -120,14 +154,23 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
         issuedAt: new Date(slice.issued_at).toISOString(),
         appliedAt: new Date(slice.applied_at).toISOString(),
         expiresAt: new Date(slice.expires_at).toISOString(),
-        cells: (cellsOf.get(`${slice.cells_of}|${year}`) ?? []).sort((a, b) => JSON.stringify(a.dims) < JSON.stringify(b.dims) ? -1 : 1),
+        cells: cellsOfSlice(slice),
+        ...groupsOf(slice),
+        ...(linked.length === 0 ? {} : { linked }),
       })
     }
   }
-  return { node: deps.node, query: q, computedAt: new Date(deps.nowMs).toISOString(), tables, missing }
+  return {
+    node: deps.node,
+    query: q,
+    computedAt: new Date(deps.nowMs).toISOString(),
+    tables,
+    missing,
+    ...(Object.keys(agreements).length === 0 ? {} : { agreements: Object.fromEntries(Object.entries(agreements).sort(([a], [b]) => a.localeCompare(b))) }),
+  }
 }
 
 /** Regional totals for a query, from what the node holds. */
 export async function regionalTotals (deps: TotalsDeps, query: TotalsQuery): Promise<RegionalResult> {
-  return computeTotals(await gatherTotals(deps, query))
+  return await computeTotals(await gatherTotals(deps, query))
 }

@@ -39,6 +39,14 @@ export interface Contribution {
   expiresAt?: string
   /** How many cells of this country's part are suppressed. */
   suppressedCells?: number
+  /**
+   * How the suppressed figures shown for this country are bounded (set when some are shown):
+   * `exact`, the exact interval given everything the node holds from the country for the year
+   * (linked indicators included, cells not listed 0, suppressed cells at least 1); `wider`, a
+   * valid but looser bound, for the reason in `intervalsNote`.
+   */
+  intervals?: 'exact' | 'wider'
+  intervalsNote?: string
 }
 
 /** One country's figure inside a total cell. */
@@ -49,7 +57,7 @@ export interface CellPart {
   /** Suppressed by the publisher: only bounds are known. */
   suppressed?: true
   lower: number
-  /** null: no upper bound can be given from what was published. */
+  /** null: nothing the country published bounds it from above. */
   upper: number | null
 }
 

@@ -1,7 +1,9 @@
 // Regional totals at a liaison node fed by two real country nodes: contributions checked
-// against each publisher's own unprotected tables, suppressed parts bounded around the truth,
-// missing and stale countries, as-of reads, and provenance bundles (and tampered ones).
-import { createWriteStream } from 'node:fs'
+// against each publisher's own unprotected tables, suppressed parts bounded around the truth by
+// the exact intervals over everything held from the country (checked against the independent
+// auditor), missing and stale countries, as-of reads, and provenance bundles with their linked
+// releases (and tampered ones).
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs'
 import { finished } from 'node:stream/promises'
 import { join } from 'node:path'
 import t from 'tap'
@@ -12,7 +14,9 @@ import { makeBundle, verifyBundle } from '../../src/totals/bundle.js'
 import { computeTotals } from '../../src/totals/compute.js'
 import { gatherTotals, regionalTotals, type TotalsDeps } from '../../src/totals/regional.js'
 import { toSdmxJson } from '../../src/totals/sdmx.js'
-import { connect, SAMPLE_AGREEMENTS, startTestNode, testClock, type TestNode } from '../helpers/federation.js'
+import { receivedCells } from '../../src/exchange/received.js'
+import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
+import { connect, FIXTURES, SAMPLE_AGREEMENTS, startPair, startTestNode, testClock, type TestNode } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
 const agreement = (name: string): string => join(SAMPLE_AGREEMENTS, `${name}.yaml`)
@@ -70,6 +74,24 @@ t.test('a liaison officer\'s regional totals', async t => {
     else t.ok(cell.parts.some(p => p.suppressed === true) && cell.obs_status === 'E' && cell.conf_status === 'C', 'an interval total has a suppressed part')
   }
   t.ok(suppressedParts > 0, `some parts are suppressed (${suppressedParts}) and none is read as zero`)
+  t.same(r.contributions.filter(c => c.status === 'included').map(c => c.intervals), ['exact', 'exact', 'exact', 'exact'], 'exact intervals for every country-year')
+
+  // Each suppressed part is the exact interval over everything EUROPOL holds from that country
+  // for that year (V1, V2, V3 count the same victims): what the independent auditor computes
+  // from the same received tables.
+  for (const c of r.contributions.filter(c => c.status === 'included')) {
+    const held: ReceivedTable[] = []
+    for (const indicator of ['V1', 'V2', 'V3']) {
+      const cells = await receivedCells(eu.running.node.db.db, { publisher: c.country, indicator, year: c.year })
+      if (cells.length === 0) continue
+      const dims = Object.keys(cells[0]!.dims)
+      held.push({ recipient: 'EUROPOL', round: 0, indicator, year: c.year, by: dims.filter(d => cells.some(x => x.dims[d] !== '_T')), cells: cells.map(x => ({ key: x.dims, ...(x.value === null ? {} : { value: x.value }) })) })
+    }
+    const audit = new Map((await auditReceived(held, { threshold: 5 })).intervals.map(i => [`${i.indicator}:${i.key}`, [i.lower, i.upper]]))
+    const shown = r.cells.filter(cell => cell.key.TIME_PERIOD === String(c.year)).flatMap(cell => cell.parts.filter(p => p.country === c.country && p.suppressed === true).map(p => [cell.key.SEX, p.lower, p.upper]))
+    t.ok(shown.length > 0, `${c.country} ${c.year}: ${shown.length} suppressed part(s) shown`)
+    t.same(shown, shown.map(([sex]) => [sex, ...audit.get(`V1:_T|${sex}|_T|_T`)!]), `${c.country} ${c.year}: the auditor's intervals`)
+  }
 
   // A breakdown no agreement grants: the country is missing, not zero.
   const byCitizen = await regionalTotals(deps(), { indicator: 'V1', years: [2023], by: ['CITIZEN_GRP'] })
@@ -90,23 +112,30 @@ t.test('a liaison officer\'s regional totals', async t => {
 
   // Provenance: the bundle verifies, and fails when the result or a release is tampered with.
   const input = await gatherTotals(deps(), { indicator: 'V1', years: [2022, 2023], by: ['SEX'] })
-  const bundle = await makeBundle(eu.running.node.db.db, input, computeTotals(input))
+  const bundle = await makeBundle(eu.running.node.db.db, input, await computeTotals(input))
   t.same(bundle.result, r)
-  const ok = verifyBundle(JSON.parse(JSON.stringify(bundle)))
-  t.same([ok.ok, ok.problem, ok.releases, ok.publishers.map(p => p.id)], [true, null, 4, ['BIH', 'SRB']])
+  const ok = await verifyBundle(JSON.parse(JSON.stringify(bundle)))
+  // Each country-year's V1 release and the V2 and V3 releases linked to it.
+  t.same([ok.ok, ok.problem, ok.releases, ok.publishers.map(p => p.id)], [true, null, 12, ['BIH', 'SRB']])
+  t.same(bundle.input.tables.map(m => [m.country, m.year, (m.linked ?? []).map(l => l.indicator)]), [['BIH', 2022, ['V2', 'V3']], ['SRB', 2022, ['V2', 'V3']], ['BIH', 2023, ['V2', 'V3']], ['SRB', 2023, ['V2', 'V3']]])
+  const unlinked = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+  const linkedId = unlinked.input.tables[0]!.linked![0]!.releaseId
+  delete unlinked.releases[linkedId]
+  const v0 = await verifyBundle(unlinked)
+  t.same([v0.ok, v0.problem], [false, `BIH 2022 V2: release ${linkedId} is not in the bundle`], 'a linked release is checked like the others')
   const exact = bundle.result.cells.findIndex(c => c.value !== undefined)
   const forged = JSON.parse(JSON.stringify(bundle)) as typeof bundle
   forged.result.cells[exact]!.value! += 1
-  const v1 = verifyBundle(forged)
+  const v1 = await verifyBundle(forged)
   t.same([v1.ok, v1.problem], [false, `the result's cell ${JSON.stringify(bundle.result.cells[exact]!.key)} differs from what its releases give`])
   const altered = JSON.parse(JSON.stringify(bundle)) as typeof bundle
   const id = Object.keys(altered.releases)[0]!
   const payload = altered.releases[id]!.payload
   altered.releases[id]!.payload = payload.slice(0, 20) + (payload[20] === 'A' ? 'B' : 'A') + payload.slice(21)
-  const v2 = verifyBundle(altered)
+  const v2 = await verifyBundle(altered)
   t.equal(v2.ok, false)
   t.match(v2.problem, /SIGNATURE_INVALID/)
-  const impostor = verifyBundle(bundle, { trust: new Map([['SRB', keySetFromJwks({ keys: [bih.running.node.signingKey.publicJwk] })]]) })
+  const impostor = await verifyBundle(bundle, { trust: new Map([['SRB', keySetFromJwks({ keys: [bih.running.node.signingKey.publicJwk] })]]) })
   t.same([impostor.ok, impostor.problem?.includes('KEY_UNKNOWN')], [false, true], 'trusted keys that are not the publisher\'s: refused')
 
   // A week without a refresh: both feeds are stale, and the countries missing as such.
@@ -114,4 +143,69 @@ t.test('a liaison officer\'s regional totals', async t => {
   const stale = await regionalTotals(deps(), { indicator: 'V1', years: [2023], by: [] })
   t.same(stale.contributions.filter(c => c.reason === 'stale').map(c => c.country), ['BIH', 'SRB'])
   t.same(stale.cells, [])
+})
+
+t.test('a grant in groups: the bundle carries the agreement that says what the groups hold', async t => {
+  // Serbia sends Croatia V1 by SEX and AGE_GROUP, and V2 by EXPLOIT and SEX with SEX only in
+  // groups: what FEMALE and OTHER hold is in the agreement, and links V2 to V1 by sex.
+  const text = readFileSync(join(FIXTURES, 'agreements', 'srb-hrv.yaml'), 'utf8').replace('    by: [EXPLOIT, SEX]\n',
+    '    by: [EXPLOIT, SEX]\n    groups:\n      SEX:\n        FEMALE: [F]\n        OTHER: rest\n')
+  const file = join(tempDir(t), 'srb-hrv.yaml')
+  writeFileSync(file, text)
+  const clock = testClock()
+  const [srb, hrv] = await startPair(t, 'SRB', 'HRV', [file], clock)
+  const victims = join(tempDir(t), 'victims.csv')
+  const out = createWriteStream(victims)
+  await writeSyntheticCsv('victims', { country: 'SRB', years: [2023], seed: 11 }, out)
+  out.end()
+  await finished(out)
+  await srb.importVictims(victims)
+  await srb.publish()
+  t.ok((await hrv.sync('SRB')).ok)
+
+  const agreements = nodeAgreements(hrv.home)
+  const deps: TotalsDeps = { db: hrv.running.node.db.db, node: 'HRV', kind: 'country', agreements, nowMs: clock.now() }
+  const input = await gatherTotals(deps, { indicator: 'V1', years: [2023], by: ['SEX'] })
+  const srbTable = input.tables.find(x => x.country === 'SRB')!
+  t.same(srbTable.linked?.map(l => [l.indicator, l.groups]), [['V2', { SEX: { FEMALE: ['F'], OTHER: 'rest' } }]], 'V2 with the groups of its grant')
+  t.same(Object.keys(input.agreements ?? {}), [agreements[0]!.hash])
+  const result = await computeTotals(input)
+  const srbPart = result.contributions.find(c => c.country === 'SRB')!
+  t.same([srbPart.status, srbPart.intervals], ['included', 'exact'])
+
+  // The same intervals as the independent auditor's, told the groups.
+  const held: ReceivedTable[] = []
+  for (const indicator of ['V1', 'V2']) {
+    const cells = await receivedCells(hrv.running.node.db.db, { publisher: 'SRB', indicator, year: 2023 })
+    const dims = Object.keys(cells[0]!.dims)
+    held.push({
+      recipient: 'HRV',
+      round: 0,
+      indicator,
+      year: 2023,
+      by: dims.filter(d => cells.some(x => x.dims[d] !== '_T')),
+      ...(indicator === 'V2' ? { groups: { SEX: { FEMALE: ['F'], OTHER: 'rest' as const } } } : {}),
+      cells: cells.map(x => ({ key: x.dims, ...(x.value === null ? {} : { value: x.value }) })),
+    })
+  }
+  const audit = new Map((await auditReceived(held, { threshold: 3 })).intervals.map(i => [`${i.indicator}:${i.key}`, [i.lower, i.upper]]))
+  const shown = result.cells.flatMap(cell => cell.parts.filter(p => p.country === 'SRB' && p.suppressed === true).map(p => [cell.key.SEX, p.lower, p.upper]))
+  t.ok(shown.length > 0, `${shown.length} suppressed part(s) shown`)
+  t.same(shown, shown.map(([sex]) => [sex, ...audit.get(`V1:_T|${sex}|_T|_T`)!]), 'the auditor\'s intervals')
+
+  const bundle = await makeBundle(hrv.running.node.db.db, input, result)
+  t.same(Object.keys(bundle.agreements), [agreements[0]!.hash])
+  const ok = await verifyBundle(JSON.parse(JSON.stringify(bundle)))
+  t.same([ok.ok, ok.problem, ok.releases], [true, null, 2])
+  // A different grouping under the same hash is refused.
+  const forged = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+  forged.agreements[agreements[0]!.hash]!.grants[1]!.groups = { SEX: { FEMALE: ['F', 'U'], OTHER: 'rest' } }
+  t.same((await verifyBundle(forged)).problem, `the agreement filed under ${agreements[0]!.hash} has another hash`)
+  // Without the agreement the groups are unknown: V2 no longer links by sex, and the result
+  // recomputed (wider intervals, said so) is not the one in the bundle.
+  const without = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+  without.agreements = {}
+  const v = await verifyBundle(without)
+  t.equal(v.ok, false)
+  t.match(v.problem, /differs from what its releases give/)
 })

@@ -57,7 +57,7 @@ export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<numbe
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
     const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now() }, query)
-    const result = computeTotals(input)
+    const result = await computeTotals(input)
     if (args.bundle !== undefined) {
       const bundle = await makeBundle(node.db.db, input, result)
       writeFileSync(args.bundle, JSON.stringify(bundle, null, 1) + '\n', { flag: 'wx' })
@@ -90,7 +90,7 @@ export async function verifyBundleCommand (args: { file: string, jwks?: string[]
     trust ??= new Map()
     for (const k of keys.values()) trust.set(k.node, new Map([...(trust.get(k.node) ?? new Map()), [k.kid, k]]))
   }
-  const v = verifyBundle(bundle, { trust })
+  const v = await verifyBundle(bundle, { trust })
   if (args.json === true) {
     line(io.stdout, JSON.stringify({ ok: v.ok, problem: v.problem, releases: v.releases, publishers: v.publishers, own_tables: v.ownTables }, null, 2))
   } else if (v.ok) {
