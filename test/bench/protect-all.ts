@@ -6,27 +6,46 @@
  *   database -> 8 agreements (ALB BIH HRV XKX MNE MKD EUROPOL SELEC, every indicator, from 2015,
  *   validated by lintAgreementText) -> activeGrants -> protectGrants
  *
- * and side by side, in the same process and on the same database, the floor: cutting the same
- * grants without protecting them (read every indicator-year and its disclosure ledger from the
- * database, build the same published cells with their members, the same protection problems and
- * the same per-peer tables, no suppression). The difference between the two is the cost of
- * disclosure control (elimination + LP audit). The floor is a copy of protectGrants
- * (src/stats/protect-grants.ts as of 919836c) without the call to protect(); the benchmark
- * checks that both give the same published cells and tables, so a drift shows.
+ * Protection is per population-year (victims V1-V5, convicted C3+C4, suspected C1, prosecuted
+ * C2; see docs/disclosure.md): one pattern over every peer's grants of every indicator of the
+ * population, over the persons' profiles. Side by side, in the same process and on the same
+ * database, the floor: cutting the same grants without protecting them (cutGrants and tablesOf
+ * with nothing suppressed: the two halves of protectGrants around its call to protect()). The
+ * difference is the cost of disclosure control (elimination + LP audit). The bench checks that
+ * both give the same published cells and tables.
+ *
+ * Also measured:
+ * - utility, per recipient over everything it receives: the share of listed cells (cells with
+ *   records) hidden, and the share of persons hidden in its tables' finest cells (every `by`
+ *   dimension a code): the true values of the hidden finest cells over those of all of them;
+ * - the pattern's size against the minimum for small problems (minimal-pattern.ts: a cut loop
+ *   around a 0-1 program with HiGHS, under the engine's own acceptance criterion): population-
+ *   years cut for one or two peers' grants, and synthetic cross tables and linked tables.
  *
  *   node --import tsx test/bench/protect-all.ts      (npm run bench:protect)
  *
  * Environment:
  *   BENCH_VOLUME   small (default: the generator's default, 80 victims and 50 offenders per
  *                  year) or large (400 victims and 250 offenders per year)
- *   BENCH_RUNS     timed runs of protectGrants over all grants (default 3); the floor runs
+ *   BENCH_RUNS     timed runs of protectGrants over all grants (default 1); the floor runs
  *                  before and after each
- *   BENCH_SLICES   1 (default) also times protectGrants slice by slice (one indicator-year at a
- *                  time, the same work split up) for the per-indicator and slowest-slice tables
+ *   BENCH_SLICES   1 (default) also times protectGrants slice by slice (one population-year at
+ *                  a time, the same work split up) for the per-population and slowest-slice tables
  *   BENCH_AUDIT    1 (default) re-audits every released pattern independently
- *                  (auditSuppression, exact singleton intervals) and times that too
+ *                  (auditSuppression, exact singleton intervals, plus the derived targets) and
+ *                  times that too
  *   BENCH_LP       1 (default) counts the HiGHS models and solves and times model.run() and
  *                  model.getSolution() (by wrapping the shared solver instance; a few µs per call)
+ *   BENCH_MINIMAL  1 (default) compares the engine's pattern with the minimum on small problems
+ *   BENCH_MINIMAL_CAP_MS    time cap per problem for the minimum (default 20000)
+ *   BENCH_MINIMAL_CELLS     largest problem (published cells) tried for one or two peers and
+ *                           the synthetic ones (default 80)
+ *   BENCH_MINIMAL_YEARS     years of the cut problems (default 2016,2020,2024)
+ *   BENCH_MINIMAL_FULL_CAP_MS  time cap for the whole population-years of those years (the union
+ *                           of the 8 peers' grants, as released; default 60000, 0: not tried)
+ *   BENCH_POPULATIONS  only the grants of these populations (comma-separated: victims,
+ *                  convicted, suspected, prosecuted; default all), e.g. to run the large volume
+ *                  without the victims, whose population-years take minutes each there
  *   BENCH_JSON     a file: the raw results as JSON, with the process.hrtime windows (µs) of the
  *                  timed protectGrants runs, to cut a --cpu-prof profile to them
  *
@@ -50,12 +69,16 @@ import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import type { AgreementFile } from '../../src/policy/agreement.js'
 import { activeGrants, type ActiveGrant } from '../../src/policy/grants.js'
 import { agreementHash, formatProblem, lintAgreementText, type LoadedAgreement } from '../../src/policy/load.js'
+import { TOTAL_CODE } from '../../src/protocol/codelists.js'
 import { findIndicator, INDICATOR_IDS } from '../../src/protocol/indicators.js'
-import { auditSuppression, isProtected, loadSolver } from '../../src/stats/disclosure/audit.js'
-import { protect } from '../../src/stats/disclosure/protect.js'
+import { AttackerLp, auditSuppression, isProtected, loadSolver } from '../../src/stats/disclosure/audit.js'
+import { primaryKeys, protect } from '../../src/stats/disclosure/protect.js'
 import { prepareProblem, type ProtectionProblem } from '../../src/stats/disclosure/problem.js'
 import { crossTableProblem } from '../../src/stats/disclosure/tables.js'
-import { cutGrants, protectGrants, tablesOf, type PeerTable, type ProtectionSummary } from '../../src/stats/protect-grants.js'
+import { indicatorsOfPopulation, populationOf, type Population } from '../../src/stats/populations.js'
+import { cutGrants, protectGrants, tablesOf, type GrantCut, type PeerTable, type ProtectionSummary } from '../../src/stats/protect-grants.js'
+import { criterion, minimalPattern, type MinimalResult } from './minimal-pattern.js'
+import { syntheticCases, type MinimalCase } from './minimal-cases.js'
 
 const VOLUMES = {
   small: { victimsPerYear: 80, offendersPerYear: 50 },
@@ -64,11 +87,18 @@ const VOLUMES = {
 type Volume = keyof typeof VOLUMES
 
 const VOLUME = (process.env.BENCH_VOLUME ?? 'small') as Volume
-const RUNS = Number(process.env.BENCH_RUNS ?? 3)
+const RUNS = Number(process.env.BENCH_RUNS ?? 1)
 const SLICES = process.env.BENCH_SLICES !== '0'
 const AUDIT = process.env.BENCH_AUDIT !== '0'
 const JSON_OUT = process.env.BENCH_JSON
 const LP = process.env.BENCH_LP !== '0'
+const MINIMAL = process.env.BENCH_MINIMAL !== '0'
+const MINIMAL_CAP_MS = Number(process.env.BENCH_MINIMAL_CAP_MS ?? 20_000)
+const MINIMAL_CELLS = Number(process.env.BENCH_MINIMAL_CELLS ?? 80)
+const MINIMAL_YEARS = (process.env.BENCH_MINIMAL_YEARS ?? '2016,2020,2024').split(',').map(Number)
+const MINIMAL_FULL_CAP_MS = Number(process.env.BENCH_MINIMAL_FULL_CAP_MS ?? 60_000)
+const ALL_POPULATIONS: readonly Population[] = ['victims', 'convicted', 'suspected', 'prosecuted']
+const POPULATIONS = (process.env.BENCH_POPULATIONS?.split(',') ?? ALL_POPULATIONS) as Population[]
 const PROVIDER = 'SRB'
 const YEARS = [2015, 2016, 2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024]
 const SEED = 2026
@@ -238,48 +268,46 @@ function buildAgreements (dir: string): LoadedAgreement[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The floor: the same cut without protection (cutGrants, which protectGrants itself uses,
-// and the per-peer tables with every cell published as counted).
+// The floor: the same cut without protection (cutGrants, which protectGrants itself uses, and
+// the per-peer tables with every cell published as counted).
 
 interface Cut {
-  indicator: string
-  year: number
-  threshold: number
-  inner: number
-  /** Distinct published keys (the summary's `published`). */
-  published: number
-  /** The protection problem protectGrants hands to protect() (undefined: nothing to protect). */
-  problem: ProtectionProblem | undefined
+  cut: GrantCut
   tables: PeerTable[]
 }
 
 async function cutFloor (db: Kysely<Database>, grants: ActiveGrant[]): Promise<Cut[]> {
-  return (await cutGrants(db, grants)).map(c => ({
-    indicator: c.population,
-    year: c.year,
-    threshold: c.threshold,
-    inner: c.problem?.inner.length ?? 0,
-    published: c.published.size,
-    problem: c.problem,
-    tables: tablesOf(c, new Set()),
-  }))
+  return (await cutGrants(db, grants)).map(cut => ({ cut, tables: tablesOf(cut, new Set()) }))
+}
+
+const sliceKey = (s: { population: string, year: number }): string => `${s.population} ${s.year}`
+
+/** The grants of one population-year, restricted to that year. */
+function grantsOfSlice (grants: ActiveGrant[], population: Population, year: number): ActiveGrant[] {
+  return grants.filter(g => populationOf(g.indicator) === population && g.years.includes(year)).map(g => ({ ...g, years: [year] }))
 }
 
 // ---------------------------------------------------------------------------------------------
 
 interface SliceResult {
-  indicator: string
+  population: Population
   year: number
   threshold: number
-  inner: number
+  /** Indicators granted in this population-year. */
+  indicators: string[]
+  /** Distinct profiles with records (the problem's inner cells) and persons. */
+  profiles: number
+  persons: number
+  /** Listed keys (with records), union over the peers and indicators: the problem's cells. */
   published: number
+  /** Atoms of the problem (the LP's variables). */
+  atoms: number
+  /** Primary cells (1 <= value < T) and derived targets (small atoms no cell equals). */
+  primary: number
+  derived: number
   suppressed: number
   ok: boolean
   unsafe: string[]
-  /** Published cells with members: the cells of the protection problem. */
-  cells: number
-  /** Atoms of the protection problem (the LP's variables). */
-  atoms: number
   /** protectGrants on this slice alone. */
   protectMs: number
   /** The floor on this slice alone. */
@@ -288,6 +316,8 @@ interface SliceResult {
   lp?: LpStats
   auditMs?: number
   auditOk?: boolean
+  /** Failing cells or derived targets in the independent audit. */
+  auditFailures?: string[]
 }
 
 interface Setup {
@@ -325,22 +355,174 @@ async function setup (dir: string): Promise<Setup> {
   return { db: handle.db, close: () => handle.close(), records, importMs, rss: { start, db: dbRss, imported: rssMb() } }
 }
 
-function sliceKey (s: { indicator: string, year: number }): string {
-  return `${s.indicator}|${s.year}`
+/** The published keys (`V1:codes`) suppressed per population-year, read back from the tables sent. */
+function suppressedBySlice (tables: PeerTable[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const t of tables) {
+    const k = sliceKey({ population: populationOf(t.indicator), year: t.year })
+    let set = out.get(k)
+    if (set === undefined) out.set(k, set = new Set())
+    t.cells.forEach((c, i) => { if (c.conf_status === 'C') set.add(`${t.indicator}:${t.ledgerKeys[i]!}`) })
+  }
+  return out
 }
 
-/** The published keys suppressed in a slice, read back from the tables sent. */
-function suppressedKeys (tables: PeerTable[], dims: string[]): string[] {
-  const out = new Set<string>()
-  for (const t of tables) {
-    for (const c of t.cells) if (c.conf_status === 'C') out.add(dims.map(d => c.key[d]!).join('|'))
+/**
+ * Independent re-audit of a released pattern: auditSuppression (exact singleton intervals) on every
+ * suppressed cell, and the same exact LP on every derived target (small atoms the groupings
+ * separate). Returns the keys that fail.
+ */
+async function reaudit (problem: ProtectionProblem, suppressed: string[]): Promise<string[]> {
+  const prep = prepareProblem(problem)
+  const T = prep.threshold
+  const failures: string[] = []
+  for (const a of await auditSuppression(problem, suppressed)) {
+    if (!isProtected(a.lower, a.upper, T) || !isProtected(a.singletonLower, a.singletonUpper, T)) failures.push(a.key)
   }
-  return [...out].sort()
+  const { derived } = criterion(prep)
+  if (derived.length > 0) {
+    const index = new Map(prep.cells.map((c, i) => [c.key, i]))
+    const lp = new AttackerLp(await loadSolver(), prep)
+    try {
+      for (const k of suppressed) lp.suppress(index.get(k)!)
+      for (const t of derived) {
+        const iv = lp.interval(t.atoms, 'exact', t.coefs)
+        if (!isProtected(iv.lower, iv.upper, T) || !isProtected(iv.singletonLower, iv.singletonUpper, T)) {
+          failures.push(`{${prep.atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!).join(',')}}`)
+        }
+      }
+    } finally {
+      lp.dispose()
+    }
+  }
+  return failures
 }
+
+// ---------------------------------------------------------------------------------------------
+// Utility: what each recipient loses.
+
+interface Utility {
+  recipient: string
+  tables: number
+  /** Listed cells (with records) and how many of them are hidden. */
+  cells: number
+  hidden: number
+  /** Finest cells (every `by` dimension a code): listed, hidden, and their persons (true values). */
+  finest: number
+  finestHidden: number
+  persons: number
+  personsHidden: number
+  /** The same for the primary cells alone (1 <= n < T): what any acceptable pattern hides at least. */
+  primary: number
+  personsPrimary: number
+}
+
+function utilityOf (recipient: string, tables: PeerTable[], cuts: Map<string, GrantCut>): Utility {
+  const u: Utility = { recipient, tables: 0, cells: 0, hidden: 0, finest: 0, finestHidden: 0, persons: 0, personsHidden: 0, primary: 0, personsPrimary: 0 }
+  for (const t of tables) {
+    if (t.recipient !== recipient) continue
+    const cut = cuts.get(sliceKey({ population: populationOf(t.indicator), year: t.year }))!
+    u.tables++
+    t.cells.forEach((c, i) => {
+      const hidden = c.conf_status === 'C'
+      const value = cut.published.get(`${t.indicator}:${t.ledgerKeys[i]!}`)!.value
+      const primary = value >= 1 && value < cut.threshold
+      u.cells++
+      if (hidden) u.hidden++
+      if (primary) u.primary++
+      const codes = t.ledgerKeys[i]!.split('|')
+      if (codes.filter(x => x !== TOTAL_CODE).length !== t.by.length) return
+      u.finest++
+      u.persons += value
+      if (primary) u.personsPrimary += value
+      if (hidden) {
+        u.finestHidden++
+        u.personsHidden += value
+      }
+    })
+  }
+  return u
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine's pattern against the minimum, on small problems.
+
+interface MinimalRow {
+  name: string
+  group: string
+  threshold: number
+  cells: number
+  atoms: number
+  primary: number
+  derived: number
+  engine: number
+  engineOk: boolean
+  engineMs: number
+  min: MinimalResult
+  /** The minimum's pattern passes the independent exact re-audit (a check of the cut loop). */
+  minAuditOk?: boolean
+}
+
+/**
+ * Problems small enough to solve exactly, from the benchmark's own data: the population-years of
+ * some years cut for the grants of one or two peers only (single dimensions, one cross table, or
+ * two non-nested one-dimension breakdowns), at most `maxCells` published cells.
+ */
+const ONE_OR_TWO = 'one or two peers\' grants'
+const FULL = 'full table set (the 8 peers\' grants)'
+
+async function cutCases (db: Kysely<Database>, grants: ActiveGrant[], years: number[], maxCells: number): Promise<MinimalCase[]> {
+  const out: MinimalCase[] = []
+  const groups = [['ALB'], ['XKX'], ['MKD'], ['MNE'], ['BIH'], ['ALB', 'MKD'], ['ALB', 'XKX']]
+  for (const recipients of groups) {
+    const mine = grants.filter(g => recipients.includes(g.recipient)).map(g => ({ ...g, years: g.years.filter(y => years.includes(y)) })).filter(g => g.years.length > 0)
+    for (const cut of await cutGrants(db, mine)) {
+      if (cut.problem === undefined || cut.published.size > maxCells) continue
+      out.push({ name: `${cut.population} ${cut.year}, ${recipients.join('+')}'s grants`, group: ONE_OR_TWO, problem: cut.problem })
+    }
+  }
+  return out
+}
+
+async function compareMinimal (cases: MinimalCase[], capMs: number): Promise<MinimalRow[]> {
+  const rows: MinimalRow[] = []
+  for (const c of cases) {
+    const prep = prepareProblem(c.problem)
+    const { derived } = criterion(prep)
+    let engine = c.engine
+    if (engine === undefined) {
+      const [result, engineMs] = await timed(() => protect(c.problem))
+      engine = { size: result.suppressed.length, ok: result.ok, ms: engineMs }
+    }
+    const min = await minimalPattern(c.problem, c.capMs ?? capMs)
+    const row: MinimalRow = {
+      name: c.name,
+      group: c.group,
+      threshold: prep.threshold,
+      cells: prep.cells.length,
+      atoms: prep.atoms.length,
+      primary: primaryKeys(c.problem).length,
+      derived: derived.length,
+      engine: engine.size,
+      engineOk: engine.ok,
+      engineMs: engine.ms,
+      min,
+    }
+    if (min.suppressed !== undefined) row.minAuditOk = (await reaudit(c.problem, min.suppressed)).length === 0
+    rows.push(row)
+    log(`  ${c.name}: T=${row.threshold}, ${row.cells} cells, ${row.atoms} atoms, ${row.primary} primary, ${row.derived} derived; engine ${row.engine}${engine.ok ? '' : ' (NOT ok)'} in ${ms(engine.ms)} ms;` +
+      ` minimum ${min.status === 'optimal' ? String(min.size) : `${min.status} (>= ${min.lowerBound})`} after ${min.iterations} MIP rounds, ${min.cuts} cuts, ${ms(min.ms)} ms${row.minAuditOk === false ? ' (its pattern FAILS the exact re-audit)' : ''}`)
+  }
+  return rows
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main (): Promise<void> {
   if (!(VOLUME in VOLUMES)) throw new Error(`BENCH_VOLUME must be small or large, not ${VOLUME}`)
+  for (const p of POPULATIONS) if (!ALL_POPULATIONS.includes(p)) throw new Error(`BENCH_POPULATIONS: unknown population ${p}`)
   if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`BENCH_RUNS must be an integer >= 1, not ${process.env.BENCH_RUNS ?? ''}`)
+  const started = performance.now()
   const dir = mkdtempSync(join(os.tmpdir(), 'dcimx-bench-protect-'))
   try {
     log(`volume ${VOLUME}: ${VOLUMES[VOLUME].victimsPerYear} victims and ${VOLUMES[VOLUME].offendersPerYear} offenders per year, ${YEARS[0]}-${YEARS.at(-1)}`)
@@ -348,8 +530,10 @@ async function main (): Promise<void> {
     try {
       log(`imported ${records.victims} victims and ${records.offenders} offenders in ${ms(importMs)} ms`)
       const agreements = buildAgreements(dir)
-      const grants = activeGrants(agreements, PROVIDER, clock.now())
-      if (grants.length !== PEERS.length * INDICATOR_IDS.length) throw new Error(`expected ${PEERS.length * INDICATOR_IDS.length} grants in force, got ${grants.length}`)
+      const inForce = activeGrants(agreements, PROVIDER, clock.now())
+      if (inForce.length !== PEERS.length * INDICATOR_IDS.length) throw new Error(`expected ${PEERS.length * INDICATOR_IDS.length} grants in force, got ${inForce.length}`)
+      const grants = inForce.filter(g => POPULATIONS.includes(populationOf(g.indicator)))
+      if (POPULATIONS.length < ALL_POPULATIONS.length) log(`only the populations ${POPULATIONS.join(', ')}: ${grants.length} grants`)
       log(`${agreements.length} agreements, ${grants.length} grants in force, years ${grants[0]!.years[0]}-${grants[0]!.years.at(-1)}`)
 
       // Load the HiGHS WebAssembly module and warm the engine up outside the measurement.
@@ -365,7 +549,7 @@ async function main (): Promise<void> {
       /** process.hrtime of each timed protectGrants run (µs), to cut --cpu-prof profiles. */
       const windows: Array<[number, number]> = []
       const micros = (): number => Number(process.hrtime.bigint() / 1000n)
-      let result: { tables: PeerTable[], summary: ProtectionSummary[] } | undefined
+      let result: Awaited<ReturnType<typeof protectGrants>> | undefined
       let cuts: Cut[] = []
       const cutOnce = async (): Promise<void> => {
         const [c, t] = await timed(() => cutFloor(db, grants))
@@ -390,63 +574,92 @@ async function main (): Promise<void> {
       const rssAfterWhole = rssMb()
 
       // Consistency: the floor produced the same published cells and the same tables.
-      const cutBySlice = new Map(cuts.map(c => [sliceKey(c), c]))
+      const cutBySlice = new Map(cuts.map(c => [sliceKey(c.cut), c.cut]))
+      const hiddenBySlice = suppressedBySlice(tables)
       for (const s of summary) {
-        const c = cutBySlice.get(sliceKey(s))
-        if (c === undefined || c.published !== s.published) throw new Error(`floor differs from protectGrants at ${sliceKey(s)}`)
+        const cut = cutBySlice.get(sliceKey(s))
+        const keys = cut === undefined ? [] : [...cut.published.keys()].filter(k => k.startsWith(`${s.indicator}:`))
+        if (cut === undefined || keys.length !== s.published) throw new Error(`floor differs from protectGrants at ${s.indicator} ${s.year}`)
+        const hidden = hiddenBySlice.get(sliceKey(s)) ?? new Set()
+        if (s.ok && keys.filter(k => hidden.has(k)).length !== s.suppressed) throw new Error(`tables and summary differ at ${s.indicator} ${s.year}`)
       }
       const cutTableCells = cuts.reduce((n, c) => n + c.tables.reduce((m, t) => m + t.cells.length, 0), 0)
       const sentCells = tables.reduce((n, t) => n + t.cells.length, 0)
       if (cutTableCells !== sentCells) throw new Error(`floor built ${cutTableCells} table cells, protectGrants ${sentCells}`)
 
-      // Slice by slice: the same work, timed per indicator-year.
+      // Slice by slice: the same work, timed per population-year.
       const slices: SliceResult[] = []
-      for (const s of summary) {
-        const sliceGrants = grants.filter(g => g.indicator === s.indicator && g.years.includes(s.year)).map(g => ({ ...g, years: [s.year] }))
-        const c = cutBySlice.get(sliceKey(s))!
-        const prep = c.problem === undefined ? undefined : prepareProblem(c.problem)
+      for (const { cut } of cuts) {
+        const entries = summary.filter(s => s.population === cut.population && s.year === cut.year)
+        const prep = cut.problem === undefined ? undefined : prepareProblem(cut.problem)
+        const hidden = [...(hiddenBySlice.get(sliceKey(cut)) ?? [])].sort()
         const row: SliceResult = {
-          indicator: s.indicator,
-          year: s.year,
-          threshold: s.threshold,
-          inner: c.inner,
-          published: s.published,
-          suppressed: s.suppressed,
-          ok: s.ok,
-          unsafe: s.unsafe,
-          cells: prep?.cells.length ?? 0,
+          population: cut.population,
+          year: cut.year,
+          threshold: cut.threshold,
+          indicators: entries.map(s => s.indicator),
+          profiles: cut.profiles.length,
+          persons: cut.profiles.reduce((n, p) => n + p.count, 0),
+          published: cut.published.size,
           atoms: prep?.atoms.length ?? 0,
+          primary: cut.problem === undefined ? 0 : primaryKeys(cut.problem).length,
+          derived: prep === undefined ? 0 : criterion(prep).derived.length,
+          suppressed: entries.reduce((n, s) => n + s.suppressed, 0),
+          ok: entries.every(s => s.ok),
+          unsafe: [...new Set(entries.flatMap(s => s.unsafe))],
           protectMs: NaN,
           cutMs: NaN,
         }
         if (SLICES) {
+          const sliceGrants = grantsOfSlice(grants, cut.population, cut.year)
           const [, cutMs] = await timed(() => cutFloor(db, sliceGrants))
           const lp0 = lpSnapshot()
           const [one, protectMs] = await timed(() => protectGrants(db, sliceGrants))
           if (LP) row.lp = lpDelta(lp0)
-          const again = one.summary[0]
-          if (again === undefined || again.suppressed !== s.suppressed || again.ok !== s.ok) throw new Error(`slice ${sliceKey(s)} alone differs from the whole run`)
+          if (JSON.stringify(one.summary) !== JSON.stringify(entries)) throw new Error(`slice ${sliceKey(cut)} alone differs from the whole run`)
           row.protectMs = protectMs
           row.cutMs = cutMs
         }
-        if (AUDIT && c.problem !== undefined && s.ok) {
-          const dims = findIndicator(s.indicator)!.dimensions.map(d => d.id)
-          const hidden = suppressedKeys(tables.filter(t => t.indicator === s.indicator && t.year === s.year), dims)
-          const [audit, auditMs] = await timed(() => auditSuppression(c.problem!, hidden))
+        if (AUDIT && cut.problem !== undefined && row.ok) {
+          const [failures, auditMs] = await timed(() => reaudit(cut.problem!, hidden))
           row.auditMs = auditMs
-          row.auditOk = audit.every(a => isProtected(a.lower, a.upper, s.threshold) && isProtected(a.singletonLower, a.singletonUpper, s.threshold))
+          row.auditOk = failures.length === 0
+          row.auditFailures = failures
         }
         slices.push(row)
         if (SLICES || AUDIT) {
-          log(`  ${sliceKey(s)}: T=${s.threshold}, ${c.inner} inner, ${row.atoms} atoms, ${row.cells} cells protected of ${s.published} published, ${s.suppressed} suppressed;` +
+          log(`  ${sliceKey(cut)}: T=${row.threshold}, ${row.profiles} profiles, ${row.atoms} atoms, ${row.published} cells listed, ${row.primary} primary, ${row.derived} derived targets, ${row.suppressed} suppressed;` +
             ` protect ${ms(row.protectMs)} ms${row.lp === undefined ? '' : ` (${row.lp.solves} LP solves)`}, floor ${ms(row.cutMs)} ms` +
-            `${row.auditMs === undefined ? '' : `, audit ${ms(row.auditMs)} ms (${row.auditOk === true ? 'pass' : 'FAIL'})`}`)
+            `${row.auditMs === undefined ? '' : `, audit ${ms(row.auditMs)} ms (${row.auditOk === true ? 'pass' : `FAIL: ${row.auditFailures!.slice(0, 5).join(' ')}`})`}`)
         }
       }
       const peakRss = rssMb()
-      if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, JSON.stringify({ volume: VOLUME, records, importMs, rss, cutRuns, protectRuns, lpRuns, windows, rssBefore, rssAfterWhole, peakRss, slices }, null, 2))
 
-      report({ records, importMs, rss, agreements, grants, tables, summary, slices, cutRuns, protectRuns, lpRuns, rssBefore, rssAfterWhole, peakRss })
+      const utility = PEERS.map(p => utilityOf(p.recipient, tables, cutBySlice))
+
+      let minimal: MinimalRow[] = []
+      let minimalMs = 0
+      if (MINIMAL) {
+        const t0 = performance.now()
+        // The released population-years themselves, with the engine's pattern from the whole run.
+        const full: MinimalCase[] = MINIMAL_FULL_CAP_MS <= 0
+          ? []
+          : slices.filter(s => MINIMAL_YEARS.includes(s.year) && s.profiles > 0 && s.ok).map(s => ({
+            name: `${sliceKey(s)}, all 8 peers`,
+            group: FULL,
+            problem: cutBySlice.get(sliceKey(s))!.problem!,
+            capMs: MINIMAL_FULL_CAP_MS,
+            engine: { size: s.suppressed, ok: s.ok, ms: s.protectMs },
+          }))
+        const cases = [...full, ...await cutCases(db, grants, MINIMAL_YEARS, MINIMAL_CELLS), ...syntheticCases().filter(c => c.problem.published.length <= MINIMAL_CELLS)]
+        log(`minimal patterns: ${cases.length} problems, cap ${MINIMAL_CAP_MS} ms each (${MINIMAL_FULL_CAP_MS} ms for the ${full.length} full population-years)`)
+        minimal = await compareMinimal(cases, MINIMAL_CAP_MS)
+        minimalMs = performance.now() - t0
+      }
+      const totalMs = performance.now() - started
+      if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, JSON.stringify({ volume: VOLUME, records, importMs, rss, cutRuns, protectRuns, lpRuns, windows, rssBefore, rssAfterWhole, peakRss, slices, utility, minimal, minimalMs, totalMs }, null, 2))
+
+      report({ records, importMs, rss, agreements, grants, tables, summary, slices, cutRuns, protectRuns, lpRuns, rssBefore, rssAfterWhole, peakRss, utility, minimal, minimalMs, totalMs })
       const refused = summary.filter(s => !s.ok)
       const auditFailed = slices.filter(s => s.auditOk === false)
       if (refused.length > 0 || auditFailed.length > 0) process.exitCode = 1
@@ -473,14 +686,19 @@ interface Report {
   rssBefore: number
   rssAfterWhole: number
   peakRss: number
+  utility: Utility[]
+  minimal: MinimalRow[]
+  minimalMs: number
+  totalMs: number
 }
 
 function report (r: Report): void {
   const out = (line = ''): void => { process.stdout.write(line + '\n') }
-  const sum = (rows: SliceResult[], f: (s: SliceResult) => number): number => rows.reduce((n, s) => n + f(s), 0)
+  const sum = <T>(rows: T[], f: (s: T) => number): number => rows.reduce((n, s) => n + f(s), 0)
   const x = (a: number, b: number): string => `${(a / b).toFixed(1)}x`
+  const range = (v: number[]): string => v.length === 0 ? '–' : `${int(Math.min(...v))}–${int(Math.max(...v))}`
   const { slices } = r
-  const withData = slices.filter(s => s.inner > 0)
+  const withData = slices.filter(s => s.profiles > 0)
   const published = sum(slices, s => s.published)
   const suppressed = sum(slices, s => s.suppressed)
   const protectMs = median(r.protectRuns)
@@ -491,7 +709,8 @@ function report (r: Report): void {
   out()
   out(`Machine: ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), Node ${process.version}, load average at the end ${os.loadavg().map(l => l.toFixed(2)).join(' ')}.`)
   out(`Records: ${int(r.records.victims!)} victims, ${int(r.records.offenders!)} offenders (${YEARS[0]}-${YEARS.at(-1)}), imported in ${ms(r.importMs)} ms (setup, not measured below).`)
-  out(`Grants: ${r.agreements.length} agreements, ${r.grants.length} grants in force at 2026-11-25, years ${r.grants[0]!.years[0]}-${r.grants[0]!.years.at(-1)}: ${slices.length} indicator-years, ${withData.length} with records (${slices.length - withData.length} without: nothing is sent).`)
+  out(`Grants: ${r.agreements.length} agreements, ${r.grants.length} grants in force at 2026-11-25, years ${r.grants[0]!.years[0]}-${r.grants[0]!.years.at(-1)}: ${slices.length} population-years (${r.summary.length} indicator-years), ${withData.length} with records${POPULATIONS.length < ALL_POPULATIONS.length ? ` (only the populations ${POPULATIONS.join(', ')}: BENCH_POPULATIONS)` : ''}.`)
+  out(`Whole script: ${ms(r.totalMs / 1000)} s (setup and import included${MINIMAL ? `; of which ${ms(r.minimalMs / 1000)} s for the minimal patterns` : ''}).`)
   out()
   out('| what | wall time | ratio to the floor |')
   out('| :-- | --: | --: |')
@@ -499,64 +718,100 @@ function report (r: Report): void {
   out(`| floor: cut the grants, no protection${runs(r.cutRuns)} | ${ms(cutMs)} ms | 1x |`)
   out(`| protectGrants, all grants${runs(r.protectRuns)} | ${ms(protectMs)} ms | **${x(protectMs, cutMs)}** |`)
   if (LP) {
+    const first = r.lpRuns[0]!
     const runMs = median(r.lpRuns.map(l => l.runMs))
     const solutionMs = median(r.lpRuns.map(l => l.solutionMs))
-    out(`| of which inside HiGHS model.run() (${int(r.lpRuns[0]!.solves)} LP solves on ${int(r.lpRuns[0]!.models)} models, ${(1000 * runMs / r.lpRuns[0]!.solves).toFixed(0)} µs each) | ${ms(runMs)} ms (${pct(runMs, protectMs)}) | ${x(runMs, cutMs)} |`)
-    const first = r.lpRuns[0]!
+    out(`| of which inside HiGHS model.run() (${int(first.solves)} LP solves on ${int(first.models)} models, ${(1000 * runMs / first.solves).toFixed(0)} µs each) | ${ms(runMs)} ms (${pct(runMs, protectMs)}) | ${x(runMs, cutMs)} |`)
     const singletonMs = median(r.lpRuns.map(l => l.singletonRunMs))
     out(`| ... of which solves with a contributor's singleton bound (${int(first.singletonSolves)} solves, ${pct(first.singletonSolves, first.solves)}) | ${ms(singletonMs)} ms (${pct(singletonMs, protectMs)}) | ${x(singletonMs, cutMs)} |`)
     out(`| of which inside HiGHS model.getSolution() | ${ms(solutionMs)} ms (${pct(solutionMs, protectMs)}) | ${x(solutionMs, cutMs)} |`)
+    const rest = protectMs - median(r.lpRuns.map(l => l.runMs + l.solutionMs))
+    out(`| everything else in protectGrants (JS: elimination, audit bookkeeping, cut, database) | ${ms(rest)} ms | ${x(rest, cutMs)} |`)
   }
-  if (LP) out(`| everything else in protectGrants (JS: elimination, audit bookkeeping, cut, database) | ${ms(protectMs - median(r.lpRuns.map(l => l.runMs + l.solutionMs)))} ms | ${x(protectMs - median(r.lpRuns.map(l => l.runMs + l.solutionMs)), cutMs)} |`)
   if (SLICES) out(`| protectGrants slice by slice (sum) | ${ms(sum(slices, s => s.protectMs))} ms | ${x(sum(slices, s => s.protectMs), sum(slices, s => s.cutMs))} (to the floor slice by slice, ${ms(sum(slices, s => s.cutMs))} ms) |`)
-  if (AUDIT) out(`| independent audit of every released pattern (auditSuppression, exact) | ${ms(sum(slices, s => s.auditMs ?? 0))} ms | ${x(sum(slices, s => s.auditMs ?? 0), cutMs)} |`)
+  if (AUDIT) out(`| independent audit of every released pattern (auditSuppression, exact; and the derived targets) | ${ms(sum(slices, s => s.auditMs ?? 0))} ms | ${x(sum(slices, s => s.auditMs ?? 0), cutMs)} |`)
   out()
-  if (LP) out(`LPs: ${int(r.lpRuns[0]!.solves)} solves of on average ${(r.lpRuns[0]!.rows / r.lpRuns[0]!.solves).toFixed(0)} rows (published equations) x ${(r.lpRuns[0]!.cols / r.lpRuns[0]!.solves).toFixed(0)} columns (atoms).`)
-  out(`Cells: ${int(published)} published keys (union over the peers; ${int(sum(slices, s => s.cells))} with records under them, the protection problems), ${int(suppressed)} suppressed (${pct(suppressed, published)} of all, ${pct(suppressed, sum(slices, s => s.cells))} of those protected); ${int(r.tables.length)} peer tables with ${int(r.tables.reduce((n, t) => n + t.cells.length, 0))} cells, ${int(r.tables.reduce((n, t) => n + t.cells.filter(c => c.conf_status === 'C').length, 0))} of them confidential.`)
+  if (LP) out(`LPs: ${int(r.lpRuns[0]!.solves)} solves of on average ${(r.lpRuns[0]!.rows / r.lpRuns[0]!.solves).toFixed(0)} rows (published equations and hidden cells >= 1) x ${(r.lpRuns[0]!.cols / r.lpRuns[0]!.solves).toFixed(0)} columns (atoms).`)
+  out(`Cells: ${int(published)} listed keys (with records; union over the peers and the indicators of each population), ${int(suppressed)} suppressed (${pct(suppressed, published)}); ` +
+    `${int(sum(slices, s => s.primary))} primary (1 <= n < T) and ${int(sum(slices, s => s.derived))} derived targets (small atoms no cell equals); ` +
+    `${int(r.tables.length)} peer tables with ${int(r.tables.reduce((n, t) => n + t.cells.length, 0))} cells, ${int(r.tables.reduce((n, t) => n + t.cells.filter(c => c.conf_status === 'C').length, 0))} of them confidential.`)
   const refused = r.summary.filter(s => !s.ok)
   out(`Summary: ${r.summary.length - refused.length} of ${r.summary.length} entries ok${refused.length === 0 ? '' : `; REFUSED: ${refused.map(s => `${s.indicator} ${s.year} (${s.unsafe.join('; ')})`).join(', ')}`}.`)
   if (AUDIT) {
     const audited = slices.filter(s => s.auditOk !== undefined)
     const failed = audited.filter(s => s.auditOk === false)
-    out(`Independent audit: ${audited.length - failed.length} of ${audited.length} patterns pass${failed.length === 0 ? '' : `; FAILED: ${failed.map(sliceKey).join(', ')}`}.`)
+    out(`Independent audit: ${audited.length - failed.length} of ${audited.length} patterns pass${failed.length === 0 ? '' : `; FAILED: ${failed.map(s => `${sliceKey(s)} (${s.auditFailures!.length})`).join(', ')}`}.`)
   }
   out(`Peak RSS (process.resourceUsage().maxRSS): ${int(r.rss.start)} MB at start, ${int(r.rss.db)} MB after creating and migrating the in-memory database, ${int(r.rss.imported)} MB after the import, ${int(r.rssBefore)} MB after the warm-up, ${int(r.rssAfterWhole)} MB after the whole runs, ${int(r.peakRss)} MB at the end.`)
   out()
-  out('Per peer (one pattern over the union: a peer with coarse grants shares the suppressions that finer grants to others force):')
+
+  out('Utility per recipient (one pattern over the union: a peer with coarse grants shares the suppressions that finer grants to others force). Finest cells: every `by` dimension a code; persons: their true values. "Primary": the cells with 1 <= n < T, which every acceptable pattern hides (a floor for the shares).')
   out()
-  out('| peer | breakdowns | threshold | tables | cells | confidential |')
-  out('| :-- | :-- | :-- | --: | --: | --: |')
-  for (const peer of PEERS) {
-    const mine = r.tables.filter(t => t.recipient === peer.recipient)
-    const cells = mine.reduce((n, t) => n + t.cells.length, 0)
-    const hidden = mine.reduce((n, t) => n + t.cells.filter(c => c.conf_status === 'C').length, 0)
+  out('| recipient | breakdowns | threshold | tables | cells listed | hidden | of which primary | finest cells | hidden | persons in finest cells | hidden | in primary cells |')
+  out('| :-- | :-- | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: |')
+  for (const u of r.utility) {
+    const peer = PEERS.find(p => p.recipient === u.recipient)!
     const v1 = peer.by(findIndicator('V1')!.dimensions.map(d => d.id)).join('+')
-    out(`| ${peer.recipient} | ${PICK_LABELS.get(peer.by)!} (V1: ${v1}) | ${peer.threshold}${peer.strict === undefined ? '' : `; 5 for ${peer.strict.join(' ')}`} | ${mine.length} | ${int(cells)} | ${int(hidden)} (${pct(hidden, cells)}) |`)
+    out(`| ${u.recipient} | ${PICK_LABELS.get(peer.by)!} (V1: ${v1}) | ${peer.threshold}${peer.strict === undefined ? '' : `; 5 for ${peer.strict.join(' ')}`} | ${u.tables} | ${int(u.cells)} | ${int(u.hidden)} (**${pct(u.hidden, u.cells)}**) | ${int(u.primary)} (${pct(u.primary, u.cells)}) | ${int(u.finest)} | ${int(u.finestHidden)} (${pct(u.finestHidden, u.finest)}) | ${int(u.persons)} | ${int(u.personsHidden)} (**${pct(u.personsHidden, u.persons)}**) | ${int(u.personsPrimary)} (${pct(u.personsPrimary, u.persons)}) |`)
+  }
+  const all = (f: (u: Utility) => number): number => sum(r.utility, f)
+  out(`| all 8 | | | ${all(u => u.tables)} | ${int(all(u => u.cells))} | ${int(all(u => u.hidden))} (**${pct(all(u => u.hidden), all(u => u.cells))}**) | ${int(all(u => u.primary))} (${pct(all(u => u.primary), all(u => u.cells))}) | ${int(all(u => u.finest))} | ${int(all(u => u.finestHidden))} (${pct(all(u => u.finestHidden), all(u => u.finest))}) | ${int(all(u => u.persons))} | ${int(all(u => u.personsHidden))} (**${pct(all(u => u.personsHidden), all(u => u.persons))}**) | ${int(all(u => u.personsPrimary))} (${pct(all(u => u.personsPrimary), all(u => u.persons))}) |`)
+  out()
+
+  out(`Per population (sums over the years with records). Every acceptable pattern hides the primary cells, so suppressed / primary bounds the ratio to the minimum from above (overall ${x(suppressed, sum(slices, s => s.primary))}):`)
+  out()
+  out(`| population | indicators | T | profiles | atoms | cells listed | primary | derived targets | suppressed | suppressed / primary | protect | floor | protect / floor${LP && SLICES ? ' | LP solves | in HiGHS run()' : ''} |`)
+  out(`| :-- | :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --:${LP && SLICES ? ' | --: | --:' : ''} |`)
+  for (const p of POPULATIONS) {
+    const rows = withData.filter(s => s.population === p)
+    if (rows.length === 0) continue
+    const pMs = sum(rows, s => s.protectMs)
+    const cMs = sum(rows, s => s.cutMs)
+    const lp = LP && SLICES ? ` | ${int(sum(rows, s => s.lp?.solves ?? 0))} | ${ms(sum(rows, s => s.lp?.runMs ?? 0))} ms` : ''
+    out(`| ${p} | ${indicatorsOfPopulation(p).join(' ')} | ${[...new Set(rows.map(s => s.threshold))].join(', ')} | ${range(rows.map(s => s.profiles))} | ${range(rows.map(s => s.atoms))} | ${int(sum(rows, s => s.published))} | ${int(sum(rows, s => s.primary))} | ${int(sum(rows, s => s.derived))} | ${int(sum(rows, s => s.suppressed))} (${pct(sum(rows, s => s.suppressed), sum(rows, s => s.published))}) | ${x(sum(rows, s => s.suppressed), sum(rows, s => s.primary))} | ${SLICES ? `${ms(pMs)} ms` : '–'} | ${SLICES ? `${ms(cMs)} ms` : '–'} | ${SLICES ? x(pMs, cMs) : '–'}${lp} |`)
   }
   out()
   if (SLICES) {
-    out('Per indicator (sums over the years with records; times from the slice-by-slice runs):')
+    out('Slowest population-years:')
     out()
-    out(`| indicator | T | inner cells (min-max) | published | protected (with records) | suppressed | protect | floor | protect / floor | share of protect time${LP ? ' | LP solves | in HiGHS run()' : ''} |`)
-    out(`| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --:${LP ? ' | --: | --:' : ''} |`)
-    const total = sum(slices, s => s.protectMs)
-    for (const id of INDICATOR_IDS) {
-      const rows = withData.filter(s => s.indicator === id)
-      if (rows.length === 0) continue
-      const p = sum(rows, s => s.protectMs)
-      const c = sum(rows, s => s.cutMs)
-      const lp = LP ? ` | ${int(sum(rows, s => s.lp?.solves ?? 0))} | ${ms(sum(rows, s => s.lp?.runMs ?? 0))} ms` : ''
-      out(`| ${id} | ${[...new Set(rows.map(s => s.threshold))].join(', ')} | ${Math.min(...rows.map(s => s.inner))}-${Math.max(...rows.map(s => s.inner))} | ${int(sum(rows, s => s.published))} | ${int(sum(rows, s => s.cells))} | ${int(sum(rows, s => s.suppressed))} (${pct(sum(rows, s => s.suppressed), sum(rows, s => s.cells))}) | ${ms(p)} ms | ${ms(c)} ms | ${x(p, c)} | ${pct(p, total)}${lp} |`)
-    }
-    out()
-    out('Slowest indicator-years:')
-    out()
-    out(`| slice | T | inner cells | atoms | published | protected | suppressed | protect | floor${LP ? ' | LP solves | in HiGHS run()' : ''}${AUDIT ? ' | independent audit' : ''} |`)
-    out(`| :-- | --: | --: | --: | --: | --: | --: | --: | --:${LP ? ' | --: | --:' : ''}${AUDIT ? ' | --:' : ''} |`)
-    for (const s of [...slices].sort((a, b) => b.protectMs - a.protectMs).slice(0, 8)) {
+    out(`| slice | T | profiles | atoms | cells listed | primary | derived | suppressed | protect | floor${LP ? ' | LP solves | in HiGHS run()' : ''}${AUDIT ? ' | independent audit' : ''} |`)
+    out(`| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --:${LP ? ' | --: | --:' : ''}${AUDIT ? ' | --:' : ''} |`)
+    for (const s of [...withData].sort((a, b) => b.protectMs - a.protectMs).slice(0, 8)) {
       const lp = LP ? ` | ${int(s.lp?.solves ?? 0)} | ${ms(s.lp?.runMs ?? 0)} ms` : ''
       const audit = AUDIT ? ` | ${s.auditMs === undefined ? '–' : `${ms(s.auditMs)} ms`}` : ''
-      out(`| ${s.indicator} ${s.year} | ${s.threshold} | ${s.inner} | ${s.atoms} | ${s.published} | ${s.cells} | ${s.suppressed} | ${ms(s.protectMs)} ms | ${ms(s.cutMs)} ms${lp}${audit} |`)
+      out(`| ${sliceKey(s)} | ${s.threshold} | ${s.profiles} | ${s.atoms} | ${s.published} | ${s.primary} | ${s.derived} | ${s.suppressed} | ${ms(s.protectMs)} ms | ${ms(s.cutMs)} ms${lp}${audit} |`)
+    }
+    out()
+  }
+
+  if (MINIMAL) {
+    const x2 = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
+    out(`The engine's pattern against the minimum (minimal-pattern.ts: cut loop around a HiGHS 0-1 program under the engine's acceptance criterion; cap ${ms(MINIMAL_CAP_MS / 1000)} s per problem, ${ms(MINIMAL_FULL_CAP_MS / 1000)} s for the full population-years; one or two peers' grants and synthetic problems of at most ${MINIMAL_CELLS} cells; years ${MINIMAL_YEARS.join(', ')}). ` +
+      'Where the cap is reached, the last MIP optimum is a lower bound of the minimum, so engine / bound is an upper bound of the ratio:')
+    out()
+    out('| problems | count | solved exactly | skipped (cap) | engine / minimum, solved (sum) | per problem: median, mean, max | at the minimum | above 1.5x | skipped: engine / lower bound (sum) |')
+    out('| :-- | --: | --: | --: | --: | --: | --: | --: | --: |')
+    const groups = [...new Set(r.minimal.map(row => row.group))]
+    for (const g of [...groups, 'all']) {
+      const m = g === 'all' ? r.minimal : r.minimal.filter(row => row.group === g)
+      const solved = m.filter(row => row.min.status === 'optimal')
+      const skipped = m.filter(row => row.min.status === 'timeout')
+      const ratios = solved.filter(row => row.min.size! > 0).map(row => row.engine / row.min.size!)
+      const stats = ratios.length === 0 ? '–' : `${x2(median(ratios), 1)}, ${x2(sum(ratios, v => v) / ratios.length, 1)}, ${x2(Math.max(...ratios), 1)}`
+      out(`| ${g} | ${m.length} | ${solved.length} | ${skipped.length}${m.some(row => row.min.status === 'infeasible') ? ' (+ no acceptable pattern: ' + String(m.filter(row => row.min.status === 'infeasible').length) + ')' : ''} | ${int(sum(solved, row => row.engine))} / ${int(sum(solved, row => row.min.size!))} = **${solved.length === 0 ? '–' : x2(sum(solved, row => row.engine), sum(solved, row => row.min.size!))}** | ${stats} | ${solved.filter(row => row.engine === row.min.size).length} | ${ratios.filter(v => v > 1.5).length} | ${skipped.length === 0 ? '–' : `${int(sum(skipped, row => row.engine))} / ${int(sum(skipped, row => row.min.lowerBound))} = ${x2(sum(skipped, row => row.engine), sum(skipped, row => row.min.lowerBound))}`} |`)
+    }
+    out()
+    const solved = r.minimal.filter(row => row.min.status === 'optimal')
+    out(`Every minimum found ${solved.every(row => row.minAuditOk === true) ? 'passes' : 'does NOT pass'} the independent exact re-audit (auditSuppression and the derived targets); every engine pattern is ${r.minimal.every(row => row.engineOk) ? 'ok' : 'NOT ok'}.`)
+    out()
+    out('| problem | T | cells | atoms | primary | derived | engine | minimum | ratio | MIP rounds (cuts) | engine time | minimum time |')
+    out('| :-- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |')
+    for (const row of r.minimal) {
+      const min = row.min.status === 'optimal' ? String(row.min.size) : row.min.status === 'timeout' ? `>= ${row.min.lowerBound} (cap)` : 'none'
+      const ratio = row.min.status === 'optimal'
+        ? row.min.size === 0 ? (row.engine === 0 ? '1x' : '–') : x2(row.engine, row.min.size!)
+        : row.min.status === 'timeout' && row.min.lowerBound > 0 ? `<= ${x2(row.engine, row.min.lowerBound)}` : '–'
+      out(`| ${row.name} | ${row.threshold} | ${row.cells} | ${row.atoms} | ${row.primary} | ${row.derived} | ${row.engine}${row.engineOk ? '' : ' (not ok)'} | ${min} | ${ratio} | ${row.min.iterations} (${row.min.cuts}) | ${Number.isNaN(row.engineMs) ? '–' : `${ms(row.engineMs)} ms`} | ${ms(row.min.ms)} ms |`)
     }
     out()
   }
