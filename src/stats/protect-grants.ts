@@ -103,8 +103,14 @@ export interface GrantCut {
   published: Map<string, { members: string[], weights: number[], value: number }>
   /** The keys (with records) each grant receives. */
   keysByGrant: Map<ActiveGrant, string[]>
-  /** The protection problem for the engine, or undefined when there is nothing to protect. */
+  /**
+   * The protection problem for the engine, or undefined when there is nothing to protect. Cells
+   * that count the same persons (V1's and V2's totals, say) are one cell of it, under the first
+   * of their keys: they have one status, and are audited once.
+   */
   problem: ProtectionProblem | undefined
+  /** Every published key -> the key of the problem's cell with the same persons. */
+  representative: Map<string, string>
   /** Set when the records changed since the population-year was released: not sent. */
   held: HeldRevision | undefined
   /** The snapshot to store if something of it is released now (undefined: it is stored already). */
@@ -236,6 +242,7 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     }
     const threshold = Math.max(...sliceGrants.map(g => g.threshold))
     let problem: ProtectionProblem | undefined
+    const representative = new Map<string, string>()
     if (published.size > 0) {
       // Sticky: what was suppressed before stays suppressed, and what was sent before
       // constrains the attacker, whoever received it, in every indicator of the population.
@@ -255,16 +262,32 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
           if (members.length > 0) priors.push({ key: `${indicator}:${prior.key}`, members, weights, value: prior.value })
         }
       }
+      // One cell per set of persons counted (with their weights): same content, same status.
+      const content = (members: string[], weights: number[]): string => members.map((m, i) => `${m}*${weights[i]!}`).join(',')
+      const byContent = new Map<string, string>()
+      for (const key of [...published.keys()].sort()) {
+        const p = published.get(key)!
+        const c = content(p.members, p.weights)
+        if (!byContent.has(c)) byContent.set(c, key)
+        representative.set(key, byContent.get(c)!)
+      }
+      const seenPriors = new Set<string>()
       problem = {
         inner: profiles.map(p => ({ key: p.key, value: p.count })),
-        published: [...published].map(([key, p]) => ({ key, members: p.members, weights: p.weights })),
+        published: [...new Set(representative.values())].map(key => ({ key, members: published.get(key)!.members, weights: published.get(key)!.weights })),
         threshold,
-        alreadySuppressed: suppressed,
-        alreadyPublished: priors,
+        alreadySuppressed: [...new Set(suppressed.map(k => representative.get(k)!))],
+        // An earlier release of the same persons with the same value is one equation.
+        alreadyPublished: priors.filter(p => {
+          const id = `${content(p.members, p.weights!)}=${p.value}`
+          if (seenPriors.has(id)) return false
+          seenPriors.add(id)
+          return true
+        }),
         hiddenNonZero: true,
       }
     }
-    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, held, snapshot: held === undefined ? snapshot : undefined })
+    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, representative, held, snapshot: held === undefined ? snapshot : undefined })
   }
   return cuts
 }
@@ -313,7 +336,8 @@ export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]
   const out: ProtectedGrants = { tables: [], summary: [], held: [], snapshots: [] }
   for (const cut of await cutGrants(db, grants)) {
     const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : await protect(cut.problem)
-    const suppressed = new Set(result?.suppressed ?? [])
+    const hidden = new Set(result?.suppressed ?? [])
+    const suppressed = new Set([...cut.representative].filter(([, r]) => hidden.has(r)).map(([key]) => key))
     const ok = result?.ok ?? true
     const unsafe = (result?.unsafe ?? []).map(u => `${u.key}: ${u.reason}`)
     for (const indicator of [...new Set(cut.grants.map(g => g.indicator))].sort()) {
