@@ -1,9 +1,8 @@
 // An agreement that grants a dimension only in groups of codes, end to end: Serbia publishes
 // Croatia's tables in the agreement's group names, Croatia pulls and checks them, the values
 // are the sums of Serbia's own cells, and a release finer than the groups is refused.
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { finished } from 'node:stream/promises'
 import t from 'tap'
 import { checkCells } from '../../src/exchange/check-object.js'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
@@ -13,7 +12,6 @@ import { receivedCells } from '../../src/exchange/received.js'
 import { lintAgreementText, nodeAgreements } from '../../src/policy/load.js'
 import type { Release } from '../../src/protocol/messages.js'
 import { EXPLOIT } from '../../src/protocol/codelists.js'
-import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import { regionalTotals } from '../../src/totals/regional.js'
 import { FIXTURES, startPair, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
@@ -29,12 +27,7 @@ t.test('a grouped grant, published, pulled and checked', async t => {
   const clock = testClock()
   const [srb, hrv] = await startPair(t, 'SRB', 'HRV', [file], clock)
   // 80 synthetic victims in 2023: enough for some figures to be published at a threshold of 5.
-  const victims = join(tempDir(t), 'victims.csv')
-  const out = createWriteStream(victims)
-  await writeSyntheticCsv('victims', { country: 'SRB', years: [2023], seed: 11 }, out)
-  out.end()
-  await finished(out)
-  await srb.importVictims(victims)
+  const victims = await srb.importSyntheticVictims([2023], 11)
   await srb.publish()
   const pulled = await hrv.sync('SRB')
   t.same([pulled.ok, pulled.rejected], [true, {}])

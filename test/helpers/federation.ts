@@ -1,8 +1,9 @@
 // Several real nodes on loopback ports the OS chooses, each with its own home and database,
 // sharing one adjustable clock. Peers are set up the way an operator does: from the signed
 // descriptor, pinning the thumbprint.
-import { copyFileSync } from 'node:fs'
+import { copyFileSync, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
+import { finished } from 'node:stream/promises'
 import type { Test } from 'tap'
 import type { Clock } from '../../src/clock.js'
 import { addPeer } from '../../src/exchange/peers.js'
@@ -11,10 +12,11 @@ import { publish, type PublishReport } from '../../src/exchange/publish.js'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { importFile } from '../../src/ingest/import-file.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
+import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import { createLogger } from '../../src/logger.js'
 import { startNode, type RunningNode } from '../../src/node/start-node.js'
 import { nodeAgreements, POLICIES_DIR } from '../../src/policy/load.js'
-import { makeHome, TEST_NOW } from './node.js'
+import { makeHome, tempDir, TEST_NOW } from './node.js'
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
 export const SAMPLE_AGREEMENTS = join(import.meta.dirname, '..', '..', 'docs', 'agreements')
@@ -40,6 +42,8 @@ export interface TestNode {
   sync(peer: string, overrides?: Partial<SyncDeps>): Promise<SyncReport>
   publish(): Promise<PublishReport>
   importVictims(file: string): Promise<void>
+  /** Imports seeded synthetic victims of `years` (80 a year); returns the CSV written. */
+  importSyntheticVictims(years: number[], seed: number): Promise<string>
 }
 
 /** Starts a node for `id` with the given agreement files in its policies folder. */
@@ -49,6 +53,10 @@ export async function startTestNode (t: Test, id: string, clock: Clock, agreemen
   const running = await startNode({ home: made.home, env: {}, clock, port: 0, schedule: false, logger: () => createLogger({ level: 'silent' }) })
   t.teardown(() => running.close())
   const node = running.node
+  const importVictims = async (file: string): Promise<void> => {
+    const keyer = recordKeyer(Buffer.alloc(32, 7))
+    await importFile({ db: node.db.db, clock, reporter: id, keyer, crosswalk: EMPTY_CROSSWALK }, { kind: 'victims', path: file })
+  }
   const syncDeps = (overrides: Partial<SyncDeps> = {}): SyncDeps => ({
     db: node.db.db, clock, node: id, signingKey: node.signingKey, agreements: nodeAgreements(made.home), ...overrides,
   })
@@ -61,9 +69,15 @@ export async function startTestNode (t: Test, id: string, clock: Clock, agreemen
     syncDeps,
     sync: async (peer, overrides) => await syncPeer(syncDeps(overrides), peer),
     publish: async () => await publish({ db: node.db.db, clock, node: id, signingKey: node.signingKey, agreements: nodeAgreements(made.home) }),
-    importVictims: async file => {
-      const keyer = recordKeyer(Buffer.alloc(32, 7))
-      await importFile({ db: node.db.db, clock, reporter: id, keyer, crosswalk: EMPTY_CROSSWALK }, { kind: 'victims', path: file })
+    importVictims,
+    importSyntheticVictims: async (years, seed) => {
+      const file = join(tempDir(t), 'victims.csv')
+      const out = createWriteStream(file)
+      await writeSyntheticCsv('victims', { country: id, years, seed }, out)
+      out.end()
+      await finished(out)
+      await importVictims(file)
+      return file
     },
   }
 }

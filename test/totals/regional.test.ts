@@ -154,12 +154,7 @@ t.test('a grant in groups: the bundle carries the agreement that says what the g
   writeFileSync(file, text)
   const clock = testClock()
   const [srb, hrv] = await startPair(t, 'SRB', 'HRV', [file], clock)
-  const victims = join(tempDir(t), 'victims.csv')
-  const out = createWriteStream(victims)
-  await writeSyntheticCsv('victims', { country: 'SRB', years: [2023], seed: 11 }, out)
-  out.end()
-  await finished(out)
-  await srb.importVictims(victims)
+  await srb.importSyntheticVictims([2023], 11)
   await srb.publish()
   t.ok((await hrv.sync('SRB')).ok)
 
