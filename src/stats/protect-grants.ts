@@ -24,7 +24,7 @@ import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { canonicalJson } from '../protocol/canonical-json.js'
 import { protect, type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
 import { ledgerState } from '../policy/ledger.js'
-import { attributesOf, MULTI_ATTRIBUTE, populationOf, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
+import { attributesOf, indicatorsOfPopulation, MULTI_ATTRIBUTE, populationOf, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
 
 export interface OutgoingCell {
   key: Record<string, string>
@@ -245,10 +245,11 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     const representative = new Map<string, string>()
     if (published.size > 0) {
       // Sticky: what was suppressed before stays suppressed, and what was sent before
-      // constrains the attacker, whoever received it, in every indicator of the population.
+      // constrains the attacker, whoever received it, in every indicator of the population,
+      // granted today or not.
       const suppressed: string[] = []
       const priors: NonNullable<ProtectionProblem['alreadyPublished']> = []
-      for (const indicator of new Set(sliceGrants.map(g => g.indicator))) {
+      for (const indicator of indicatorsOfPopulation(population)) {
         const ledger = await ledgerState(db, indicator, year)
         for (const k of ledger.suppressed) if (published.has(`${indicator}:${k}`)) suppressed.push(`${indicator}:${k}`)
         for (const prior of ledger.published) {

@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../src/db/types.js'
 import type { ActiveGrant } from '../../src/policy/grants.js'
+import { recordSent } from '../../src/policy/ledger.js'
 import { protectGrants, recordReleasedPopulation, type PeerTable } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
 import { auditReceived } from '../helpers/independent-auditor.js'
@@ -111,4 +112,23 @@ t.test('deterministic: records and grants in any order give byte-identical table
   t.equal(await run([...people].reverse(), [...grants].reverse()), first)
   t.equal(await run([people[2]!, people[0]!, people[4]!, people[1]!, people[3]!], [grants[1]!, grants[3]!, grants[0]!, grants[2]!]), first)
   t.ok(first.includes('"conf_status":"C"') && first.includes('"conf_status":"F"'), 'some cells hidden, some published')
+})
+
+t.test('what was sent under a grant that has ended still constrains the linked tables', async t => {
+  const db = await testDb(t)
+  await db.db.insertInto('agreement_version').values(['HRV', 'BIH'].map(r => ({ hash: r.padEnd(43, 'h'), agreement: `srb-${r.toLowerCase()}`, version: 1, provider: 'SRB', recipient: r, body: '{}', first_seen_at: new Date(0) }))).execute()
+  await setVictims(db.db, 2023, [{ status: 'IDENT', n: 10 }, { status: 'PRES', sex: 'F', identified_by: 'NGO' }, { status: 'PRES', sex: 'M', identified_by: 'NGO' }])
+  // Round 0: BIH receives V4 by status at T = 2: two presumed victims, published.
+  const before = [grant('BIH', 'V4', ['VICT_STATUS'], 2)]
+  const first = await protectGrants(db.db, before)
+  t.same(first.tables[0]!.cells.filter(c => c.key.IDENT_AGENCY === '_T' && c.key.VICT_STATUS === 'PRES').map(c => c.value), [2])
+  for (const s of first.snapshots) await recordReleasedPopulation(db.db, s, new Date(0))
+  for (const table of first.tables) await recordSent(db.db, 'r0', table, new Date(0))
+  // Round 1: that grant has ended; HRV gets V1 by status and sex. PRES = 2 is known from
+  // round 0, so one F and one M presumed victim would be exact whatever V1 hides.
+  const after = [grant('HRV', 'V1', ['VICT_STATUS', 'SEX'], 2)]
+  const second = await protectGrants(db.db, after)
+  const pooled = [...receivedTables(first.tables, before, 0), ...receivedTables(second.tables, after, 1)]
+  t.same((await auditReceived(pooled, { threshold: 2 })).failures, [], 'pooled, nothing is narrower than T')
+  t.same(second.summary.map(s => s.ok), [false], 'V1 cannot be protected under what V4 already sent: refused')
 })
