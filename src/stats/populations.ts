@@ -88,7 +88,7 @@ export interface Profile {
 }
 
 /** Builds a profile key from its codes. */
-export function profileKey (codes: readonly string[]): string {
+function profileKey (codes: readonly string[]): string {
   return codes.join('|')
 }
 

@@ -24,7 +24,7 @@ import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { canonicalJson } from '../protocol/canonical-json.js'
 import { protect, type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
 import { ledgerState } from '../policy/ledger.js'
-import { attributesOf, indicatorsOfPopulation, MULTI_ATTRIBUTE, populationOf, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
+import { attributesOf, indicatorsOfPopulation, MULTI_ATTRIBUTE, populationOf, profileCodes, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
 
 export interface OutgoingCell {
   key: Record<string, string>
@@ -136,7 +136,7 @@ async function profilesToCut (db: Kysely<Database>, population: Population, year
   // retraction carries no figure). Records imported again are cut from the release again.
   if (current.length === 0) return { profiles: [] }
   const pairs = JSON.parse(stored.profiles) as Array<[string, number]>
-  const profiles = pairs.map(([key, count]) => ({ key, codes: key.split('|'), count }))
+  const profiles = pairs.map(([key, count]) => ({ key, codes: profileCodes(key), count }))
   if (stored.digest === now.digest) return { profiles }
   const before = new Map(pairs)
   let added = 0
@@ -207,6 +207,17 @@ function grantCells (g: ActiveGrant, attributes: readonly string[], profiles: re
   return cells
 }
 
+/** The profiles a cell of `indicator` with `cellCodes` counts, and how many times each. */
+function membersOf (indicator: string, attributes: readonly string[], profiles: readonly Profile[], cellCodes: readonly string[]): { members: string[], weights: number[] } {
+  const members: string[] = []
+  const weights: number[] = []
+  for (const p of profiles) {
+    const w = profileWeight(indicator, attributes, p.codes, cellCodes, codeMatches)
+    if (w > 0) { members.push(p.key); weights.push(w) }
+  }
+  return { members, weights }
+}
+
 /**
  * Cuts the tables the grants allow, population-year by population-year: within a table a grant
  * gets every grouping of its dimensions (coarser breakdowns and margins included); cells with
@@ -223,8 +234,7 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     }
   }
   for (const [slice, sliceGrants] of [...slices].sort(([a], [b]) => a.localeCompare(b))) {
-    const [populationText, yearText] = slice.split('|') as [Population, string]
-    const population = populationText
+    const [population, yearText] = slice.split('|') as [Population, string]
     const year = Number(yearText)
     const attributes = attributesOf(population)
     const { profiles, held, snapshot } = await profilesToCut(db, population, year)
@@ -253,14 +263,10 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
         const ledger = await ledgerState(db, indicator, year)
         for (const k of ledger.suppressed) if (published.has(`${indicator}:${k}`)) suppressed.push(`${indicator}:${k}`)
         for (const prior of ledger.published) {
-          const cellCodes = prior.key.split('|')
-          const members: string[] = []
-          const weights: number[] = []
-          for (const p of profiles) {
-            const w = profileWeight(indicator, attributes, p.codes, cellCodes, codeMatches)
-            if (w > 0) { members.push(p.key); weights.push(w) }
-          }
-          if (members.length > 0) priors.push({ key: `${indicator}:${prior.key}`, members, weights, value: prior.value })
+          const key = `${indicator}:${prior.key}`
+          // A key granted today is cut already; one no grant covers today is matched here.
+          const { members, weights } = published.get(key) ?? membersOf(indicator, attributes, profiles, prior.key.split('|'))
+          if (members.length > 0) priors.push({ key, members, weights, value: prior.value })
         }
       }
       // One cell per set of persons counted (with their weights): same content, same status.
@@ -288,7 +294,7 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
         hiddenNonZero: true,
       }
     }
-    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, representative, held, snapshot: held === undefined ? snapshot : undefined })
+    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, representative, held, snapshot })
   }
   return cuts
 }
