@@ -9,7 +9,7 @@ import { isCodeOf } from '../protocol/area.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { Release, Retraction } from '../protocol/messages.js'
-import { inForce } from '../policy/grants.js'
+import { grantedDimensions, inForce } from '../policy/grants.js'
 import { yearsOf, type LoadedAgreement } from '../policy/load.js'
 
 export interface FeedPosition {
@@ -56,19 +56,11 @@ export function checkAgreement (p: Release | Retraction, agreements: readonly Lo
  * codelist. Undefined when nothing of it is granted.
  */
 function grantedBy (held: LoadedAgreement, indicator: string, year: number): Map<string, ReadonlySet<string> | undefined> | undefined {
-  let by: Map<string, ReadonlySet<string> | undefined> | undefined
-  for (const g of held.agreement.grants) {
-    if (g.indicator !== indicator || !yearsOf(g.years, 2200).includes(year)) continue
-    by ??= new Map()
-    for (const d of g.by) {
-      const groups = g.groups?.[d]
-      by.set(d, groups === undefined ? undefined : new Set(Object.keys(groups)))
-    }
-  }
+  const by = grantedDimensions(held.agreement, indicator, year)
   for (const x of held.agreement.prohibitions) {
     if (x.indicator === indicator && x.by === undefined && (x.years === undefined || yearsOf(x.years, 2200).includes(year))) return undefined
   }
-  return by
+  return by === undefined ? undefined : new Map([...by].map(([d, groups]) => [d, groups === undefined ? undefined : new Set(Object.keys(groups))]))
 }
 
 function validCode (codelist: string, code: string): boolean {

@@ -3,7 +3,7 @@
  * deny: an agreement outside its validity window, or of another provider, grants nothing.
  */
 import type { Agreement, Grant } from './agreement.js'
-import type { GroupsSpec } from './groups.js'
+import type { GroupMembers, GroupsSpec } from './groups.js'
 import { localDate } from './explain.js'
 import { yearsOf } from './load.js'
 import type { LoadedAgreement } from './load.js'
@@ -51,16 +51,16 @@ export function activeGrants (agreements: LoadedAgreement[], provider: string, n
     const prev = latest.get(a.agreement)
     if (prev === undefined || prev.agreement.version < a.version) latest.set(a.agreement, l)
   }
-  const lastFullYear = lastClosedYear(nowMs, yearClosesOn)
+  const lastClosed = lastClosedYear(nowMs, yearClosesOn)
   const out: ActiveGrant[] = []
   for (const { agreement: a, hash } of [...latest.values()].sort((x, y) => x.agreement.agreement.localeCompare(y.agreement.agreement))) {
     if (!inForce(a, nowMs)) continue
-    for (const g of a.grants) out.push(toActive(a, hash, g, lastFullYear))
+    for (const g of a.grants) out.push(toActive(a, hash, g, lastClosed))
   }
   return out
 }
 
-function toActive (a: Agreement, hash: string, g: Grant, lastFullYear: number): ActiveGrant {
+function toActive (a: Agreement, hash: string, g: Grant, lastClosed: number): ActiveGrant {
   return {
     recipient: a.recipient,
     agreement: a.agreement,
@@ -68,8 +68,23 @@ function toActive (a: Agreement, hash: string, g: Grant, lastFullYear: number): 
     hash,
     indicator: g.indicator,
     by: g.by,
-    years: yearsOf(g.years, lastFullYear).filter(y => y <= lastFullYear),
+    years: yearsOf(g.years, lastClosed).filter(y => y <= lastClosed),
     threshold: Math.max(a.threshold, g.threshold ?? 0),
     ...(g.groups === undefined ? {} : { groups: g.groups }),
   }
+}
+
+/**
+ * What `agreement` grants of `indicator` for `year`, whatever the day: each dimension it may
+ * be broken down by, with its groups when the grant gives it only in groups (undefined: in the
+ * codes of its codelist). Undefined when no grant covers it. Prohibitions are not applied.
+ */
+export function grantedDimensions (agreement: Agreement, indicator: string, year: number): Map<string, Record<string, GroupMembers> | undefined> | undefined {
+  let by: Map<string, Record<string, GroupMembers> | undefined> | undefined
+  for (const g of agreement.grants) {
+    if (g.indicator !== indicator || !yearsOf(g.years, 2200).includes(year)) continue
+    by ??= new Map()
+    for (const d of g.by) by.set(d, g.groups?.[d])
+  }
+  return by
 }

@@ -69,7 +69,7 @@
 import type { Highs } from 'highs'
 import type { Agreement } from '../policy/agreement.js'
 import { codesOf, type GroupsSpec } from '../policy/groups.js'
-import { yearsOf } from '../policy/load.js'
+import { grantedDimensions } from '../policy/grants.js'
 import { AREA_CODES, isCodeOf } from '../protocol/area.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { dimensionCodelist, findIndicator } from '../protocol/indicators.js'
@@ -117,16 +117,8 @@ export interface LinkedIntervals {
  * an earlier one, as the receiving checks read it). Undefined when none.
  */
 export function grantGroups (agreement: Agreement, indicator: string, year: number): GroupsSpec | undefined {
-  let out: GroupsSpec | undefined
-  for (const g of agreement.grants) {
-    if (g.indicator !== indicator || !yearsOf(g.years, 2200).includes(year)) continue
-    for (const d of g.by) {
-      const groups = g.groups?.[d]
-      if (groups !== undefined) (out ??= {})[d] = groups
-      else if (out !== undefined) delete out[d]
-    }
-  }
-  return out === undefined || Object.keys(out).length === 0 ? undefined : out
+  const grouped = [...grantedDimensions(agreement, indicator, year) ?? []].filter((e): e is [string, GroupsSpec[string]] => e[1] !== undefined)
+  return grouped.length === 0 ? undefined : Object.fromEntries(grouped)
 }
 
 /** The program cannot give exact intervals: the caller uses a looser bound. */
