@@ -22,7 +22,8 @@ import { codeMatches, groupNamesByDimension } from '../policy/groups.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { canonicalJson } from '../protocol/canonical-json.js'
-import { protect, type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
+import { type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
+import { protectMany, type ProtectManyOptions } from './disclosure/pool.js'
 import { ledgerState } from '../policy/ledger.js'
 import { attributesOf, indicatorsOfPopulation, MULTI_ATTRIBUTE, populationOf, profileCodes, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
 
@@ -339,10 +340,15 @@ export interface ProtectedGrants {
  * A population-year that cannot be made safe is listed in the summary with the reason, under
  * each of its indicators, and produced for nobody.
  */
-export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<ProtectedGrants> {
+export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[], options: ProtectManyOptions = {}): Promise<ProtectedGrants> {
   const out: ProtectedGrants = { tables: [], summary: [], held: [], snapshots: [] }
-  for (const cut of await cutGrants(db, grants)) {
-    const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : await protect(cut.problem)
+  const cuts = await cutGrants(db, grants)
+  // Population-years are independent problems: the large ones are protected in parallel.
+  const problems = cuts.flatMap(cut => cut.problem === undefined ? [] : [cut.problem])
+  const solved = await protectMany(problems, options)
+  const results = new Map(problems.map((p, i) => [p, solved[i]!]))
+  for (const cut of cuts) {
+    const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : results.get(cut.problem)
     const hidden = new Set(result?.suppressed ?? [])
     const suppressed = new Set([...cut.representative].filter(([, r]) => hidden.has(r)).map(([key]) => key))
     const ok = result?.ok ?? true

@@ -12,7 +12,9 @@
  * database, the floor: cutting the same grants without protecting them (cutGrants and tablesOf
  * with nothing suppressed: the two halves of protectGrants around its call to protect()). The
  * difference is the cost of disclosure control (elimination + LP audit). The bench checks that
- * both give the same published cells and tables.
+ * both give the same published cells and tables. protectGrants runs twice: in this thread
+ * (the LP counters see it) and in worker threads as the node runs it by default (the large
+ * population-years in parallel); both must give the same result.
  *
  * Also measured:
  * - utility, per recipient over everything it receives: the share of listed cells (cells with
@@ -76,6 +78,7 @@ import { primaryKeys, protect } from '../../src/stats/disclosure/protect.js'
 import { prepareProblem, type ProtectionProblem } from '../../src/stats/disclosure/problem.js'
 import { crossTableProblem } from '../../src/stats/disclosure/tables.js'
 import { indicatorsOfPopulation, populationOf, type Population } from '../../src/stats/populations.js'
+import { defaultWorkers } from '../../src/stats/disclosure/pool.js'
 import { cutGrants, protectGrants, tablesOf, type GrantCut, type PeerTable, type ProtectionSummary } from '../../src/stats/protect-grants.js'
 import { criterion, minimalPattern, type MinimalResult } from './minimal-pattern.js'
 import { syntheticCases, type MinimalCase } from './minimal-cases.js'
@@ -545,6 +548,7 @@ async function main (): Promise<void> {
       // Whole runs: the floor, then protectGrants, then the floor again.
       const cutRuns: number[] = []
       const protectRuns: number[] = []
+      const parallelRuns: number[] = []
       const lpRuns: LpStats[] = []
       /** process.hrtime of each timed protectGrants run (µs), to cut --cpu-prof profiles. */
       const windows: Array<[number, number]> = []
@@ -561,13 +565,19 @@ async function main (): Promise<void> {
       for (let r = 0; r < RUNS; r++) {
         const from = micros()
         const lp0 = lpSnapshot()
-        const [res, t] = await timed(() => protectGrants(db, grants))
+        // In this thread, where the LP counters see every solve; then in worker threads (the
+        // default), which must give the same result.
+        const [res, t] = await timed(() => protectGrants(db, grants, { workers: 0 }))
         windows.push([from, micros()])
         lpRuns.push(lpDelta(lp0))
         if (result !== undefined && JSON.stringify(res) !== JSON.stringify(result)) throw new Error('protectGrants gave different results in two runs')
         result = res
         protectRuns.push(t)
-        log(`  protectGrants, all grants: ${ms(t)} ms${LP ? ` (${lpRuns.at(-1)!.solves} LP solves, ${ms(lpRuns.at(-1)!.runMs)} ms in HiGHS run())` : ''}`)
+        log(`  protectGrants, all grants, in this thread: ${ms(t)} ms${LP ? ` (${lpRuns.at(-1)!.solves} LP solves, ${ms(lpRuns.at(-1)!.runMs)} ms in HiGHS run())` : ''}`)
+        const [pooled, tp] = await timed(() => protectGrants(db, grants))
+        if (JSON.stringify(pooled) !== JSON.stringify(res)) throw new Error('protectGrants in worker threads differs from protectGrants in this thread')
+        parallelRuns.push(tp)
+        log(`  protectGrants, all grants, in up to ${defaultWorkers()} worker threads: ${ms(tp)} ms`)
         await cutOnce()
       }
       const { tables, summary } = result!
@@ -657,9 +667,9 @@ async function main (): Promise<void> {
         minimalMs = performance.now() - t0
       }
       const totalMs = performance.now() - started
-      if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, JSON.stringify({ volume: VOLUME, records, importMs, rss, cutRuns, protectRuns, lpRuns, windows, rssBefore, rssAfterWhole, peakRss, slices, utility, minimal, minimalMs, totalMs }, null, 2))
+      if (JSON_OUT !== undefined) writeFileSync(JSON_OUT, JSON.stringify({ volume: VOLUME, records, importMs, rss, cutRuns, protectRuns, parallelRuns, lpRuns, windows, rssBefore, rssAfterWhole, peakRss, slices, utility, minimal, minimalMs, totalMs }, null, 2))
 
-      report({ records, importMs, rss, agreements, grants, tables, summary, slices, cutRuns, protectRuns, lpRuns, rssBefore, rssAfterWhole, peakRss, utility, minimal, minimalMs, totalMs })
+      report({ records, importMs, rss, agreements, grants, tables, summary, slices, cutRuns, protectRuns, parallelRuns, lpRuns, rssBefore, rssAfterWhole, peakRss, utility, minimal, minimalMs, totalMs })
       const refused = summary.filter(s => !s.ok)
       const auditFailed = slices.filter(s => s.auditOk === false)
       if (refused.length > 0 || auditFailed.length > 0) process.exitCode = 1
@@ -682,6 +692,7 @@ interface Report {
   slices: SliceResult[]
   cutRuns: number[]
   protectRuns: number[]
+  parallelRuns: number[]
   lpRuns: LpStats[]
   rssBefore: number
   rssAfterWhole: number
@@ -716,7 +727,7 @@ function report (r: Report): void {
   out('| :-- | --: | --: |')
   const runs = (v: number[]): string => v.length > 1 ? ` (median of ${v.length}: ${v.map(ms).join(', ')} ms)` : ''
   out(`| floor: cut the grants, no protection${runs(r.cutRuns)} | ${ms(cutMs)} ms | 1x |`)
-  out(`| protectGrants, all grants${runs(r.protectRuns)} | ${ms(protectMs)} ms | **${x(protectMs, cutMs)}** |`)
+  out(`| protectGrants, all grants, in this thread${runs(r.protectRuns)} | ${ms(protectMs)} ms | **${x(protectMs, cutMs)}** |`)
   if (LP) {
     const first = r.lpRuns[0]!
     const runMs = median(r.lpRuns.map(l => l.runMs))
@@ -728,6 +739,8 @@ function report (r: Report): void {
     const rest = protectMs - median(r.lpRuns.map(l => l.runMs + l.solutionMs))
     out(`| everything else in protectGrants (JS: elimination, audit bookkeeping, cut, database) | ${ms(rest)} ms | ${x(rest, cutMs)} |`)
   }
+  const parallelMs = median(r.parallelRuns)
+  out(`| protectGrants, all grants, in up to ${defaultWorkers()} worker threads (the node's default)${runs(r.parallelRuns)} | ${ms(parallelMs)} ms | **${x(parallelMs, cutMs)}** (${x(protectMs, parallelMs)} faster) |`)
   if (SLICES) out(`| protectGrants slice by slice (sum) | ${ms(sum(slices, s => s.protectMs))} ms | ${x(sum(slices, s => s.protectMs), sum(slices, s => s.cutMs))} (to the floor slice by slice, ${ms(sum(slices, s => s.cutMs))} ms) |`)
   if (AUDIT) out(`| independent audit of every released pattern (auditSuppression, exact; and the derived targets) | ${ms(sum(slices, s => s.auditMs ?? 0))} ms | ${x(sum(slices, s => s.auditMs ?? 0), cutMs)} |`)
   out()
