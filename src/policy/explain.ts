@@ -186,13 +186,17 @@ export interface MatrixCell {
   inForce: boolean
 }
 
-/** Who shares what with whom: one row per agreement, latest version of each. */
+/**
+ * Who shares what with whom: one row per agreement, the version in force today (the highest
+ * of those in force), or the latest version when none is.
+ */
 export function sharingMatrix (agreements: Agreement[], today: (timezone: string) => string): MatrixCell[] {
   const latest = new Map<string, Agreement>()
+  const live = (a: Agreement): boolean => { const d = today(a.validity.timezone); return a.validity.from <= d && d <= a.validity.until }
   for (const a of agreements) {
     const key = `${a.agreement}|${a.provider}|${a.recipient}`
     const prev = latest.get(key)
-    if (prev === undefined || prev.version < a.version) latest.set(key, a)
+    if (prev === undefined || (live(a) && !live(prev)) || (live(a) === live(prev) && prev.version < a.version)) latest.set(key, a)
   }
   return [...latest.values()]
     .map(a => {

@@ -40,21 +40,29 @@ export function lastClosedYear (nowMs: number, yearClosesOn = '01-01'): number {
 }
 
 /**
- * The grants `provider` may act on at `nowMs`: latest version of each agreement, in force,
- * with year ranges closed at the last closed year (see {@link lastClosedYear}).
+ * The version of each agreement in force at `nowMs`: of the versions whose validity covers that
+ * day, the highest. A version not yet in force (or ended) does not displace another that is:
+ * a version 2 dated to start next year leaves version 1 granting until then.
+ */
+export function versionsInForce (agreements: readonly LoadedAgreement[], nowMs: number): LoadedAgreement[] {
+  const current = new Map<string, LoadedAgreement>()
+  for (const l of agreements) {
+    if (!inForce(l.agreement, nowMs)) continue
+    const prev = current.get(l.agreement.agreement)
+    if (prev === undefined || prev.agreement.version < l.agreement.version) current.set(l.agreement.agreement, l)
+  }
+  return [...current.values()].sort((x, y) => x.agreement.agreement.localeCompare(y.agreement.agreement))
+}
+
+/**
+ * The grants `provider` may act on at `nowMs`: of each agreement the version in force then
+ * (see {@link versionsInForce}), with year ranges closed at the last closed year (see
+ * {@link lastClosedYear}).
  */
 export function activeGrants (agreements: LoadedAgreement[], provider: string, nowMs: number, yearClosesOn?: string): ActiveGrant[] {
-  const latest = new Map<string, LoadedAgreement>()
-  for (const l of agreements) {
-    const a = l.agreement
-    if (a.provider !== provider) continue
-    const prev = latest.get(a.agreement)
-    if (prev === undefined || prev.agreement.version < a.version) latest.set(a.agreement, l)
-  }
   const lastClosed = lastClosedYear(nowMs, yearClosesOn)
   const out: ActiveGrant[] = []
-  for (const { agreement: a, hash } of [...latest.values()].sort((x, y) => x.agreement.agreement.localeCompare(y.agreement.agreement))) {
-    if (!inForce(a, nowMs)) continue
+  for (const { agreement: a, hash } of versionsInForce(agreements.filter(l => l.agreement.provider === provider), nowMs)) {
     for (const g of a.grants) out.push(toActive(a, hash, g, lastClosed))
   }
   return out
