@@ -76,7 +76,59 @@ export type UserErrorCode =
   | 'USER_TOKEN_INVALID'
   | 'ROLE_FORBIDDEN'
 
-export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode | UserErrorCode
+/** Codes of the HTTP layer itself (src/http): limits and requests that never reach a route. */
+export type HttpErrorCode =
+  | 'NOT_FOUND'
+  | 'BODY_TOO_LARGE'
+  | 'JSON_TOO_DEEP'
+  | 'REQUEST_MALFORMED'
+  | 'HEADERS_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'INTERNAL'
+
+export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode | UserErrorCode | HttpErrorCode
+
+/**
+ * The one registry of HTTP statuses: the status a node answers when a request fails with an
+ * AppError of that code. A code not listed here is a server fault: 500, its message kept in
+ * the node's log, never sent (docs/operator-guide.md, "HTTP errors"). Listed 5xx codes are sent
+ * with their code but, like every 5xx, without their message.
+ */
+export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
+  // The caller's request is wrong.
+  USAGE: 400,
+  USER_NAME_INVALID: 400,
+  ROLE_INVALID: 400,
+  PASSWORD_WEAK: 400,
+  JSON_TOO_DEEP: 400,
+  REQUEST_MALFORMED: 400,
+  // Who is calling.
+  TOKEN_MISSING: 401,
+  TOKEN_INVALID: 401,
+  TOKEN_REPLAYED: 401,
+  PEER_UNKNOWN: 401,
+  LOGIN_FAILED: 401,
+  USER_TOKEN_MISSING: 401,
+  USER_TOKEN_INVALID: 401,
+  ROLE_FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  USER_UNKNOWN: 404,
+  AGREEMENT_MISMATCH: 409,
+  USER_EXISTS: 409,
+  BODY_TOO_LARGE: 413,
+  LOGIN_THROTTLED: 429,
+  RATE_LIMITED: 429,
+  HEADERS_TOO_LARGE: 431,
+  // The node cannot serve now; the details are in its log.
+  INTERNAL: 500,
+  DATABASE_LOCKED: 503,
+  DATABASE_UNAVAILABLE: 503,
+}
+
+/** The HTTP status of a code (HTTP_STATUS): 500 for any code not registered. */
+export function httpStatus (code: string): number {
+  return (HTTP_STATUS as Record<string, number | undefined>)[code] ?? 500
+}
 
 export class AppError extends Error {
   override readonly name = 'AppError'

@@ -1,36 +1,45 @@
 /**
- * One error handler for the node: logs every failure with the request id, hides the message
- * of server errors, and returns client errors as `{ statusCode, code, error, message }`.
+ * One error handler for the node. Every failure is answered as
+ * `{ statusCode, code, error, message }`:
+ *
+ * - an AppError gets the status its code has in HTTP_STATUS (src/errors.ts), 500 when its code
+ *   is not registered there: a code nobody classified is a server fault, not the caller's;
+ * - an error of the HTTP framework below 500 (validation, media type) keeps its status and its
+ *   `FST_ERR_*` code;
+ * - anything else is 500 `INTERNAL`.
+ *
+ * Answers of 500 and above carry the code (INTERNAL for what is not an AppError) and a fixed
+ * message naming the request id: the error itself (its message, paths on the server, the
+ * cause) goes to the node's log only.
  */
+import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { isAppError, type ErrorCode } from '../../errors.js'
+import { httpStatus, isAppError } from '../../errors.js'
 
-/** HTTP status of node errors that are not plain bad requests. */
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  TOKEN_MISSING: 401,
-  TOKEN_INVALID: 401,
-  TOKEN_REPLAYED: 401,
-  PEER_UNKNOWN: 401,
-  AGREEMENT_MISMATCH: 409,
-  LOGIN_FAILED: 401,
-  LOGIN_THROTTLED: 429,
-  USER_TOKEN_MISSING: 401,
-  USER_TOKEN_INVALID: 401,
-  ROLE_FORBIDDEN: 403,
+/** The reason phrase of a status, as the `error` member. */
+export function reasonPhrase (status: number): string {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'Internal Server Error' : 'Bad Request')
 }
-const ERROR: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests' }
+
+/** Status and code of any error thrown while serving a request. */
+export function classify (err: FastifyError): { status: number, code: string } {
+  if (isAppError(err)) return { status: httpStatus(err.code), code: err.code }
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+  if (status >= 500) return { status, code: 'INTERNAL' }
+  return { status, code: typeof err.code === 'string' && err.code !== '' ? err.code : 'REQUEST_MALFORMED' }
+}
 
 export default fp(async function errorHandler (app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const status = isAppError(err) ? (STATUS[err.code] ?? 400) : (err.statusCode ?? 500)
+    const { status, code } = classify(err)
     if (status >= 500) {
-      request.log.error({ err, reqId: request.id }, 'request failed')
-      return reply.code(status).send({ statusCode: status, code: 'INTERNAL', error: 'Internal Server Error', message: 'internal error; see the node log for request ' + request.id })
+      request.log.error({ err, reqId: request.id, code }, 'request failed')
+      return reply.code(status).send({ statusCode: status, code, error: reasonPhrase(status), message: `internal error; see the node log for request ${request.id}` })
     }
-    request.log.info({ reqId: request.id, code: err.code, msg: err.message }, 'request refused')
+    request.log.info({ reqId: request.id, code, msg: err.message }, 'request refused')
     if (status === 401) reply.header('www-authenticate', 'Bearer realm="dcim-exchange"')
-    return reply.code(status).send({ statusCode: status, code: err.code ?? 'BAD_REQUEST', error: ERROR[status] ?? 'Bad Request', message: err.message })
+    return reply.code(status).send({ statusCode: status, code, error: reasonPhrase(status), message: err.message })
   })
   app.setNotFoundHandler((request, reply) => {
     return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
