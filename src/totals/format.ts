@@ -17,6 +17,7 @@ const REASONS: Record<string, string> = {
   breakdown_not_granted: 'not shared with this breakdown',
   no_data: 'no data held',
   stale: 'out of date: its release has expired',
+  own_unprotected: 'this node\'s own figures: unprotected, shown to its operators only',
 }
 
 /** A plain-text report: totals, then each year's contributions, then mirror statistics. */

@@ -24,6 +24,12 @@ export interface TotalsDeps {
   kind: 'country' | 'liaison'
   agreements: readonly LoadedAgreement[]
   nowMs: number
+  /**
+   * Include this node's own tables, which are not protected: only for its operators (the CLI,
+   * the `operator` role). Otherwise (the default) the own country is listed as missing with
+   * reason `own_unprotected`; so it is in a provenance bundle, which carries signed releases only.
+   */
+  includeOwn?: boolean
 }
 
 /** Most years one query may span. */
@@ -115,6 +121,10 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
   for (const year of q.years) {
     for (const country of WESTERN_BALKANS) {
       if (country === deps.node) {
+        if (deps.includeOwn !== true) {
+          missing.push({ country, year, reason: 'own_unprotected' })
+          continue
+        }
         const own = await deps.db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', q.indicator).where('year', '=', year).execute()
         if (own.length === 0) {
           missing.push({ country, year, reason: 'no_data' })
@@ -145,12 +155,14 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
       const linked = slices
         .filter(s => s.publisher === country && s.year === year && s.indicator !== q.indicator && s.cells_of !== null)
         .sort((a, b) => a.indicator.localeCompare(b.indicator))
-        .map(s => ({ indicator: s.indicator, releaseId: s.cells_of!, ...groupsOf(s), cells: cellsOfSlice(s) }))
+        .map(s => ({ indicator: s.indicator, releaseId: s.object_id, ...groupsOf(s), cells: cellsOfSlice(s) }))
       tables.push({
         country,
         year,
         source: 'release',
-        releaseId: slice.cells_of,
+        // The release in force: its signed payload has the dates shown, and the same cells for
+        // the year as the release they are stored under (cells_of; a re-issue repeats them).
+        releaseId: slice.object_id,
         issuedAt: new Date(slice.issued_at).toISOString(),
         appliedAt: new Date(slice.applied_at).toISOString(),
         expiresAt: new Date(slice.expires_at).toISOString(),

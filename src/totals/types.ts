@@ -22,6 +22,7 @@ export type MissingReason =
   | 'breakdown_not_granted' // granted, but not broken down by every dimension asked for
   | 'no_data' // granted, but no release held for that year (none sent, or retracted)
   | 'stale' // the release held has expired: the publisher's feed has not been refreshed
+  | 'own_unprotected' // this node's own figures: not protected, shown to its operators only (never in a bundle)
 
 /** One country's part in the totals of one year. */
 export interface Contribution {
@@ -31,7 +32,7 @@ export interface Contribution {
   reason?: MissingReason
   /** 'own': this node's own tables (not protected, not signed); 'release': a signed release received. */
   source?: 'own' | 'release'
-  /** The release the figures come from. */
+  /** The release in force that the figures come from (the latest received for the table; its signed payload has the dates below). */
   releaseId?: string
   /** When the release was issued, when this node applied it, and until when it is valid (ISO 8601). */
   issuedAt?: string

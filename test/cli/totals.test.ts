@@ -35,10 +35,10 @@ t.test('totals in every format, a bundle that verifies, and one that does not', 
   // V1 of 2023 and 2024, each with the V2 and V3 releases of its year (linked: the same victims).
   const ok = await cli(['verify-bundle', bundle])
   t.equal(ok.status, 0, ok.stdout)
-  t.match(ok.stdout, new RegExp(`^bundle verified: \\d+ total\\(s\\) recomputed from 6 signed release\\(s\\)\\n  SRB signed with key ${srb.kid} \\(from the bundle: compare with the thumbprint you pinned\\)\\n$`))
+  t.match(ok.stdout, new RegExp(`^bundle verified: \\d+ total\\(s\\) recomputed from 6 signed release\\(s\\)\\n  SRB signed with key ${srb.kid} \\(from the bundle: compare with the thumbprint you pinned, or give --jwks\\)\\n$`))
   const jwks = join(dir, 'srb-jwks.json')
   writeFileSync(jwks, JSON.stringify({ keys: [srb.running.node.signingKey.publicJwk] }))
-  t.match((await cli(['verify-bundle', bundle, '--jwks', jwks])).stdout, /SRB signed with key .* \(from --jwks\)/)
+  t.match((await cli(['verify-bundle', bundle, '--jwks', jwks])).stdout, /SRB signed with key .* \(trusted: from --jwks\)/)
 
   const forged = JSON.parse(readFileSync(bundle, 'utf8')) as { result: { cells: Array<{ lower: number }> } }
   forged.result.cells[0]!.lower += 1

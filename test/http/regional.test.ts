@@ -38,6 +38,18 @@ t.test('regional totals over HTTP', async t => {
     if (status === 403) t.equal(res.json().code, 'ROLE_FORBIDDEN')
   }
 
+  // On a country node, its own tables are not protected: only its operators see them.
+  const own: Record<string, string> = {}
+  for (const role of ['operator', 'liaison']) {
+    await addUser(srb.running.node.db.db, clock, { name: `${role}2`, role, password: `a long password for ${role}` })
+    own[role] = (await srb.running.app.inject({ method: 'POST', url: '/v1/login', payload: { user: `${role}2`, password: `a long password for ${role}` } })).json().token
+  }
+  const ownView = async (role: string): Promise<RegionalResult> => (await srb.running.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${own[role]!}` } })).json()
+  t.same((await ownView('operator')).contributions.filter(c => c.country === 'SRB').map(c => [c.year, c.status, c.source]), [[2023, 'included', 'own'], [2024, 'included', 'own']])
+  const liaisonView = await ownView('liaison')
+  t.same(liaisonView.contributions.filter(c => c.country === 'SRB').map(c => [c.year, c.status, c.reason]), [[2023, 'missing', 'own_unprotected'], [2024, 'missing', 'own_unprotected']])
+  t.same(liaisonView.cells, [], 'a liaison user on a country node sees none of its unprotected figures')
+
   const r = (await get(url, 'liaison')).json() as RegionalResult
   t.same(r.query, { indicator: 'V1', years: [2023, 2024], by: ['SEX'], asOf: null })
   t.same(r.contributions.filter(c => c.status === 'included').map(c => `${c.year} ${c.country}`), ['2023 SRB', '2024 SRB'])

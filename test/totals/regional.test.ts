@@ -135,8 +135,39 @@ t.test('a liaison officer\'s regional totals', async t => {
   const v2 = await verifyBundle(altered)
   t.equal(v2.ok, false)
   t.match(v2.problem, /SIGNATURE_INVALID/)
-  const impostor = await verifyBundle(bundle, { trust: new Map([['SRB', keySetFromJwks({ keys: [bih.running.node.signingKey.publicJwk] })]]) })
+  const bihKeys = keySetFromJwks({ keys: [bih.running.node.signingKey.publicJwk] })
+  const srbKeys = keySetFromJwks({ keys: [srb.running.node.signingKey.publicJwk] })
+  const impostor = await verifyBundle(bundle, { trust: new Map([['BIH', bihKeys], ['SRB', bihKeys]]) })
   t.same([impostor.ok, impostor.problem?.includes('KEY_UNKNOWN')], [false, true], 'trusted keys that are not the publisher\'s: refused')
+  const trusted = await verifyBundle(bundle, { trust: new Map([['BIH', bihKeys], ['SRB', srbKeys]]) })
+  t.same([trusted.ok, trusted.publishers.map(p => p.keysFrom)], [true, ['trusted', 'trusted']])
+
+  // Every object in a bundle must check, and every date shown must be the signed one.
+  const edit = (change: (b: typeof bundle) => void): typeof bundle => {
+    const copy = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+    change(copy)
+    return copy
+  }
+  const first = bundle.input.tables[0]!
+  const alb = nodeAgreements(eu.home).find(l => l.agreement.provider === 'ALB')!
+  const srbId = bundle.input.tables.find(m => m.country === 'SRB')!.releaseId!
+  const forgeries: Array<[string, typeof bundle, string]> = [
+    // --jwks means only those keys: a publisher left out is refused, not taken from the bundle.
+    ['a publisher without a trusted key', bundle, 'SRB: no trusted key (the keys given are for BIH; the bundle\'s own keys are not used when keys are given)'],
+    ['a release nobody trusts, added', edit(b => { b.releases.Zm9yZ2Vk = { ...b.releases[srbId]!, signatures: [] } as never }), 'release Zm9yZ2Vk is in the bundle but no table uses it'],
+    ['an issue date edited', edit(b => { b.input.tables[0]!.issuedAt = '2020-01-01T00:00:00.000Z' }), `BIH 2022: the issue date shown (2020-01-01T00:00:00.000Z) is not the signed one (${first.issuedAt!})`],
+    ['an expiry edited', edit(b => { b.input.tables[0]!.expiresAt = '2099-01-01T00:00:00.000Z' }), `BIH 2022: the expiry shown (2099-01-01T00:00:00.000Z) is not the signed one (${first.expiresAt!})`],
+    ['an applied date before the issue', edit(b => { b.input.tables[0]!.appliedAt = '2020-01-01T00:00:00.000Z' }), `BIH 2022: the date applied (2020-01-01T00:00:00.000Z) is not between the release's issue (${first.issuedAt!}) and ${bundle.input.computedAt}`],
+    ['computed after the releases expired', edit(b => { b.input.computedAt = '2099-01-01T00:00:00.000Z' }), `BIH 2022: release ${first.releaseId!} had expired (${first.expiresAt!}) at 2099-01-01T00:00:00.000Z, the time the result is for`],
+    ['a table marked own', edit(b => { b.input.tables[0]!.source = 'own' }), 'BIH 2022: a bundle carries signed releases only, and this table is marked "own"'],
+    ['releases sent to another node', edit(b => { b.input.node = 'SELEC' }), `BIH 2022: release ${first.releaseId!} was sent to EUROPOL, not to SELEC, which computed the result`],
+    ['a spare agreement', edit(b => { b.agreements[alb.hash] = alb.agreement }), `the agreement ${alb.hash} is in the bundle but no release was sent under it`],
+    ['keys of a stranger', edit(b => { b.keys.MNE = b.keys.SRB! }), 'the bundle holds keys for MNE, which published none of its releases'],
+  ]
+  for (const [what, forgery, problem] of forgeries) {
+    const v = await verifyBundle(forgery, what === 'a publisher without a trusted key' ? { trust: new Map([['BIH', bihKeys]]) } : {})
+    t.same([v.ok, v.problem], [false, problem], `refused: ${what}`)
+  }
 
   // A week without a refresh: both feeds are stale, and the countries missing as such.
   clock.advance(8 * 86400_000)
@@ -188,6 +219,9 @@ t.test('a grant in groups: the bundle carries the agreement that says what the g
   t.ok(shown.length > 0, `${shown.length} suppressed part(s) shown`)
   t.same(shown, shown.map(([sex]) => [sex, ...audit.get(`V1:_T|${sex}|_T|_T`)!]), 'the auditor\'s intervals')
 
+  t.same(result.contributions.find(c => c.country === 'HRV'), { country: 'HRV', year: 2023, status: 'missing', reason: 'own_unprotected' }, 'the own country, unless its operator asks')
+  await t.rejects(makeBundle(hrv.running.node.db.db, { ...input, tables: [...input.tables, { country: 'HRV', year: 2023, source: 'own', cells: [{ dims: { SEX: 'F' }, value: 1 }] }] }, result),
+    { code: 'USAGE', message: 'a bundle carries signed releases only: HRV 2023 is this node\'s own, unprotected table (gather the totals without it)' })
   const bundle = await makeBundle(hrv.running.node.db.db, input, result)
   t.same(Object.keys(bundle.agreements), [agreements[0]!.hash])
   const ok = await verifyBundle(JSON.parse(JSON.stringify(bundle)))

@@ -56,7 +56,9 @@ export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<numbe
   }
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
-    const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now() }, query)
+    // The home's owner is its operator and sees the node's own, unprotected tables; a bundle
+    // leaves the node, so it (and the result printed with it) is computed without them.
+    const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now(), includeOwn: args.bundle === undefined }, query)
     const result = await computeTotals(input)
     if (args.bundle !== undefined) {
       const bundle = await makeBundle(node.db.db, input, result)
@@ -92,11 +94,10 @@ export async function verifyBundleCommand (args: { file: string, jwks?: string[]
   }
   const v = await verifyBundle(bundle, { trust })
   if (args.json === true) {
-    line(io.stdout, JSON.stringify({ ok: v.ok, problem: v.problem, releases: v.releases, publishers: v.publishers, own_tables: v.ownTables }, null, 2))
+    line(io.stdout, JSON.stringify({ ok: v.ok, problem: v.problem, releases: v.releases, publishers: v.publishers.map(p => ({ id: p.id, kids: p.kids, keys_from: p.keysFrom })) }, null, 2))
   } else if (v.ok) {
     line(io.stdout, `bundle verified: ${v.result!.cells.length} total(s) recomputed from ${v.releases} signed release(s)`)
-    for (const p of v.publishers) line(io.stdout, `  ${p.id} signed with key ${p.kids.join(', ')}${trust?.has(p.id) === true ? ' (from --jwks)' : ' (from the bundle: compare with the thumbprint you pinned)'}`)
-    if (v.ownTables.length > 0) line(io.stdout, `  not signed: the computing node's own tables (${v.ownTables.join(', ')})`)
+    for (const p of v.publishers) line(io.stdout, `  ${p.id} signed with key ${p.kids.join(', ')}${p.keysFrom === 'trusted' ? ' (trusted: from --jwks)' : ' (from the bundle: compare with the thumbprint you pinned, or give --jwks)'}`)
   } else {
     line(io.stdout, `bundle NOT verified: ${v.problem}`)
   }

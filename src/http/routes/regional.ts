@@ -73,13 +73,16 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
       ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of) }),
     }
     const now = clock.now()
-    const key = JSON.stringify(query)
+    // The node's own tables are not protected: operators see them, other roles see the own
+    // country as missing (own_unprotected), as in a provenance bundle.
+    const includeOwn = request.user.role === 'operator'
+    const key = JSON.stringify({ ...query, includeOwn })
     // Read before computing: a change committed meanwhile leaves the entry under the old version.
     const held = agreementsWatch.current()
     const version = `${await dataVersion()}|${held.version ?? held.agreements.map(l => l.hash).join(',')}`
     let hit = cache.get(key)
     if (hit === undefined || hit.version !== version || hit.validUntil <= now) {
-      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: held.agreements, nowMs: now }, query)
+      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: held.agreements, nowMs: now, includeOwn }, query)
       const expiries = result.contributions.filter(c => c.expiresAt !== undefined).map(c => Date.parse(c.expiresAt!))
       hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result }
       cache.delete(key)
