@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { peerStatuses } from '../../src/exchange/status.js'
 import { openNode } from '../../src/node/home.js'
+import { addUser } from '../../src/users/users.js'
 import { FIXTURES, startPair, testClock, type TestNode } from '../helpers/federation.js'
 
 const AGREEMENT = join(FIXTURES, 'agreements', 'srb-hrv.yaml')
@@ -82,10 +83,18 @@ t.test('a peer that is down is reported with the reason, and pulls back off', as
   const [status] = await peerStatuses(hrv.running.node.db.db, clock.now())
   t.same([status!.status, status!.failures], ['down', 1])
   t.match(status!.reason, /^FETCH_FAILED: http:\/\/127\.0\.0\.1:\d+\/v1\/feed\?after=0: /)
+  // Public /health says the node is up and ready, and nothing of its peers (issue 12: it showed their error texts).
   const health = await hrv.running.app.inject({ method: 'GET', url: '/health' })
-  t.equal(health.statusCode, 200, 'the node itself is up')
-  const body = health.json()
-  t.same([body.status, body.peers[0].peer, body.peers[0].status, body.peers[0].failures], ['degraded', 'SRB', 'down', 1])
+  t.same([health.statusCode, health.json().status, health.json().ready], [200, 'ok', true], 'the node itself is up')
+  t.same(Object.keys(health.json()).sort(), ['live', 'node', 'protocol', 'ready', 'status', 'time'])
+  t.notMatch(health.body, /SRB|FETCH_FAILED|127\.0\.0\.1/, 'no peer, error or address in /health')
+  // Operators read the details with a token.
+  await addUser(hrv.running.node.db.db, clock, { name: 'op', role: 'operator', password: 'a long operator password' })
+  const login = await hrv.running.app.inject({ method: 'POST', url: '/v1/login', payload: { user: 'op', password: 'a long operator password' } })
+  const detail = await hrv.running.app.inject({ url: '/v1/status', headers: { authorization: `Bearer ${login.json().token}` } })
+  const peer = detail.json().peers[0]
+  t.same([detail.statusCode, peer.peer, peer.status, peer.failures, peer.last_error.code], [200, 'SRB', 'down', 1, 'FETCH_FAILED'])
+  t.equal((await hrv.running.app.inject({ url: '/v1/status' })).statusCode, 401, 'and not without one')
 })
 
 t.test('the puller killed inside an apply: nothing half-applied, and the next pull completes', async t => {
