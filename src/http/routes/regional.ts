@@ -22,7 +22,7 @@ const Query = Type.Object({
   indicator: Type.String({ pattern: '^[VCvc][1-5]$', description: 'V1-V5 or C1-C4' }),
   years: Type.String({ pattern: '^\\d{4}(-\\d{4}|(,\\d{4})*)$', description: 'a range (2020-2024) or a list (2019,2021)' }),
   by: Type.Optional(Type.String({ pattern: '^[A-Z_]{1,32}(,[A-Z_]{1,32}){0,5}$', description: 'dimensions, comma-separated' })),
-  as_of: Type.Optional(Type.String({ maxLength: 40, description: 'as the node held the data at this date (ISO 8601)' })),
+  as_of: Type.Optional(Type.String({ maxLength: 40, description: 'as the node held the data at this date: a calendar date (2026-11-20, 00:00 UTC) or a date-time with offset (2026-11-20T12:00:00Z), from 1970-01-01 to 9999-12-31' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json')], { default: 'json' })),
 }, { additionalProperties: false })
 
@@ -70,7 +70,7 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
       indicator: q.indicator.toUpperCase(),
       years: parseYears(q.years),
       by: q.by === undefined ? [] : q.by.split(','),
-      ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of) }),
+      ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of, 'as_of') }),
     }
     const now = clock.now()
     // The node's own tables are not protected: operators see them, other roles see the own
