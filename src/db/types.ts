@@ -6,6 +6,8 @@ export interface NodeIdentityTable {
   id: ColumnType<number, 1, never>
   node_id: string
   created_at: ColumnType<Date, Date | string, never>
+  /** Fingerprint of the record-key secret the stored records are keyed with (null: not bound yet). */
+  record_key_fingerprint: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface Database {

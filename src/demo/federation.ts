@@ -24,7 +24,7 @@ import { startNode, type RunningNode } from '../node/start-node.js'
 import { WESTERN_BALKANS } from '../protocol/codelists.js'
 import { EMPTY_CROSSWALK } from '../ingest/crosswalk.js'
 import { importFile } from '../ingest/import-file.js'
-import { loadRecordSecret, recordKeyer } from '../ingest/record-key.js'
+import { nodeRecordKeyer } from '../ingest/record-key.js'
 import { writeSyntheticCsv } from '../ingest/synthetic.js'
 
 export const DEMO_NODES: readonly string[] = [...WESTERN_BALKANS, 'EUROPOL']
@@ -222,7 +222,7 @@ async function importDemoRecords (running: RunningNode, seed: number, clock: Clo
   const { config, db } = running.node
   const dir = join(config.home, 'exports')
   mkdirSync(dir, { recursive: true })
-  const deps = { db: db.db, clock, reporter: config.node.id, keyer: recordKeyer(loadRecordSecret(config.home)), crosswalk: EMPTY_CROSSWALK }
+  const deps = { db: db.db, clock, reporter: config.node.id, keyer: await nodeRecordKeyer(db.db, config.home), crosswalk: EMPTY_CROSSWALK }
   const done: string[] = []
   for (const kind of ['victims', 'offenders'] as const) {
     const path = join(dir, `${kind}.csv`)

@@ -12,8 +12,8 @@ import { migrateToLatest } from '../db/migrate.js'
 import { AppError } from '../errors.js'
 import { generateSigningKey, type SigningKey } from '../protocol/keys.js'
 import { resolveNodeIdentity } from './identity.js'
-import { readKeyStore, writeKeyFile } from './key-store.js'
-import { loadRecordSecret } from '../ingest/record-key.js'
+import { KEYS_DIR, readKeyStore, writeKeyFile } from './key-store.js'
+import { bindRecordSecret, createRecordSecret, RECORD_SECRET_FILE } from '../ingest/record-key.js'
 
 export const DB_DIR = 'db'
 export const DEFAULT_PORT = 7300
@@ -70,11 +70,15 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
   try {
     writeConfig(home, config)
     writeKeyFile(home, key)
-    loadRecordSecret(home)
+    const recordSecret = createRecordSecret(home)
     // Agreement files live here; dcimx policy reads them.
     mkdirSync(join(home, 'policies'), { mode: 0o755 })
     const node = await openNode({ home, env: {}, clock: options.clock, template: options.template })
-    await node.db.close()
+    try {
+      await bindRecordSecret(node.db.db, recordSecret, join(home, KEYS_DIR, RECORD_SECRET_FILE))
+    } finally {
+      await node.db.close()
+    }
   } catch (err) {
     // Leave no half-made home behind.
     if (created) rmSync(home, { recursive: true, force: true })

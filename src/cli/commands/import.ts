@@ -6,7 +6,7 @@ import { yearClosesOn } from '../../config.js'
 import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import { formatIssue } from '../../ingest/issues.js'
-import { loadRecordSecret, recordKeyer } from '../../ingest/record-key.js'
+import { nodeRecordKeyer } from '../../ingest/record-key.js'
 import { publish } from '../../exchange/publish.js'
 import { heldLine } from '../held-line.js'
 import { openNode } from '../../node/home.js'
@@ -64,7 +64,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const defaultCrosswalk = join(node.config.home, DEFAULT_CROSSWALK)
     const crosswalkFile = args.crosswalk ?? (existsSync(defaultCrosswalk) ? defaultCrosswalk : undefined)
     const crosswalk = crosswalkFile === undefined ? EMPTY_CROSSWALK : loadCrosswalk(crosswalkFile)
-    const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: recordKeyer(loadRecordSecret(node.config.home)), crosswalk }
+    const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: await nodeRecordKeyer(node.db.db, node.config.home), crosswalk }
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
