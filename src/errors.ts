@@ -60,6 +60,7 @@ export type ExchangeErrorCode =
   | 'EQUIVOCATION'
   | 'AGREEMENT_MISMATCH'
   | 'GRANT_EXCEEDED'
+  | 'THRESHOLD_BROKEN'
   | 'CELL_INVALID'
   | 'RESPONSE_TOO_LARGE'
   | 'HTTP_ERROR'

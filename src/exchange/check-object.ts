@@ -10,6 +10,7 @@ import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { Release, Retraction } from '../protocol/messages.js'
 import { grantedDimensions, inForce } from '../policy/grants.js'
+import type { Agreement } from '../policy/agreement.js'
 import { yearsOf, type LoadedAgreement } from '../policy/load.js'
 
 export interface FeedPosition {
@@ -63,6 +64,18 @@ function grantedBy (held: LoadedAgreement, indicator: string, year: number): Map
   return by === undefined ? undefined : new Map([...by].map(([d, groups]) => [d, groups === undefined ? undefined : new Set(Object.keys(groups))]))
 }
 
+/**
+ * The threshold T a release of `indicator` for `year` must respect under `a`: the agreement's,
+ * or a grant's own when higher (the highest of the grants covering that indicator-year).
+ */
+export function grantThreshold (a: Agreement, indicator: string, year: number): number {
+  let threshold = a.threshold
+  for (const g of a.grants) {
+    if (g.indicator === indicator && yearsOf(g.years, 2200).includes(year)) threshold = Math.max(threshold, g.threshold ?? 0)
+  }
+  return threshold
+}
+
 function validCode (codelist: string, code: string): boolean {
   return code === TOTAL_CODE || isCodeOf(codelist, code)
 }
@@ -71,7 +84,9 @@ function validCode (codelist: string, code: string): boolean {
  * The cells of a release: every key names exactly the indicator's dimensions and the year,
  * with codes from their codelists, or, for a dimension the grant gives in groups, the grant's
  * group names only; a dimension the grant does not allow is always `_T`; no
- * key twice; a value exactly when the status is A; C exactly when Q.
+ * key twice; a value exactly when the status is A; C exactly when Q. Then, over the cells in
+ * order: no published value is a small count (1 <= value < T, T the grant's threshold: see
+ * {@link grantThreshold}), which the agreement forbids sending.
  */
 export function checkCells (p: Release, held: LoadedAgreement): void {
   const indicator = findIndicator(p.dataset.indicator)!
@@ -110,5 +125,12 @@ export function checkCells (p: Release, held: LoadedAgreement): void {
       ? cell.value !== undefined && cell.conf_status === 'F'
       : cell.value === undefined && (cell.obs_status === 'Q') === (cell.conf_status === 'C')
     if (!ok) throw new AppError('CELL_INVALID', `${where}: status ${cell.obs_status}/${cell.conf_status} ${cell.value === undefined ? 'without' : 'with'} a value`)
+  })
+  const thresholds = new Map(p.dataset.years.map(y => [String(y), grantThreshold(held.agreement, indicator.id, y)]))
+  p.cells.forEach((cell, i) => {
+    const threshold = thresholds.get(cell.key[TIME_DIMENSION]!)!
+    if (cell.value !== undefined && cell.value >= 1 && cell.value < threshold) {
+      throw new AppError('THRESHOLD_BROKEN', `cells[${i}]: the value ${cell.value} is below the threshold ${threshold} of agreement ${held.agreement.agreement} v${held.agreement.version} for ${indicator.id} ${cell.key[TIME_DIMENSION]!}`)
+    }
   })
 }

@@ -30,7 +30,7 @@ const DOCUMENTED_CODES = [
   'SIGNATURE_INVALID', 'PAYLOAD_TOO_LARGE', 'PAYLOAD_INVALID_JSON', 'PAYLOAD_NOT_CANONICAL', 'TYPE_MISMATCH',
   'VERSION_UNSUPPORTED', 'SCHEMA_INVALID', 'KEY_NOT_AUTHORIZED', 'NOT_YET_VALID', 'EXPIRED', 'JWKS_INVALID',
   'FEED_MALFORMED', 'FEED_MISMATCH', 'ID_MISMATCH', 'WRONG_ISSUER', 'WRONG_AUDIENCE', 'SEQ_GAP', 'SEQ_ROLLBACK',
-  'EQUIVOCATION', 'AGREEMENT_MISMATCH', 'GRANT_EXCEEDED', 'CELL_INVALID', 'RESPONSE_TOO_LARGE',
+  'EQUIVOCATION', 'AGREEMENT_MISMATCH', 'GRANT_EXCEEDED', 'CELL_INVALID', 'THRESHOLD_BROKEN', 'RESPONSE_TOO_LARGE',
   'TIMEOUT', 'FETCH_FAILED', 'HTTP_ERROR', 'TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_REPLAYED', 'PEER_UNKNOWN',
 ]
 /** Codes a publisher may answer an HTTP error with that the puller reports as such (sections 6 and 7). */
@@ -50,9 +50,9 @@ const codelistsJson = JSON.parse(readFileSync(join(PROTOCOL_DIR, 'codelists.json
 const CODELISTS = new Map(codelistsJson.codelists.map(l => [l.id, new Set(l.codes.map(c => c.code))]))
 const indicatorsJson = JSON.parse(readFileSync(join(PROTOCOL_DIR, 'indicators.json'), 'utf8')) as { indicators: Array<{ id: string, dimensions: Array<{ id: string, codelist: string }> }> }
 const INDICATORS = new Map(indicatorsJson.indicators.map(i => [i.id, i.dimensions]))
-const GRANTS: Record<string, { by: string[], from: number, to: number }> = {
-  V1: { by: ['SEX', 'AGE_GROUP'], from: 2015, to: 2200 },
-  V2: { by: ['EXPLOIT', 'SEX'], from: 2018, to: 2025 },
+const GRANTS: Record<string, { by: string[], from: number, to: number, threshold: number }> = {
+  V1: { by: ['SEX', 'AGE_GROUP'], from: 2015, to: 2200, threshold: 3 },
+  V2: { by: ['EXPLOIT', 'SEX'], from: 2018, to: 2025, threshold: 5 },
 }
 const ALL_CODES = [...new Set([...CODELISTS.values()].flatMap(s => [...s]))]
 
@@ -121,6 +121,8 @@ function judgeRelease (p: Obj): string | null {
     const ok = c.obs_status === 'A' ? hasValue && c.conf_status === 'F' : !hasValue && (c.obs_status === 'Q') === (c.conf_status === 'C')
     if (!ok) return 'CELL_INVALID'
   }
+  // Then no published value may be a small count the agreement forbids sending.
+  if ((p.cells as Obj[]).some(c => Object.hasOwn(c, 'value') && c.value >= 1 && c.value < grant.threshold)) return 'THRESHOLD_BROKEN'
   return null
 }
 
