@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object({
   http: Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    session_lifetime_s: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400, description: 'How long a user token lives (default 3600); a token claiming a longer life is refused, whoever signed it.' })),
   }, { additionalProperties: false }),
   database: Type.Object({
     url: Type.Union([Type.String({ pattern: '^postgres(ql)?://' }), Type.Null()], { description: 'PostgreSQL URL; null for the embedded database in the home folder.' }),

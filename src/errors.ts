@@ -86,6 +86,7 @@ export type HttpErrorCode =
   | 'JSON_TOO_DEEP'
   | 'REQUEST_MALFORMED'
   | 'HEADERS_TOO_LARGE'
+  | 'REQUEST_TIMEOUT'
   | 'RATE_LIMITED'
   | 'INTERNAL'
 
@@ -116,6 +117,7 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   ROLE_FORBIDDEN: 403,
   NOT_FOUND: 404,
   USER_UNKNOWN: 404,
+  REQUEST_TIMEOUT: 408,
   AGREEMENT_MISMATCH: 409,
   USER_EXISTS: 409,
   BODY_TOO_LARGE: 413,

@@ -15,7 +15,7 @@ import type { SignedObject } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
 import type { NodeDescriptor } from '../protocol/messages.js'
 import auth from './plugins/auth.js'
-import errorHandler from './plugins/error-handler.js'
+import errorHandler, { clientErrorHandler } from './plugins/error-handler.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
 import regionalRoutes from './routes/regional.js'
@@ -53,6 +53,8 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     requestTimeout: 120_000,
     return503OnClosing: true,
+    // What the HTTP parser refuses is answered in the node's error shape, with a code.
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   })
   app.decorate('node', { ...deps, descriptor: descriptorCache(deps.config, deps.signingKey, deps.keys, deps.clock) })

@@ -36,7 +36,7 @@ const HELD = { id: srbHrv.agreement.agreement, hash: srbHrv.hash }
 const NOTHING = b64(Buffer.alloc(32, 1))
 
 type Body = { feed: FlattenedJws, objects: FlattenedJws[] }
-type EvidenceKind = 'equivocation' | 'rollback' | 'gap'
+type EvidenceKind = 'equivocation' | 'rollback' | 'gap' | 'refused'
 
 /** A raw answer: `text` with the given status and headers. */
 function raw (text: string | Buffer, headers: Record<string, string | number> = {}, status = 200): FeedHandler {
@@ -220,10 +220,10 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     const good = release()
     for (const [what, forge, code] of SIGNATURES) {
       const forged = forge(good, 'release')
-      await refused(t, `object, ${what}`, page([{ object: forged, id: idOf(forged as { payload?: unknown }) ?? NOTHING }]), { code, seq: 1 })
+      await refused(t, `object, ${what}`, page([{ object: forged, id: idOf(forged as { payload?: unknown }) ?? NOTHING }]), { code, seq: 1, evidence: 'refused' })
     }
     // A genuine object of the real node, tampered with: one byte of the payload changed.
-    await refused(t, 'a genuine release, one payload byte changed', page([{ object: flipByte(genuine.objects[0]!, n => n >> 1), id: genuineIds[0]! }]), { code: 'SIGNATURE_INVALID', seq: 1 })
+    await refused(t, 'a genuine release, one payload byte changed', page([{ object: flipByte(genuine.objects[0]!, n => n >> 1), id: genuineIds[0]! }]), { code: 'SIGNATURE_INVALID', seq: 1, evidence: 'refused' })
     await accepted(t, 'the unforged object', page([good]), { toSeq: 1, applied: 1 })
   })
 
@@ -232,7 +232,7 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     await accepted(t, 'the genuine page', genuine, { toSeq: 4, applied: 4 })
     await refused(t, 'the same page replayed after it was applied', genuine, { code: 'FEED_MISMATCH', seq: null })
     // An old release replayed at a new place: its signed feed_seq gives it away.
-    await refused(t, 'release #1 replayed as #5', page([{ object: genuine.objects[0]!, id: genuineIds[0]! }], { after: 4 }), { code: 'FEED_MISMATCH', seq: 5 })
+    await refused(t, 'release #1 replayed as #5', page([{ object: genuine.objects[0]!, id: genuineIds[0]! }], { after: 4 }), { code: 'FEED_MISMATCH', seq: 5, evidence: 'refused' })
     // An old release announced again as the head the puller already holds: a fork.
     const fork = await refused(t, 'release #1 announced as the head at #4', { feed: signFeed(srbKey, now(), { after: 4, headSeq: 4, headId: genuineIds[0]! }), objects: [] }, { code: 'EQUIVOCATION', seq: null, evidence: 'equivocation' })
     t.equal((await evidenceRow(fork.evidence[0]!)).objects.length, 1, 'the signed page naming the other head is kept')
@@ -277,8 +277,8 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     await refused(t, 'a page from a clock 2 hours behind', { feed: signFeed(srbKey, now(), { issuedAt: now() - 7200 }), objects: [] }, { code: 'EXPIRED', seq: null })
     await accepted(t, 'a page issued 4 minutes in the future', { feed: signFeed(srbKey, now(), { issuedAt: now() + 240 }), objects: [] }, { toSeq: 0, applied: 0 })
     await accepted(t, 'a page from a clock 14 minutes behind', { feed: signFeed(srbKey, now(), { issuedAt: now() - 840 }), objects: [] }, { toSeq: 0, applied: 0 })
-    await refused(t, 'a release issued 1 hour in the future', page([release({ issuedAt: now() + 3600 })]), { code: 'NOT_YET_VALID', seq: 1 })
-    await refused(t, 'a release issued 301 seconds in the future', page([release({ issuedAt: now() + 301 })]), { code: 'NOT_YET_VALID', seq: 1 })
+    await refused(t, 'a release issued 1 hour in the future', page([release({ issuedAt: now() + 3600 })]), { code: 'NOT_YET_VALID', seq: 1, evidence: 'refused' })
+    await refused(t, 'a release issued 301 seconds in the future', page([release({ issuedAt: now() + 301 })]), { code: 'NOT_YET_VALID', seq: 1, evidence: 'refused' })
     await accepted(t, 'a release issued 5 minutes in the future (within the skew)', page([release({ issuedAt: now() + 300 })]), { toSeq: 1, applied: 1 })
 
     // A release that expired is history, not a refusal; the slice is reported stale.
@@ -289,20 +289,20 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
 
     // Another recipient's release, another country's page.
     await reset()
-    await refused(t, 'a release for BIH in HRV\'s feed', page([release({ audience: 'BIH' })]), { code: 'WRONG_AUDIENCE', seq: 1 })
+    await refused(t, 'a release for BIH in HRV\'s feed', page([release({ audience: 'BIH' })]), { code: 'WRONG_AUDIENCE', seq: 1, evidence: 'refused' })
     const bihRelease = genuineBih.objects[0]!
-    await refused(t, 'the real node\'s release for BIH replayed to HRV', page([bihRelease]), { code: 'WRONG_AUDIENCE', seq: 1 })
+    await refused(t, 'the real node\'s release for BIH replayed to HRV', page([bihRelease]), { code: 'WRONG_AUDIENCE', seq: 1, evidence: 'refused' })
     await refused(t, 'the real node\'s page for BIH replayed to HRV', genuineBih, { code: 'WRONG_AUDIENCE', seq: null })
     await refused(t, 'a page for BIH', { feed: signFeed(srbKey, now(), { audience: 'BIH' }), objects: [] }, { code: 'WRONG_AUDIENCE', seq: null })
     await refused(t, 'a page after another sequence number', { feed: signFeed(srbKey, now(), { after: 3 }), objects: [] }, { code: 'FEED_MISMATCH', seq: null })
 
     // The id or the place in the signed body differs from what the page lists.
     const other = release({ cells: v1Cells(2023, 9) })
-    await refused(t, 'the entry names another object than the one served', page([{ object: release(), id: idOf(other)! }]), { code: 'ID_MISMATCH', seq: 1 })
-    await refused(t, 'a genuine release under another entry id', page([{ object: genuine.objects[0]!, id: genuineIds[1]! }]), { code: 'ID_MISMATCH', seq: 1 })
-    await refused(t, 'feed_seq 2 inside an object listed at #1', page([{ object: release({ seq: 2 }), id: idOf(release({ seq: 2 }))! }]), { code: 'FEED_MISMATCH', seq: 1 })
+    await refused(t, 'the entry names another object than the one served', page([{ object: release(), id: idOf(other)! }]), { code: 'ID_MISMATCH', seq: 1, evidence: 'refused' })
+    await refused(t, 'a genuine release under another entry id', page([{ object: genuine.objects[0]!, id: genuineIds[1]! }]), { code: 'ID_MISMATCH', seq: 1, evidence: 'refused' })
+    await refused(t, 'feed_seq 2 inside an object listed at #1', page([{ object: release({ seq: 2 }), id: idOf(release({ seq: 2 }))! }]), { code: 'FEED_MISMATCH', seq: 1, evidence: 'refused' })
     await refused(t, 'more objects than entries', { ...page([release()]), objects: [release(), other] }, { code: 'FEED_MISMATCH', seq: null })
-    await refused(t, 'a release listed as a retraction', page([{ object: release(), id: idOf(release())!, type: 'retraction' }]), { code: 'TYPE_MISMATCH', seq: 1 })
+    await refused(t, 'a release listed as a retraction', page([{ object: release(), id: idOf(release())!, type: 'retraction' }]), { code: 'TYPE_MISMATCH', seq: 1, evidence: 'refused' })
   })
 
   await t.test('equivocation', async t => {
@@ -369,9 +369,9 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     await refused(t, '100000 nested arrays as the body', raw(deepArrays), { code: 'FEED_MALFORMED', seq: null })
     await refused(t, '100000 nested objects as the body', raw('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000)), { code: 'FEED_MALFORMED', seq: null })
     await refused(t, '100000 nested arrays as the feed page', raw(`{"feed":${deepArrays},"objects":[]}`), { code: 'JWS_MALFORMED', seq: null })
-    await refused(t, '100000 nested arrays as an object', raw(`{"feed":${JSON.stringify(signFeed(srbKey, now(), { entries: [{ seq: 1, id: NOTHING, type: 'release' }] }))},"objects":[${deepArrays}]}`), { code: 'JWS_MALFORMED', seq: 1 })
+    await refused(t, '100000 nested arrays as an object', raw(`{"feed":${JSON.stringify(signFeed(srbKey, now(), { entries: [{ seq: 1, id: NOTHING, type: 'release' }] }))},"objects":[${deepArrays}]}`), { code: 'JWS_MALFORMED', seq: 1, evidence: 'refused' })
     const deepPayload = rawSign(header('release'), '['.repeat(100_000) + ']'.repeat(100_000), srbKey)
-    await refused(t, 'a validly signed payload nested 100000 deep', page([deepPayload]), { code: 'PAYLOAD_TOO_LARGE', seq: 1 })
+    await refused(t, 'a validly signed payload nested 100000 deep', page([deepPayload]), { code: 'PAYLOAD_TOO_LARGE', seq: 1, evidence: 'refused' })
     await refused(t, 'a body that is not JSON', raw('{"feed":'), { code: 'FEED_MALFORMED', seq: null })
     await refused(t, 'a body with a third member', { ...page([]), more: [] }, { code: 'FEED_MALFORMED', seq: null })
 
@@ -407,7 +407,7 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     // Too many cells: 200,001 (each one schema-valid: no data, no breakdown) where 200,000 is the limit.
     const cell = '{"conf_status":"F","key":{},"obs_status":"M"}'
     const tooMany = rawSign(header('release'), canonicalJson(releasePayload(now(), HELD, { cells: [] })).replace('"cells":[]', `"cells":[${new Array(200_001).fill(cell).join(',')}]`), srbKey)
-    const r = await refused(t, '200,001 cells', page([tooMany]), { code: 'SCHEMA_INVALID', seq: 1 })
+    const r = await refused(t, '200,001 cells', page([tooMany]), { code: 'SCHEMA_INVALID', seq: 1, evidence: 'refused' })
     t.match(r.rejected.SCHEMA_INVALID![0]!.message, /must NOT have more than 200000 items/)
 
     // Redirects are not followed; errors are reported with the peer's code only when it is an exchange code.
@@ -436,7 +436,7 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     ]
     for (const [what, o, code] of cases) {
       const object = code === 'SCHEMA_INVALID' ? rawSign(header('release'), canonicalJson(releasePayload(now(), HELD, o)), srbKey) : release(o)
-      await refused(t, what, page([object]), { code, seq: 1 })
+      await refused(t, what, page([object]), { code, seq: 1, evidence: 'refused' })
     }
     await accepted(t, 'V1 by SEX and AGE_GROUP, granted', page([release({ cells: [v1('F', { AGE_GROUP: 'Y_LT18' }), v1('M', { AGE_GROUP: 'Y_GE18' })] })]), { toSeq: 1, applied: 1 })
   })
@@ -472,6 +472,8 @@ t.test('a hostile peer, and hostile callers of the feed', async t => {
     await refusedWith('no token', feed, undefined, 401, 'TOKEN_MISSING')
     const basic = await srb.running.app.inject({ method: 'GET', url: feed, headers: { authorization: 'Basic SFJWOnNlY3JldA==' } })
     t.same([basic.statusCode, basic.json().code], [401, 'TOKEN_MISSING'], 'basic authentication: 401 TOKEN_MISSING')
+    const lower = await srb.running.app.inject({ method: 'GET', url: feed, headers: { authorization: `bearer ${jwt(jwtHeader(), claims())}` } })
+    t.equal(lower.statusCode, 200, 'the scheme in lower case: 200, as on user routes (RFC 7235)')
     await refusedWith('a token from a node that is no peer', feed, jwt(jwtHeader({}, mne), claims({ iss: 'MNE' }), mne), 401, 'PEER_UNKNOWN')
     await refusedWith('signed by a key not pinned for the issuer', feed, jwt(jwtHeader({}, stray), claims(), stray), 401, 'TOKEN_INVALID')
     await refusedWith('signed by the key pinned for another peer (BIH)', feed, jwt(jwtHeader({}, bihKey), claims(), bihKey), 401, 'TOKEN_INVALID')

@@ -17,9 +17,10 @@ import fp from 'fastify-plugin'
 import { AppError } from '../../errors.js'
 import { ownerOnlySecret } from '../../node/key-store.js'
 import { activeUser, ROLES, type Role, type VerifiedUser } from '../../users/users.js'
+import { bearerCredentials } from '../bearer.js'
 
 export const SESSION_SECRET_FILE = 'session.secret'
-/** Lifetime of a user token. */
+/** Lifetime of a user token unless `http.session_lifetime_s` says otherwise. */
 export const SESSION_LIFETIME_S = 3600
 /** A token issued this far in the future (another node's clock, a forged iat) is refused. */
 export const SESSION_CLOCK_SKEW_S = 60
@@ -68,11 +69,10 @@ export function loadSessionSecret (home: string): Buffer {
 }
 
 function bearerToken (request: FastifyRequest): string {
-  const header = request.headers.authorization
-  if (header === undefined || header === '') throw new AppError('USER_TOKEN_MISSING', 'a user token is required: Authorization: Bearer <token from POST /v1/login>')
-  const m = /^Bearer +([A-Za-z0-9_.-]{1,4096}) *$/i.exec(header)
-  if (m === null) throw new AppError('USER_TOKEN_INVALID', 'the Authorization header must be "Bearer <token from POST /v1/login>"')
-  return m[1]!
+  const credentials = bearerCredentials(request.headers.authorization)
+  if (credentials.kind === 'absent') throw new AppError('USER_TOKEN_MISSING', 'a user token is required: Authorization: Bearer <token from POST /v1/login>')
+  if (credentials.kind === 'other' || !/^[A-Za-z0-9_.-]{1,4096}$/.test(credentials.token)) throw new AppError('USER_TOKEN_INVALID', 'the Authorization header must be "Bearer <token from POST /v1/login>"')
+  return credentials.token
 }
 
 function refused (message: string): never {
@@ -85,6 +85,8 @@ const USER_CHECKS_KEPT = 1024
 export default fp(async function auth (app: FastifyInstance) {
   const { config, db, clock } = app.node
   const self = config.node.id
+  // Tokens are issued for this long, and one that claims to live longer is refused, whoever signed it.
+  const lifetime = config.http.session_lifetime_s ?? SESSION_LIFETIME_S
 
   // The user check answered from memory until the next committed write (src/db/changes.ts):
   // a user removed or disabled, by this process or another, is refused by the next request.
@@ -105,14 +107,14 @@ export default fp(async function auth (app: FastifyInstance) {
   }
   await app.register(fastifyJwt, {
     secret: loadSessionSecret(config.home),
-    sign: { algorithm: 'HS256', expiresIn: `${SESSION_LIFETIME_S}s`, iss: self, aud: self },
+    sign: { algorithm: 'HS256', expiresIn: `${lifetime}s`, iss: self, aud: self },
     verify: { algorithms: ['HS256'], allowedIss: self, allowedAud: self, requiredClaims: ['iss', 'aud', 'iat', 'exp', 'sub', 'role', 'uv'] },
   })
 
   app.decorate('issueUserToken', (user: VerifiedUser) => {
     const now = clock.now()
     const token = app.jwt.sign({ sub: user.name, role: user.role, uv: user.version }, { clockTimestamp: now })
-    const exp = app.jwt.decode<SessionClaims>(token)?.exp ?? Math.floor(now / 1000) + SESSION_LIFETIME_S
+    const exp = app.jwt.decode<SessionClaims>(token)?.exp ?? Math.floor(now / 1000) + lifetime
     return { token, expiresAt: new Date(exp * 1000).toISOString() }
   })
 
@@ -138,6 +140,7 @@ export default fp(async function auth (app: FastifyInstance) {
       // fast-jwt still accepts a token at the instant of its exp; RFC 7519 does not.
       if (claims.exp * 1000 <= now) refused('expired; log in again')
       if (claims.iat * 1000 > now + SESSION_CLOCK_SKEW_S * 1000) refused('issued in the future')
+      if (claims.exp - claims.iat > lifetime) refused(`it claims to live ${claims.exp - claims.iat} s; this node issues tokens for at most ${lifetime} s`)
       const user = await currentUser(claims.sub, claims.uv)
       if (user === undefined || user.role !== claims.role) refused(`user ${claims.sub} has been removed or disabled since the token was issued; log in again`)
       request.user = { name: user.name, role: user.role }

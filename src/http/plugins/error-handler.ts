@@ -13,6 +13,7 @@
  * cause) goes to the node's log only.
  */
 import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { httpStatus, isAppError } from '../../errors.js'
@@ -28,6 +29,27 @@ export function classify (err: FastifyError): { status: number, code: string } {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
   if (status >= 500) return { status, code: 'INTERNAL' }
   return { status, code: typeof err.code === 'string' && err.code !== '' ? err.code : 'REQUEST_MALFORMED' }
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before any route sees it (a malformed request line,
+ * headers over the size limit, a request that never finishes arriving) in the same JSON shape,
+ * with a code: 400 REQUEST_MALFORMED, 431 HEADERS_TOO_LARGE, 408 REQUEST_TIMEOUT. The
+ * connection is closed after it. Fastify's `clientErrorHandler`.
+ */
+export function clientErrorHandler (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, code, message] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'HEADERS_TOO_LARGE', 'the request headers are larger than the node accepts']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+      : [400, 'REQUEST_MALFORMED', 'the request is not well-formed HTTP/1.1']
+  this.log.info({ code, parserCode: err.code }, 'request refused by the HTTP parser')
+  const body = JSON.stringify({ statusCode: status, code, error: reasonPhrase(status), message })
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy(err)
 }
 
 export default fp(async function errorHandler (app: FastifyInstance) {

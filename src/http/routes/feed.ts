@@ -12,6 +12,7 @@ import { feedPage, MAX_PAGE_ENTRIES, outgoingObject } from '../../exchange/feed.
 import { verifyPeerToken, type PeerTokenClaims } from '../../exchange/peer-token.js'
 import { CONTENT_ID_PATTERN } from '../../protocol/ids.js'
 import { FlattenedJwsSchema } from '../../protocol/messages.js'
+import { bearerCredentials } from '../bearer.js'
 
 const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
 
@@ -20,8 +21,9 @@ export default async function feedRoutes (app: FastifyInstance): Promise<void> {
   const self = config.node.id
 
   async function authenticate (request: FastifyRequest): Promise<PeerTokenClaims> {
-    const header = request.headers.authorization
-    const token = header?.startsWith('Bearer ') === true ? header.slice(7).trim() : undefined
+    // Any case of the scheme (RFC 7235); no credentials of the Bearer scheme is a missing token.
+    const credentials = bearerCredentials(request.headers.authorization)
+    const token = credentials.kind === 'bearer' ? credentials.token : undefined
     try {
       return await verifyPeerToken(db.db, token, { self, now: epochSeconds(clock) })
     } catch (err) {
