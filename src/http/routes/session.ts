@@ -10,7 +10,7 @@ import { listAudit } from '../../audit/log.js'
 import { peerStatuses } from '../../exchange/status.js'
 import { localDate, sharingMatrix } from '../../policy/explain.js'
 import { nodeAgreements } from '../../policy/load.js'
-import { AppError, isAppError } from '../../errors.js'
+import { AppError } from '../../errors.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../users/throttle.js'
 import { login, MAX_PASSWORD_LENGTH, ROLES, ROUTE_ROLES } from '../../users/users.js'
 
@@ -33,7 +33,7 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
   app.post('/v1/login', {
     schema: {
       summary: 'Log in as one of the node\'s users: a token for an hour',
-      description: `Send the token as \`Authorization: Bearer <token>\`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED. After ${LOGIN_MAX_FAILURES} failures for one user name from one address within ${LOGIN_WINDOW_MS / 60_000} minutes, 429 LOGIN_THROTTLED with Retry-After.`,
+      description: `Send the token as \`Authorization: Bearer <token>\`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED. At most ${LOGIN_MAX_FAILURES} password checks for one user name from one address within ${LOGIN_WINDOW_MS / 60_000} minutes (a successful login clears the count), counted before the check: further attempts get 429 LOGIN_THROTTLED with Retry-After, unchecked.`,
       tags: ['users'],
       body: Type.Object({
         user: Type.String({ minLength: 1, maxLength: 64 }),
@@ -44,19 +44,14 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
   }, async (request, reply) => {
     const body = request.body as { user: string, password: string }
     const key = `${request.ip}\n${body.user}`
-    const wait = throttle.check(key, clock.now())
+    // Counted before the password is hashed: attempts sent together cannot all be checked.
+    const wait = throttle.take(key, clock.now())
     if (wait !== undefined) {
       const seconds = Math.ceil(wait / 1000)
       reply.header('retry-after', String(seconds))
       throw new AppError('LOGIN_THROTTLED', `too many failed logins for this user from this address; try again in ${Math.ceil(seconds / 60)} minute(s)`)
     }
-    let user
-    try {
-      user = await login(db.db, clock, { name: body.user, password: body.password })
-    } catch (err) {
-      if (isAppError(err) && err.code === 'LOGIN_FAILED') throttle.failed(key, clock.now())
-      throw err
-    }
+    const user = await login(db.db, clock, { name: body.user, password: body.password })
     throttle.succeeded(key)
     const { token, expiresAt } = app.issueUserToken(user)
     reply.header('cache-control', 'no-store')
