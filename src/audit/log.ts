@@ -28,6 +28,7 @@ export const AUDIT_EVENTS = [
   'publish',
   'pull_served',
   'pull_applied',
+  'pull_skipped',
   'refusal',
   'agreement_change',
   'peer_added',

@@ -9,7 +9,7 @@ import { isAppError } from '../errors.js'
 import { ROLES } from '../users/users.js'
 import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
 import { demoCommand } from './commands/demo.js'
-import { alertsAckCommand, peerAddCommand, peerListCommand, peerRemoveCommand, statusCommand, syncCommand } from './commands/exchange.js'
+import { alertsAckCommand, peerAddCommand, peerListCommand, peerRemoveCommand, peerSkipCommand, statusCommand, syncCommand } from './commands/exchange.js'
 import { totalsCommand, verifyBundleCommand } from './commands/totals.js'
 import { generateCommand } from './commands/generate.js'
 import { importCommand } from './commands/import.js'
@@ -165,6 +165,14 @@ function program (io: CliIo, setStatus: (status: number) => void): Command {
     .argument('<id>', 'the peer\'s node id')
     .addOption(homeOption('node home', true))
     .action(async (id: string, opts) => setStatus(await peerRemoveCommand({ id, ...opts }, io)))
+  peer.command('skip')
+    .description('move past an object of a peer\'s feed that this node refused (see dcimx status): it is never applied, the evidence is kept, the skip is audited')
+    .argument('<id>', 'the peer\'s node id')
+    .argument('<seq>', 'the refused entry\'s feed_seq')
+    .addOption(homeOption('node home', true))
+    .requiredOption('--object <content-id>', 'the refused object\'s id, as dcimx status shows it')
+    .option('--reason <text>', 'why, for the audit log')
+    .action(async (id: string, seq: string, opts) => setStatus(await peerSkipCommand({ id, seq, ...opts }, io)))
 
   cmd.command('sync')
     .description('pull once from every country peer (or one): verify and apply what their feeds hold for this node')

@@ -218,7 +218,8 @@ export interface SyncStateTable {
 export interface EvidenceTable {
   id: Generated<number>
   peer: string
-  kind: 'equivocation' | 'rollback' | 'gap'
+  /** A fork, a rollback, a gap; an object refused (src/exchange/sync.ts), or refused and skipped by an operator (src/exchange/skip.ts). */
+  kind: 'equivocation' | 'rollback' | 'gap' | 'refused' | 'skipped'
   feed_seq: number | null
   detail: string
   objects: ColumnType<unknown, string, never>

@@ -80,9 +80,17 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
   const nowMs = deps.clock.now()
   const now = epochSeconds(deps.clock)
   const grants = activeGrants(deps.agreements, deps.node, nowMs, deps.yearClosesOn)
-  const agreementIds = new Map(deps.agreements.map(l => [l.hash, l.agreement.agreement]))
   return await deps.db.transaction().execute(async trx => {
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
+    // Every object names the agreement of the hash it is sent under, from the record of every
+    // version the node has acted on: a retraction under an agreement whose file has since been
+    // removed still names it (the recipient holds it by that id and hash).
+    const agreementIds = new Map((await trx.selectFrom('agreement_version').select(['hash', 'agreement']).execute()).map(r => [r.hash, r.agreement]))
+    const agreementId = (hash: string): string => {
+      const id = agreementIds.get(hash)
+      if (id === undefined) throw new Error(`no agreement version with hash ${hash} is recorded; the ledger is inconsistent`)
+      return id
+    }
     const { tables, summary, held, snapshots } = await protectGrants(trx, grants)
     // From now on these population-years are cut from what they hold today (see protect-grants.ts).
     for (const snapshot of snapshots) await recordReleasedPopulation(trx, snapshot, new Date(nowMs))
@@ -119,7 +127,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
       return signed.id
     }
     const envelope = (recipient: string, seq: number, prev: string | null, hash: string) => ({
-      protocol: PROTOCOL as typeof PROTOCOL, issuer: deps.node, issued_at: now, expires_at: now + RELEASE_LIFETIME, audience: recipient, feed_seq: seq, prev, agreement: { id: agreementIds.get(hash) ?? 'unknown', hash },
+      protocol: PROTOCOL as typeof PROTOCOL, issuer: deps.node, issued_at: now, expires_at: now + RELEASE_LIFETIME, audience: recipient, feed_seq: seq, prev, agreement: { id: agreementId(hash), hash },
     })
     const retract = async (head: Head, reason: Retraction['reason']): Promise<void> => {
       const id = await append(head.recipient, 'retraction', (seq, prev) => ({

@@ -25,7 +25,11 @@ export interface PeerStatus {
   /** Table slices held from this peer whose release has expired. */
   staleSlices: number
   liveSlices: number
-  alerts: Array<{ id: number, kind: string, feedSeq: number | null, detail: string, recordedAt: string }>
+  /**
+   * Unacknowledged evidence. `refused` is an object of the feed that failed the checks: the
+   * feed is stopped at it until it is skipped (skip.ts); `objectId` names it.
+   */
+  alerts: Array<{ id: number, kind: string, feedSeq: number | null, objectId?: string, detail: string, recordedAt: string }>
 }
 
 /** Codes that mean the peer could not be reached, rather than that it sent something wrong. */
@@ -39,15 +43,27 @@ export async function peerStatuses (db: Kysely<Database>, nowMs: number): Promis
   const slices = new Map((await sql<{ publisher: string, live: number, stale: number }>`
     select publisher, count(*)::int as live, count(*) filter (where expires_at <= ${now})::int as stale
     from received_slice where replaced_at is null and cells_of is not null group by publisher`.execute(db)).rows.map(r => [r.publisher, r]))
-  const evidence = await db.selectFrom('evidence').select(['id', 'peer', 'kind', 'feed_seq', 'detail', 'recorded_at']).where('acknowledged_at', 'is', null).orderBy('id').execute()
+  const evidence = await db.selectFrom('evidence').select(['id', 'peer', 'kind', 'feed_seq', 'detail', 'objects', 'recorded_at']).where('acknowledged_at', 'is', null).orderBy('id').execute()
+  const objectId = (objects: unknown): string | undefined => {
+    const list = (typeof objects === 'string' ? JSON.parse(objects) : objects) as Array<{ entry?: { id?: unknown } }>
+    const id = list[0]?.entry?.id
+    return typeof id === 'string' ? id : undefined
+  }
   return peers.map(p => {
-    const alerts = evidence.filter(e => e.peer === p.id).map(e => ({ id: Number(e.id), kind: e.kind, feedSeq: e.feed_seq, detail: e.detail, recordedAt: new Date(e.recorded_at).toISOString() }))
+    const alerts = evidence.filter(e => e.peer === p.id).map(e => {
+      const id = e.kind === 'refused' ? objectId(e.objects) : undefined
+      return { id: Number(e.id), kind: e.kind, feedSeq: e.feed_seq, ...(id === undefined ? {} : { objectId: id }), detail: e.detail, recordedAt: new Date(e.recorded_at).toISOString() }
+    })
     const s = slices.get(p.id)
     const lastError = p.last_error_code === null || p.last_error_code === undefined ? null : { code: p.last_error_code, message: p.last_error ?? '' }
     const failed = lastError !== null && (p.last_success_at === null || p.last_success_at === undefined || new Date(p.last_attempt_at!).getTime() >= new Date(p.last_success_at).getTime())
     let status: PeerHealth = 'ok'
     let reason: string | null = null
-    if (alerts.length > 0) {
+    const stopped = alerts.find(a => a.kind === 'refused' && a.feedSeq === Number(p.last_seq ?? 0) + 1)
+    if (alerts.length > 0 && alerts.every(a => a.kind === 'refused') && stopped !== undefined) {
+      status = 'refused'
+      reason = `the feed is stopped at entry ${stopped.feedSeq!} (${stopped.objectId ?? 'unknown'}), refused: ${stopped.detail}; once checked, skip it with dcimx peer skip ${p.id} ${stopped.feedSeq!} --object ${stopped.objectId ?? '<id>'}`
+    } else if (alerts.length > 0) {
       status = 'misbehaving'
       reason = `${alerts.length} unacknowledged alert(s); latest: ${alerts.at(-1)!.detail}`
     } else if (failed && UNREACHABLE.has(lastError.code)) {

@@ -11,6 +11,7 @@ import { appendAudit } from '../audit/log.js'
 import { epochSeconds, type Clock } from '../clock.js'
 import type { Database } from '../db/types.js'
 import { AppError, isAppError } from '../errors.js'
+import { canonicalJson } from '../protocol/canonical-json.js'
 import { contentId } from '../protocol/ids.js'
 import type { FlattenedJws } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
@@ -88,13 +89,20 @@ function storable (text: string): string {
   return Buffer.from(text.replaceAll('\u0000', '\uFFFD'), 'utf8').toString('utf8')
 }
 
+/**
+ * Kinds of evidence: a fork, a rollback or a gap proves misbehaviour; `refused` keeps one
+ * object of the feed that failed the checks (it stops the feed until an operator skips it, see
+ * skip.ts); `skipped` is a refused object an operator has skipped.
+ */
+export type EvidenceKind = 'equivocation' | 'rollback' | 'gap' | 'refused'
+
 class Refusal extends AppError {
-  constructor (readonly error: AppError, readonly object: { id: string | null, seq: number | null }, readonly evidenceKind?: 'equivocation' | 'rollback' | 'gap', readonly objects: unknown[] = []) {
+  constructor (readonly error: AppError, readonly object: { id: string | null, seq: number | null }, readonly evidenceKind?: EvidenceKind, readonly objects: unknown[] = []) {
     super(error.code, storable(error.message))
   }
 }
 
-function refuse (code: ConstructorParameters<typeof AppError>[0], message: string, object: { id: string | null, seq: number | null } = { id: null, seq: null }, evidenceKind?: 'equivocation' | 'rollback' | 'gap', objects: unknown[] = []): never {
+function refuse (code: ConstructorParameters<typeof AppError>[0], message: string, object: { id: string | null, seq: number | null } = { id: null, seq: null }, evidenceKind?: EvidenceKind, objects: unknown[] = []): never {
   throw new Refusal(new AppError(code, message), object, evidenceKind, objects)
 }
 
@@ -164,8 +172,34 @@ function idOf (signed: unknown): string | null {
 
 interface State { last_seq: number, last_id: string | null }
 
-/** Verifies a feed response for `after` and returns its objects in order. */
-function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): { feed: Feed, entries: Entry[] } {
+/** Most objects refused at one place of a feed that are kept as evidence. */
+const MAX_REFUSED_KEPT = 64
+
+/** Largest refused object kept as evidence (bytes of its members); larger ones are named, not kept. */
+const MAX_KEPT_BYTES = 1024 * 1024
+
+/**
+ * Whether a refused object can be kept as evidence as it came: a flattened JWS (string
+ * members of base64url text) of bounded size. Anything else (nested junk, control characters
+ * the database refuses) is recorded by its place and id only.
+ */
+function keepable (obj: unknown): boolean {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return false
+  const values = Object.values(obj)
+  if (values.length > 3) return false
+  let size = 0
+  for (const v of values) {
+    if (typeof v !== 'string' || !/^[A-Za-z0-9_-]*$/.test(v)) return false
+    size += v.length
+  }
+  return size <= MAX_KEPT_BYTES
+}
+
+/**
+ * Verifies a feed response for `after` and returns its objects in order, up to the first
+ * object refused (`stop`): the objects before it are applied, that one is kept as evidence.
+ */
+function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): { feed: Feed, entries: Entry[], stop?: Refusal } {
   const now = epochSeconds(deps.clock)
   if (body === null || typeof body !== 'object' || Array.isArray(body)) refuse('FEED_MALFORMED', 'the feed response is not an object')
   const names = Object.keys(body)
@@ -203,25 +237,30 @@ function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): {
   }
   if (objects.length !== feed.entries.length) refuse('FEED_MISMATCH', `the page lists ${feed.entries.length} entries but carries ${objects.length} objects`, at)
   let prev = state.last_id
-  feed.entries.forEach((e, i) => {
+  for (const [i, e] of feed.entries.entries()) {
     const obj: unknown = objects[i]
     const where = { id: e.id, seq: e.seq }
+    // A refused object is kept with its place in the feed: what an operator sees before skipping it.
+    const kept = [{ entry: { seq: e.seq, id: e.id, type: e.type }, object: keepable(obj) ? obj : null }]
     let payload: Release | Retraction
     try {
       const v = verifySigned(obj, peer.keys, { now, expectedType: e.type, ignoreExpiry: true })
-      if (v.id !== e.id) refuse('ID_MISMATCH', `entry ${e.seq} is ${e.id}, but the object served is ${v.id}`, where)
+      if (v.id !== e.id) refuse('ID_MISMATCH', `entry ${e.seq} is ${e.id}, but the object served is ${v.id}`, where, 'refused', kept)
       payload = v.payload as Release | Retraction
       checkPlace(payload, { peer: peer.id, self: deps.node, seq: e.seq, prev })
       const held = checkAgreement(payload, deps.agreements, { peer: peer.id, self: deps.node, seq: e.seq, prev })
       if (payload.type === 'release') checkCells(payload, held)
     } catch (err) {
-      if (err instanceof Refusal) throw err
-      if (isAppError(err)) refuse(err.code, `entry ${e.seq}: ${err.message}`, where, err.code === 'EQUIVOCATION' ? 'equivocation' : undefined, [obj])
+      if (err instanceof Refusal) return { feed, entries, stop: err }
+      if (isAppError(err)) {
+        const fork = err.code === 'EQUIVOCATION'
+        return { feed, entries, stop: new Refusal(new AppError(err.code, `entry ${e.seq}: ${err.message}`), where, fork ? 'equivocation' : 'refused', fork ? [obj] : kept) }
+      }
       throw err
     }
     entries.push({ seq: e.seq, id: e.id, type: e.type, payload, signed: obj as FlattenedJws })
     prev = e.id
-  })
+  }
   return { feed, entries }
 }
 
@@ -338,7 +377,22 @@ async function recordRefusal (deps: SyncDeps, peer: string, r: Refusal): Promise
   const at = new Date(deps.clock.now())
   return await deps.db.transaction().execute(async trx => {
     let evidenceId: number | undefined
-    if (r.evidenceKind !== undefined) {
+    let again = false
+    if (r.evidenceKind === 'refused') {
+      // Pulled again, the same object is refused again: the evidence already kept stands.
+      const kept = canonicalJson(r.objects)
+      const rows = await trx.selectFrom('evidence').select(['id', 'objects']).where('peer', '=', peer).where('kind', '=', 'refused')
+        .where('feed_seq', '=', r.object.seq ?? -1).execute()
+      const held = rows.find(row => canonicalJson(typeof row.objects === 'string' ? JSON.parse(row.objects) as unknown : row.objects) === kept)
+      if (held !== undefined) {
+        evidenceId = Number(held.id)
+        again = true
+      } else if (rows.length >= MAX_REFUSED_KEPT) {
+        // A peer serving ever other objects at one place does not grow the evidence without end.
+        again = true
+      }
+    }
+    if (r.evidenceKind !== undefined && !again) {
       const row = await trx.insertInto('evidence').values({
         peer,
         kind: r.evidenceKind,
@@ -351,11 +405,11 @@ async function recordRefusal (deps: SyncDeps, peer: string, r: Refusal): Promise
     }
     await appendAudit(trx, {
       at,
-      event: r.evidenceKind === undefined ? 'refusal' : 'evidence',
+      event: r.evidenceKind === undefined || again ? 'refusal' : 'evidence',
       actor: peer,
       detail: { direction: 'pull', code: r.code, message: storable(r.message.slice(0, 1000)), id: r.object.id, seq: r.object.seq, ...(evidenceId === undefined ? {} : { evidence: evidenceId }) },
     })
-    return evidenceId
+    return again ? undefined : evidenceId
   })
 }
 
@@ -382,7 +436,7 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
       const current = { last_seq: Number(state.last_seq), last_id: state.last_id }
       report.requests++
       const body = await fetchPage(deps, peer, current.last_seq)
-      const { feed, entries } = verifyPage(deps, peer, current, body)
+      const { feed, entries, stop } = verifyPage(deps, peer, current, body)
       report.headSeq = feed.head_seq
       feedExpires = new Date(feed.expires_at * 1000)
       // A release whose every year a later object of this page covers again is superseded.
@@ -399,6 +453,7 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
         if (outcome !== 'held') report[outcome]++
         report.toSeq = entry.seq
       }
+      if (stop !== undefined) throw stop
       if (entries.length === 0 || entries.at(-1)!.seq >= feed.head_seq) break
     }
     await deps.db.updateTable('sync_state').set({

@@ -1,6 +1,7 @@
 /** `dcimx peer add|list|remove`, `dcimx sync`, `dcimx status`, `dcimx alerts ack`: the exchange for operators. */
-import { isAppError } from '../../errors.js'
+import { AppError, isAppError } from '../../errors.js'
 import { addPeer, listPeers, removePeer } from '../../exchange/peers.js'
+import { skipRefused } from '../../exchange/skip.js'
 import { peerStatuses, acknowledgeAlerts, type PeerStatus } from '../../exchange/status.js'
 import { describeSync, syncAll } from '../../exchange/sync.js'
 import { nodeAgreements } from '../../policy/load.js'
@@ -77,7 +78,7 @@ export async function statusCommand (args: { home: string, json?: boolean }, io:
       line(io.stdout, `${node.config.node.name} (${node.config.node.id}), ${statuses.length} peer(s)`)
       for (const s of statuses) {
         line(io.stdout, statusLine(s))
-        for (const a of s.alerts) line(io.stdout, `  alert #${a.id} ${a.kind}${a.feedSeq === null ? '' : ` at feed_seq ${a.feedSeq}`}, ${a.recordedAt}: ${a.detail}`)
+        for (const a of s.alerts) line(io.stdout, `  alert #${a.id} ${a.kind}${a.feedSeq === null ? '' : ` at feed_seq ${a.feedSeq}`}${a.objectId === undefined ? '' : ` (object ${a.objectId})`}, ${a.recordedAt}: ${a.detail}`)
       }
     }
     return statuses.every(s => s.status === 'ok') ? 0 : 1
@@ -88,6 +89,18 @@ export async function alertsAckCommand (args: { home: string, peer?: string, id?
   return await withNode(args.home, io, async node => {
     const n = await acknowledgeAlerts(node.db.db, io.clock.now(), { peer: args.peer, id: args.id === undefined ? undefined : Number(args.id) })
     line(io.stdout, `${n} alert(s) acknowledged; the evidence is kept`)
+    return 0
+  })
+}
+
+/** Skips the object of a peer's feed that was refused, after the operator has looked at it. */
+export async function peerSkipCommand (args: { home: string, id: string, seq: string, object: string, reason?: string }, io: CliIo): Promise<number> {
+  const seq = Number(args.seq)
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new AppError('USAGE', `feed_seq ${JSON.stringify(args.seq)} is not a positive whole number`)
+  return await withNode(args.home, io, async node => {
+    const by = io.env.USER ?? io.env.LOGNAME ?? 'operator'
+    const r = await skipRefused(node.db.db, io.clock, { peer: args.id, seq, id: args.object, by, ...(args.reason === undefined ? {} : { reason: args.reason }) })
+    line(io.stdout, `${r.peer} entry ${r.seq} (${r.id}, refused ${r.code}) skipped: it is not applied, the evidence is kept (alert #${r.evidence}), and the next pull resumes after it`)
     return 0
   })
 }
