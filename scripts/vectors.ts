@@ -9,6 +9,8 @@ import { jwksOf, signingKeyFromSeed, type SigningKey } from '../src/protocol/key
 import { signMessage } from '../src/protocol/jws.js'
 import { PROTOCOL, type MessageType, type MessageTypes } from '../src/protocol/messages.js'
 import type { ProtocolErrorCode } from '../src/errors.js'
+import { agreementHash, lintAgreementText } from '../src/policy/load.js'
+import { canonicalJson } from '../src/protocol/canonical-json.js'
 
 /** Evaluation time of every vector: 2026-11-25T00:00:00Z. */
 export const VECTOR_NOW = 1795564800
@@ -78,7 +80,8 @@ function sampleRetraction (): MessageTypes['retraction'] {
 }
 
 function sampleFeed (): MessageTypes['feed'] {
-  return { ...env('feed'), audience: 'HRV', after_seq: 1, head_seq: 2, head_id: PREV, entries: [{ seq: 2, id: PREV, type: 'release' }] }
+  // A feed page lives 600 seconds (section 6): signed a minute before the evaluation time.
+  return { ...env('feed'), issued_at: VECTOR_NOW - 60, expires_at: VECTOR_NOW + 540, audience: 'HRV', after_seq: 1, head_seq: 2, head_id: PREV, entries: [{ seq: 2, id: PREV, type: 'release' }] }
 }
 
 const JWKS_SRB = jwksOf([SRB])
@@ -168,11 +171,89 @@ export function vectorList (): Array<[string, Vector]> {
   return list
 }
 
+/** The same agreement as {@link AGREEMENT_TEXT}, written differently: the same hash. */
+const AGREEMENT_TEXT = `# The minimal form: no onward_sharing, no prohibitions (their defaults are filled in).
+agreement: srb-hrv
+version: 1
+title: Exchange of THB statistics, Serbia to Croatia
+provider: SRB
+recipient: HRV
+legal_basis:
+  instrument: Memorandum of Understanding on the exchange of THB statistics
+  article: Article 5
+purposes: [statistics, policy]
+validity:
+  from: 2026-01-01
+  until: 2028-12-31
+  timezone: Europe/Belgrade
+threshold: 3
+retention_years: 5
+grants:
+  - indicator: V1
+    by: [VICT_STATUS, SEX, AGE_GROUP]
+    years: { from: 2015 }
+`
+
+const AGREEMENT_CASES: Array<[string, string, string]> = [
+  ['minimal', 'An agreement without the members that have defaults.', AGREEMENT_TEXT],
+  ['layout', 'The same agreement in another layout: members in another order, flow style, quoted dates and strings, comments. Same hash as 01.', `{ provider: "SRB", recipient: 'HRV', agreement: srb-hrv, version: 1,
+  # comments, order and quoting do not count
+  validity: { timezone: Europe/Belgrade, until: "2028-12-31", from: '2026-01-01' },
+  title: "Exchange of THB statistics, Serbia to Croatia",
+  legal_basis: { article: "Article 5", instrument: Memorandum of Understanding on the exchange of THB statistics },
+  purposes: [ statistics, policy ], threshold: 3, retention_years: 5,
+  grants: [ { years: { from: 2015 }, by: [VICT_STATUS, SEX, AGE_GROUP], indicator: V1 } ] }
+`],
+  ['defaults-written', 'The same agreement with its defaults written out (onward_sharing: false, prohibitions: []). Same hash as 01.', AGREEMENT_TEXT + 'onward_sharing: false\nprohibitions: []\n'],
+  ['full', 'Every optional member: a grant with its own threshold and groups of codes, years as a list, onward sharing, prohibitions, and non-ASCII text (hashed as UTF-8).', `agreement: srb-europol
+version: 2
+title: "Razmena statistike — Srbija i Europol"
+provider: SRB
+recipient: EUROPOL
+legal_basis:
+  instrument: Agreement on operational and strategic cooperation
+  article: Article 7(2)
+purposes: [statistics, research]
+validity:
+  from: 2026-07-01
+  until: 2030-06-30
+  timezone: Europe/Belgrade
+threshold: 3
+retention_years: 10
+onward_sharing: true
+grants:
+  - indicator: V2
+    by: [EXPLOIT, SEX]
+    years: [2023, 2024, 2025]
+    threshold: 5
+    groups:
+      EXPLOIT:
+        SEXUAL: [SEX]
+        LABOUR: [LAB, DOM]
+        OTHER: rest
+prohibitions:
+  - indicator: V2
+    by: [AGE_GROUP]
+`],
+]
+
+/** Agreement-hash vectors: each agreement file, its canonical form, and its hash. */
+function agreementVectors (): Array<[string, { description: string, yaml: string, canonical: string, hash: string }]> {
+  return AGREEMENT_CASES.map(([name, description, yaml]) => {
+    const { agreement, problems } = lintAgreementText(yaml, `${name}.yaml`)
+    if (agreement === undefined) throw new Error(`agreement vector ${name}: ${problems.map(p => p.message).join('; ')}`)
+    return [name, { description, yaml, canonical: canonicalJson(agreement), hash: agreementHash(agreement) }]
+  })
+}
+
 /** The vector files, by path under protocol/. */
 export function buildVectors (): Record<string, string> {
   const files: Record<string, string> = {}
   vectorList().forEach(([name, v], i) => {
     files[`vectors/${String(i + 1).padStart(2, '0')}-${name}.json`] = JSON.stringify(v, null, 2) + '\n'
+  })
+  agreementVectors().forEach(([name, v], i) => {
+    files[`vectors/agreements/${String(i + 1).padStart(2, '0')}-${name}.json`] = JSON.stringify(v, null, 2) + '\n'
   })
   return files
 }

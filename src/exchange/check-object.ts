@@ -92,9 +92,12 @@ export function checkCells (p: Release, held: LoadedAgreement): void {
   const indicator = findIndicator(p.dataset.indicator)!
   const years = new Set(p.dataset.years.map(String))
   const allowed = new Map<string, Map<string, ReadonlySet<string> | undefined>>()
+  // A year is published only once it has ended: never the year of the release's issue (UTC).
+  const issuedYear = new Date(p.issued_at * 1000).getUTCFullYear()
   for (const y of p.dataset.years) {
     const by = grantedBy(held, indicator.id, y)
     if (by === undefined) throw new AppError('GRANT_EXCEEDED', `agreement ${held.agreement.agreement} v${held.agreement.version} does not grant ${indicator.id} for ${y}`)
+    if (y >= issuedYear) throw new AppError('GRANT_EXCEEDED', `${indicator.id} ${y}: a year is published only once it has ended, and this release was issued in ${issuedYear}`)
     allowed.set(String(y), by)
   }
   const seen = new Set<string>()

@@ -16,6 +16,8 @@ export interface PeerDescriptor {
   /** Content id of the descriptor. */
   id: string
   keys: KeySet
+  /** Thumbprint of the key that signed the descriptor. */
+  signedBy: string
 }
 
 async function getJson (url: string, timeoutMs: number): Promise<unknown> {
@@ -55,5 +57,5 @@ export async function fetchPeerDescriptor (baseUrl: string, options: { now: numb
   if (v.payload.node.url.replace(/\/+$/, '') !== base) {
     throw new AppError('SCHEMA_INVALID', `${base}: the descriptor names its URL as ${v.payload.node.url}`)
   }
-  return { descriptor: v.payload, id: v.id, keys }
+  return { descriptor: v.payload, id: v.id, keys, signedBy: v.key.kid }
 }

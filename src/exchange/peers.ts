@@ -60,6 +60,11 @@ export async function addPeer (db: Kysely<Database>, clock: Clock, self: string,
   if (!kids.includes(pinned)) {
     throw new AppError('THUMBPRINT_MISMATCH', `${options.url} presents key ${kids.join(', ')}, not ${options.thumbprint}: do not add this peer before you know why`)
   }
+  // The pinned key vouches for the others: only a descriptor it signed may add keys beside it
+  // (otherwise whoever answers in the peer's place could list the real key next to their own).
+  if (fetched.signedBy !== pinned) {
+    throw new AppError('THUMBPRINT_MISMATCH', `${options.url}: the descriptor is signed with key ${fetched.signedBy}, not with ${pinned}, the key you confirmed: only that key can vouch for the others it lists (${kids.join(', ')}); do not add this peer before you know why`)
+  }
   const jwks = jwksOf(d.keys.map(k => fetched.keys.get(k.kid)!))
   const addedAt = new Date(clock.now())
   await db.transaction().execute(async trx => {

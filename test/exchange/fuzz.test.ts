@@ -102,6 +102,8 @@ function judgeRelease (p: Obj): string | null {
   if (!Array.isArray(p.cells) || p.cells.length > 200000 || !p.cells.every(cellSchemaOk)) return 'SCHEMA_INVALID'
   const grant = GRANTS[d.indicator as string]
   if (grant === undefined || !years.every(y => y >= grant.from && y <= grant.to)) return 'GRANT_EXCEEDED'
+  // A year is published only once it has ended (UTC year of issued_at).
+  if (years.some(y => y >= new Date(p.issued_at * 1000).getUTCFullYear())) return 'GRANT_EXCEEDED'
   const dims = INDICATORS.get(d.indicator)!
   const seen = new Set<string>()
   for (const c of p.cells as Obj[]) {

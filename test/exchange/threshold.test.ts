@@ -16,6 +16,7 @@ function release (indicator: 'V1' | 'V2', values: Array<number | undefined>): Re
   const dims = indicator === 'V1' ? ['SEX', 'AGE_GROUP', 'VICT_STATUS', 'CITIZEN_GRP'] : ['EXPLOIT', 'SEX', 'AGE_GROUP']
   const sexes = ['F', 'M', 'U', '_T']
   return {
+    issued_at: Date.UTC(2026, 0, 5) / 1000,
     dataset: { indicator, years: [2023] },
     cells: values.map((value, i) => ({
       key: { TIME_PERIOD: '2023', ...Object.fromEntries(dims.map(d => [d, d === 'SEX' ? sexes[i]! : '_T'])) },
@@ -23,6 +24,12 @@ function release (indicator: 'V1' | 'V2', values: Array<number | undefined>): Re
     })),
   } as unknown as Release
 }
+
+t.test('a year is published only once it has ended', async t => {
+  const early = { ...release('V1', [3]), dataset: { indicator: 'V1', years: [2026] }, cells: [] } as unknown as Release
+  t.throws(() => { checkCells(early, held) }, { code: 'GRANT_EXCEEDED', message: 'V1 2026: a year is published only once it has ended, and this release was issued in 2026' })
+  t.doesNotThrow(() => { checkCells({ ...early, dataset: { indicator: 'V1', years: [2025] } } as Release, held) })
+})
 
 t.test('the threshold of the grant: the agreement\'s, or the grant\'s own when higher', async t => {
   t.equal(grantThreshold(agreement, 'V1', 2023), 3)

@@ -38,6 +38,7 @@ t.test('committed protocol files are current (npm run protocol:build)', async t 
   for (const [rel, content] of Object.entries(expected)) {
     t.equal(readFileSync(join(root, rel), 'utf8'), content, rel)
   }
-  const committedVectors = files.map(f => `vectors/${f}`).sort()
+  const agreementFiles = readdirSync(join(dir, 'agreements')).filter(f => f.endsWith('.json')).map(f => `vectors/agreements/${f}`)
+  const committedVectors = [...files.map(f => `vectors/${f}`), ...agreementFiles].sort()
   t.same(committedVectors, Object.keys(expected).filter(k => k.startsWith('vectors/')).sort(), 'no stale vector files')
 })
