@@ -26,8 +26,13 @@ async function impostor (t: Test, listed: SigningKey[], signer: SigningKey): Pro
     const body = req.url === '/.well-known/jwks.json'
       ? jwksOf(listed)
       : signMessage('node-descriptor', {
-        protocol: PROTOCOL, type: 'node-descriptor', issuer: 'SRB', issued_at: epochSeconds(testClock), expires_at: epochSeconds(testClock) + 86400,
-        node: { id: 'SRB', kind: 'country', name: 'Serbia', url }, keys: listed.map(k => k.publicJwk),
+        protocol: PROTOCOL,
+        type: 'node-descriptor',
+        issuer: 'SRB',
+        issued_at: epochSeconds(testClock),
+        expires_at: epochSeconds(testClock) + 86400,
+        node: { id: 'SRB', kind: 'country', name: 'Serbia', url },
+        keys: listed.map(k => k.publicJwk),
       }, signer).jws
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   })
