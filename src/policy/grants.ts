@@ -62,8 +62,20 @@ export function versionsInForce (agreements: readonly LoadedAgreement[], nowMs: 
 export function activeGrants (agreements: LoadedAgreement[], provider: string, nowMs: number, yearClosesOn?: string): ActiveGrant[] {
   const lastClosed = lastClosedYear(nowMs, yearClosesOn)
   const out: ActiveGrant[] = []
+  // A table is sent under one agreement. Two agreements granting it are refused at load
+  // (agreementSetProblems); should they reach here, the first by id keeps it, so that a
+  // publish does not alternate between them and re-issue it every time.
+  const taken = new Map<string, Set<number>>()
   for (const { agreement: a, hash } of versionsInForce(agreements.filter(l => l.agreement.provider === provider), nowMs)) {
-    for (const g of a.grants) out.push(toActive(a, hash, g, lastClosed))
+    for (const g of a.grants) {
+      const grant = toActive(a, hash, g, lastClosed)
+      const slice = `${grant.recipient}|${grant.indicator}`
+      const years = taken.get(slice) ?? new Set<number>()
+      taken.set(slice, years)
+      grant.years = grant.years.filter(y => !years.has(y))
+      for (const y of grant.years) years.add(y)
+      if (grant.years.length > 0) out.push(grant)
+    }
   }
   return out
 }

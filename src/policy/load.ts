@@ -18,6 +18,7 @@ import { contentId } from '../protocol/ids.js'
 import { findIndicator } from '../protocol/indicators.js'
 import { AgreementSchema, type Agreement, type AgreementFile, type Grant, type Prohibition, type YearSpec } from './agreement.js'
 import { codesOf } from './groups.js'
+import { KNOWN_LIAISONS, resolveNodeIdentity } from '../node/identity.js'
 
 export interface PolicyProblem {
   file: string
@@ -59,6 +60,20 @@ function pathOf (instancePath: string): Array<string | number> {
   return instancePath.split('/').slice(1).map(p => (/^\d+$/.test(p) ? Number(p) : p.replaceAll('~1', '/').replaceAll('~0', '~')))
 }
 
+/**
+ * Whether `id` can be a node of the federation: a Western Balkan country or a liaison
+ * organisation, as `dcimx init --country` accepts them (src/node/identity.ts). Other
+ * three-letter codes (USA, DEU) are countries outside it.
+ */
+export function isFederationNode (id: string): boolean {
+  try {
+    resolveNodeIdentity(id)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const where = (path: Array<string | number>): string => path.reduce<string>((s, p) => typeof p === 'number' ? `${s}[${p}]` : s === '' ? p : `${s}.${p}`, '')
 
 /** The years a year spec covers, up to `last` for an open range. */
@@ -85,7 +100,8 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
   const problems: PolicyProblem[] = []
   const add = (path: Array<string | number>, message: string): void => { problems.push({ file, line: at(path), message: `${where(path)}: ${message}` }) }
   if (!(WESTERN_BALKANS as readonly string[]).includes(a.provider)) add(['provider'], `the provider must be a country that publishes (${WESTERN_BALKANS.join(', ')}), not "${a.provider}"`)
-  if (a.recipient === a.provider) add(['recipient'], 'the recipient must differ from the provider')
+  if (a.recipient === a.provider) add(['recipient'], `the recipient must differ from the provider (both "${a.provider}")`)
+  else if (!isFederationNode(a.recipient)) add(['recipient'], `"${a.recipient}" is not a node of the federation: the recipient is a country (${WESTERN_BALKANS.join(', ')}) or a liaison organisation (${Object.keys(KNOWN_LIAISONS).join(', ')}, or another id of 4-16 capital letters)`)
   if (a.validity.until < a.validity.from) add(['validity', 'until'], `the agreement ends (${a.validity.until}) before it starts (${a.validity.from})`)
   try {
     // eslint-disable-next-line no-new
@@ -170,7 +186,7 @@ function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) 
  * Checks an agreement's text and returns every problem (empty when it is valid). `file`
  * names it in the problems.
  */
-export function lintAgreementText (text: string, file: string): { problems: PolicyProblem[], agreement?: Agreement } {
+export function lintAgreementText (text: string, file: string): { problems: PolicyProblem[], agreement?: Agreement, lineOf?: (path: Array<string | number>) => number } {
   const lc = new LineCounter()
   // Duplicate keys are found below, so that each is reported at its own line.
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false })
@@ -219,20 +235,31 @@ export function lintAgreementText (text: string, file: string): { problems: Poli
         constDone.add(e.instancePath)
         const allowed = errors.filter(x => x.keyword === 'const' && x.instancePath === e.instancePath).map(x => String((x.params as { allowedValue: unknown }).allowedValue))
         problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: "${String(doc.getIn(path))}" is not allowed; use one of ${allowed.join(', ')}` })
+      } else if ((e.keyword === 'format' || e.keyword === 'pattern' || e.keyword === 'type') && path[0] === 'validity' && (path[1] === 'from' || path[1] === 'until')) {
+        // A day: one problem, quoting the value as written.
+        if (constDone.has(e.instancePath)) continue
+        constDone.add(e.instancePath)
+        const node = doc.getIn(path, true)
+        const value = isScalar(node) ? String(node.source ?? node.value) : String(doc.getIn(path))
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: "${value}" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01` })
       } else {
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: ${e.message ?? 'is invalid'}` })
+        // The value as written, so that a bad date or number can be found at a glance.
+        const node = path.length === 0 ? undefined : doc.getIn(path, true)
+        const shown = isScalar(node) ? `, not ${JSON.stringify(String(node.source ?? node.value))}` : ''
+        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: ${e.message ?? 'is invalid'}${shown}` })
       }
     }
     return { problems: problems.sort((a, b) => a.line - b.line) }
   }
   const file0 = value as AgreementFile
   // A problem with a member is reported on its key's line (a map or list value starts below it).
-  const problems = semanticProblems(file0, path => {
+  const at = (path: Array<string | number>): number => {
     const last = path.at(-1)
     return typeof last === 'string' ? keyLine(doc, lc, path.slice(0, -1), last) : lineOf(doc, lc, path)
-  }, file)
+  }
+  const problems = semanticProblems(file0, at, file)
   if (problems.length > 0) return { problems: problems.sort((a, b) => a.line - b.line) }
-  return { problems: [], agreement: { ...file0, onward_sharing: file0.onward_sharing ?? false, prohibitions: file0.prohibitions ?? [] } }
+  return { problems: [], agreement: { ...file0, onward_sharing: file0.onward_sharing ?? false, prohibitions: file0.prohibitions ?? [] }, lineOf: at }
 }
 
 /** The canonical hash both parties compute: the same agreement gives the same hash whatever its layout. */
@@ -242,9 +269,84 @@ export function agreementHash (agreement: Agreement): string {
 
 /** Loads a valid agreement file, or throws CONFIG_INVALID listing every problem with its line. */
 export function loadAgreement (file: string): LoadedAgreement {
-  const { problems, agreement } = lintAgreementText(readTextFile(file), file)
+  return parseAgreement(file).loaded
+}
+
+function parseAgreement (file: string): { loaded: LoadedAgreement, lineOf: (path: Array<string | number>) => number } {
+  const { problems, agreement, lineOf } = lintAgreementText(readTextFile(file), file)
   if (agreement === undefined) throw new AppError('CONFIG_INVALID', `agreement is invalid:\n  ${problems.map(formatProblem).join('\n  ')}`)
-  return { file, agreement, hash: agreementHash(agreement) }
+  return { loaded: { file, agreement, hash: agreementHash(agreement) }, lineOf: lineOf! }
+}
+
+/** An agreement that is valid on its own, with the lines of its members, for {@link agreementSetProblems}. */
+export interface LintedAgreement extends LoadedAgreement {
+  lineOf: (path: Array<string | number>) => number
+}
+
+function yearsText (spec: YearSpec | undefined): string {
+  if (spec === undefined) return 'every year'
+  if (Array.isArray(spec)) return spec.join(', ')
+  return spec.to === undefined ? `${spec.from} onwards` : `${spec.from} to ${spec.to}`
+}
+
+/**
+ * What agreements that are each valid get wrong together (each problem is reported in the later
+ * of the two files, in the order given, at its line, naming the other file and line):
+ * - two different texts with the same id and version (the node could not tell which holds);
+ * - two agreements between the same provider and recipient, both in force on some day, that
+ *   grant the same indicator for a common year (one table, two agreements: each would send it);
+ * - or where one grants what the other prohibits (the prohibition would not hold).
+ * Versions of one agreement do not conflict: one version is in force at a time (grants.ts).
+ */
+export function agreementSetProblems (agreements: readonly LintedAgreement[]): PolicyProblem[] {
+  const problems: PolicyProblem[] = []
+  const sorted = agreements
+  const ref = (l: LintedAgreement, path: Array<string | number>): string => `${l.file}:${l.lineOf(path)}`
+  for (const [j, b] of sorted.entries()) {
+    const B = b.agreement
+    for (const a of sorted.slice(0, j)) {
+      const A = a.agreement
+      const add = (path: Array<string | number>, message: string): void => { problems.push({ file: b.file, line: b.lineOf(path), message: `${where(path)}: ${message}` }) }
+      if (A.agreement === B.agreement) {
+        if (A.version === B.version && a.hash !== b.hash) {
+          add(['version'], `${B.agreement} version ${B.version} is also ${ref(a, ['version'])}, with other terms: each text of an agreement needs its own version`)
+        }
+        continue
+      }
+      if (A.provider !== B.provider || A.recipient !== B.recipient) continue
+      // Both in force on some day (days compared as written; time zones aside, a day's overlap counts).
+      if (A.validity.until < B.validity.from || B.validity.until < A.validity.from) continue
+      const both = `while both are in force (${A.validity.from > B.validity.from ? A.validity.from : B.validity.from} to ${A.validity.until < B.validity.until ? A.validity.until : B.validity.until})`
+      B.grants.forEach((g, i) => {
+        A.grants.forEach((h, k) => {
+          if (g.indicator === h.indicator && overlaps(g.years, h.years)) {
+            add(['grants', i, 'indicator'], `${g.indicator} to ${B.recipient} (${yearsText(g.years)}) is also granted by agreement ${A.agreement} at ${ref(a, ['grants', k, 'indicator'])} (${yearsText(h.years)}) ${both}: grant a table under one agreement, or make the years or dates not overlap`)
+          }
+        })
+        A.prohibitions.forEach((p, k) => {
+          if (contradicts(g, p)) add(['grants', i], `${g.indicator} by ${g.by.length === 0 ? 'nothing' : g.by.join(', ')} permits what agreement ${A.agreement} prohibits at ${ref(a, ['prohibitions', k])} (${p.indicator}${p.by === undefined ? '' : ` by ${p.by.join(', ')}`}${p.years === undefined ? '' : ` in ${yearsText(p.years)}`}) ${both}`)
+        })
+      })
+      A.grants.forEach((h, k) => {
+        B.prohibitions.forEach((p, i) => {
+          if (contradicts(h, p)) add(['prohibitions', i], `prohibits what agreement ${A.agreement} grants at ${ref(a, ['grants', k])} (${h.indicator} by ${h.by.length === 0 ? 'nothing' : h.by.join(', ')}) ${both}`)
+        })
+      })
+    }
+  }
+  return problems
+}
+
+/**
+ * Loads agreement files that must hold together (a node's policies folder): each valid, and
+ * none in conflict with another (see {@link agreementSetProblems}). Throws CONFIG_INVALID
+ * listing every problem with its file and line.
+ */
+export function loadAgreements (files: readonly string[]): LoadedAgreement[] {
+  const parsed = files.map(parseAgreement)
+  const problems = agreementSetProblems(parsed.map(p => ({ ...p.loaded, lineOf: p.lineOf })))
+  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `agreements are in conflict:\n  ${problems.map(formatProblem).join('\n  ')}`)
+  return parsed.map(p => p.loaded)
 }
 
 export function formatProblem (p: PolicyProblem): string {
@@ -254,9 +356,12 @@ export function formatProblem (p: PolicyProblem): string {
 /** Folder of a node's home that holds its agreement files. */
 export const POLICIES_DIR = 'policies'
 
-/** Every agreement in `home`/policies (*.yaml, *.yml), in file-name order; none when the folder is absent. */
+/**
+ * Every agreement in `home`/policies (*.yaml, *.yml), in file-name order; none when the folder
+ * is absent. Throws CONFIG_INVALID when one is invalid or two are in conflict.
+ */
 export function nodeAgreements (home: string): LoadedAgreement[] {
   const dir = join(home, POLICIES_DIR)
   if (!existsSync(dir)) return []
-  return readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort().map(n => loadAgreement(join(dir, n)))
+  return loadAgreements(readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort().map(n => join(dir, n)))
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
-import { formatProblem, lintAgreementText, loadAgreement, POLICIES_DIR } from '../../policy/load.js'
+import { agreementHash, agreementSetProblems, formatProblem, lintAgreementText, loadAgreement, loadAgreements, POLICIES_DIR, type LintedAgreement } from '../../policy/load.js'
 import { activeGrants } from '../../policy/grants.js'
 import { openNode } from '../../node/home.js'
 import { protectGrants } from '../../stats/protect-grants.js'
@@ -32,6 +32,7 @@ export function policyFiles (files: string[], home: string | undefined, io: CliI
 export async function policyLintCommand (args: { files: string[], home?: string }, io: CliIo): Promise<number> {
   const files = policyFiles(args.files, args.home, io)
   let count = 0
+  const valid: LintedAgreement[] = []
   for (const file of files) {
     let text: string
     try {
@@ -41,10 +42,15 @@ export async function policyLintCommand (args: { files: string[], home?: string 
       count++
       continue
     }
-    const { problems } = lintAgreementText(text, file)
+    const { problems, agreement, lineOf } = lintAgreementText(text, file)
     for (const p of problems) line(io.stdout, formatProblem(p))
     count += problems.length
+    if (agreement !== undefined) valid.push({ file, agreement, hash: agreementHash(agreement), lineOf: lineOf! })
   }
+  // The files together, as a node holding them all would load them.
+  const together = agreementSetProblems(valid)
+  for (const p of together) line(io.stdout, formatProblem(p))
+  count += together.length
   line(io.stdout, `${files.length} agreement file(s), ${count === 0 ? 'no problems' : `${count} problem(s)`}`)
   return count === 0 ? 0 : 1
 }
@@ -68,7 +74,7 @@ export async function policyDiffCommand (args: { before: string, after: string }
 }
 
 export async function policyMatrixCommand (args: { files: string[], home?: string }, io: CliIo): Promise<number> {
-  const loaded = policyFiles(args.files, args.home, io).map(f => loadAgreement(f))
+  const loaded = loadAgreements(policyFiles(args.files, args.home, io))
   const rows = sharingMatrix(loaded.map(l => l.agreement), tz => localDate(io.clock.now(), tz))
   if (rows.length === 0) {
     line(io.stdout, 'No agreements: nothing is shared.')
@@ -95,7 +101,7 @@ export interface PreviewArgs {
 export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promise<number> {
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
-    const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
+    const agreements = loadAgreements(policyFiles([], args.home, io))
     const now = io.clock.now()
     const all = activeGrants(agreements, node.config.node.id, now, yearClosesOn(node.config))
     const wanted = all.filter(g => g.recipient === args.peer && (args.indicator === undefined || g.indicator === args.indicator))

@@ -2,7 +2,7 @@
 import { publish } from '../../exchange/publish.js'
 import { openNode } from '../../node/home.js'
 import { nodeName } from '../../policy/explain.js'
-import { loadAgreement } from '../../policy/load.js'
+import { loadAgreements } from '../../policy/load.js'
 import { heldLine } from '../held-line.js'
 import { yearClosesOn } from '../../config.js'
 import { line, type CliIo } from '../io.js'
@@ -15,7 +15,7 @@ export async function publishCommand (args: { home: string, json?: boolean }, io
       line(io.stdout, `${node.config.node.id} is a liaison node: it publishes nothing of its own.`)
       return 0
     }
-    const agreements = policyFiles([], args.home, io).map(f => loadAgreement(f))
+    const agreements = loadAgreements(policyFiles([], args.home, io))
     const report = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
     if (args.json === true) {
       line(io.stdout, JSON.stringify(report, null, 2))
