@@ -16,6 +16,7 @@ import type { SigningKey } from '../protocol/keys.js'
 import type { NodeDescriptor } from '../protocol/messages.js'
 import auth from './plugins/auth.js'
 import errorHandler, { clientErrorHandler } from './plugins/error-handler.js'
+import jsonBody, { MAX_BODY_BYTES } from './plugins/json-body.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
 import regionalRoutes from './routes/regional.js'
@@ -42,8 +43,8 @@ declare module 'fastify' {
   }
 }
 
-/** Largest request body the node accepts (bytes). */
-export const BODY_LIMIT = 32 * 1024 * 1024
+/** Largest request body the node accepts (bytes): the node takes no large bodies (src/http/plugins/json-body.ts). */
+export const BODY_LIMIT = MAX_BODY_BYTES
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -60,6 +61,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('node', { ...deps, descriptor: descriptorCache(deps.config, deps.signingKey, deps.keys, deps.clock) })
 
   await app.register(errorHandler)
+  await app.register(jsonBody)
   // User tokens and app.requireRole, for the routes of the node's human users.
   await app.register(auth)
   await app.register(swagger, {

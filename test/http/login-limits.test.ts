@@ -1,7 +1,10 @@
 // Limits on what an unauthenticated caller can make the node do at POST /v1/login (issue 12,
-// "Strangers and errors"): password checks counted before the hash.
+// "Strangers and errors"): password checks counted before the hash; small bodies, their JSON
+// depth bounded before parsing.
 import t from 'tap'
 import { listAudit } from '../../src/audit/log.js'
+import { jsonDepth, MAX_JSON_DEPTH } from '../../src/http/plugins/json-body.js'
+import { LOGIN_BODY_BYTES } from '../../src/http/routes/session.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../src/users/throttle.js'
 import { addUser } from '../../src/users/users.js'
 import { testApp } from '../helpers/app.js'
@@ -43,4 +46,35 @@ t.test('forty wrong passwords at once: five are checked', async t => {
   t.equal(await attempt(PASSWORD, '10.0.0.2'), 200, 'ana from elsewhere is not held back')
   now += LOGIN_WINDOW_MS
   t.equal(await attempt(PASSWORD), 200, 'after the window')
+})
+
+t.test('jsonDepth counts brackets outside strings', async t => {
+  t.equal(jsonDepth('{"user":"a","password":"b"}'), 1)
+  t.equal(jsonDepth('[[[]],[{"a":[1]}]]'), 4)
+  t.equal(jsonDepth('{"password":"[[[[{{{{\\"[[["}'), 1, 'brackets in strings, escaped quotes')
+  t.equal(jsonDepth('['.repeat(1000), 40), 41, 'stops once past the limit')
+  t.equal(jsonDepth(''), 0)
+})
+
+t.test('bodies at /v1/login: small, and not nested deep', async t => {
+  const { app, node } = await testApp(t, 'SRB')
+  const db = node.db.db
+  await addUser(db, { now: () => TEST_NOW }, { name: 'ana', role: 'operator', password: PASSWORD })
+  const audited = async (): Promise<number> => (await listAudit(db, { limit: 1000 })).length
+  const entries = await audited()
+  const post = async (payload: string): Promise<[number, string]> => {
+    const res = await app.inject({ method: 'POST', url: '/v1/login', headers: { 'content-type': 'application/json' }, payload })
+    return [res.statusCode, res.json().code]
+  }
+  // The issue's attack was 28 MB of brackets; 100 KB is past every limit and proves the same.
+  t.same(await post('['.repeat(100_000)), [413, 'BODY_TOO_LARGE'], '100 KB of brackets: refused as it arrives')
+  t.same(await post('['.repeat(LOGIN_BODY_BYTES)), [400, 'JSON_TOO_DEEP'], 'brackets within the size limit: refused before parsing')
+  const nested = (depth: number): string => `{"user":"ana","password":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`
+  t.same(await post(nested(MAX_JSON_DEPTH + 1)), [400, 'JSON_TOO_DEEP'], `${MAX_JSON_DEPTH + 1} levels`)
+  t.same(await post(nested(MAX_JSON_DEPTH)), [400, 'FST_ERR_VALIDATION'], `${MAX_JSON_DEPTH} levels are parsed (and fail the schema)`)
+  t.same(await post(JSON.stringify({ user: 'ana', password: '['.repeat(1000) })), [401, 'LOGIN_FAILED'], 'brackets inside a string are text')
+  t.same(await post(`{"user":"ana","password":"${'\\u00e9'.repeat(1024)}"}`), [401, 'LOGIN_FAILED'], 'the longest password, every character escaped, fits')
+  t.equal(await audited(), entries + 2, 'only the two checked passwords were audited')
+  const ok = await app.inject({ method: 'POST', url: '/v1/login', payload: { user: 'ana', password: PASSWORD } })
+  t.equal(ok.statusCode, 200, 'a real login still works')
 })

@@ -28,6 +28,7 @@ export function classify (err: FastifyError): { status: number, code: string } {
   if (isAppError(err)) return { status: httpStatus(err.code), code: err.code }
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
   if (status >= 500) return { status, code: 'INTERNAL' }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'BODY_TOO_LARGE' }
   return { status, code: typeof err.code === 'string' && err.code !== '' ? err.code : 'REQUEST_MALFORMED' }
 }
 

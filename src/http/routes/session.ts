@@ -18,6 +18,9 @@ const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(),
 const Denied = { 401: ErrorBody, 403: ErrorBody }
 const RoleSchema = Type.Union(ROLES.map(r => Type.Literal(r)))
 
+/** Largest body of POST /v1/login (bytes): room for a name and a password of MAX_PASSWORD_LENGTH characters, all escaped. */
+export const LOGIN_BODY_BYTES = 16 * 1024
+
 /** Default and largest `limit` of GET /v1/audit. */
 export const AUDIT_PAGE_DEFAULT = 100
 export const AUDIT_PAGE_MAX = 1000
@@ -31,6 +34,8 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
   const throttle = loginThrottle()
 
   app.post('/v1/login', {
+    // Unauthenticated: a name, a password of at most MAX_PASSWORD_LENGTH characters, as JSON.
+    bodyLimit: LOGIN_BODY_BYTES,
     schema: {
       summary: 'Log in as one of the node\'s users: a token for an hour',
       description: `Send the token as \`Authorization: Bearer <token>\`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED. At most ${LOGIN_MAX_FAILURES} password checks for one user name from one address within ${LOGIN_WINDOW_MS / 60_000} minutes (a successful login clears the count), counted before the check: further attempts get 429 LOGIN_THROTTLED with Retry-After, unchecked.`,
