@@ -73,6 +73,12 @@ function cellsDigest (table: PeerTable): string {
 }
 
 /**
+ * Key of the transaction-scoped advisory lock that serialises publishing: the bytes of
+ * "dcimxpub" read as a big-endian int64.
+ */
+export const PUBLISH_LOCK_KEY = String(Buffer.from('dcimxpub').readBigInt64BE())
+
+/**
  * Builds, signs and records every release and retraction due now. Returns what was issued.
  * Everything happens in one transaction: a crash leaves the feeds as they were.
  */
@@ -81,6 +87,13 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
   const now = epochSeconds(deps.clock)
   const grants = activeGrants(deps.agreements, deps.node, nowMs, deps.yearClosesOn)
   return await deps.db.transaction().execute(async trx => {
+    // One publish at a time (an import's publish beside the serving node's schedule, or two
+    // processes on one PostgreSQL database): the second waits, then reads the feeds and the
+    // ledger the first left. Held to the end of the transaction.
+    await sql`select pg_advisory_xact_lock(${sql.raw(PUBLISH_LOCK_KEY)})`.execute(trx)
+    // Protection first: it takes the longest and appends nothing to the audit log, whose lock
+    // (taken by the first append) is then held only for the short writes below.
+    const { tables, summary, held, snapshots } = await protectGrants(trx, grants)
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
     // Every object names the agreement of the hash it is sent under, from the record of every
     // version the node has acted on: a retraction under an agreement whose file has since been
@@ -91,7 +104,6 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
       if (id === undefined) throw new Error(`no agreement version with hash ${hash} is recorded; the ledger is inconsistent`)
       return id
     }
-    const { tables, summary, held, snapshots } = await protectGrants(trx, grants)
     // From now on these population-years are cut from what they hold today (see protect-grants.ts).
     for (const snapshot of snapshots) await recordReleasedPopulation(trx, snapshot, new Date(nowMs))
     const heads = (await sql<Head>`

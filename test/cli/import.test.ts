@@ -72,3 +72,15 @@ t.test('a liaison node holds no national records', async t => {
   const r = await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home], { env })
   t.same([r.status, r.stderr], [2, 'dcimx: EUROPOL is a liaison node: it holds no national records of its own\n'])
 })
+
+t.test('the import\'s report comes before its publish, and a failed publish does not hide that the import applied', async t => {
+  const home = await makeHome(t, 'SRB')
+  const env = home.databaseUrl === undefined ? {} : { DATABASE_URL: home.databaseUrl }
+  writeFileSync(join(home.home, 'policies', 'broken.yaml'), 'agreement: [\n')
+  const imp = await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home], { env })
+  t.equal(imp.status, 1)
+  t.equal(imp.stdout, 'victims-small.csv: import applied (run 1): 7 row(s): 7 inserted, 0 updated, 0 unchanged, 0 rejected\ntables recomputed: V1 2023,2024; V2 2023,2024; V3 2023,2024; V4 2023,2024; V5 2023,2024\n')
+  t.match(imp.stderr, /\ndcimx: the import is applied, but publishing it failed: CONFIG_INVALID: [^]*broken\.yaml:1: not valid YAML[^]*\. It goes out with the next publish \(dcimx publish, or the serving node's schedule\)\.\n$/)
+  const json = JSON.parse((await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home, '--json'], { env })).stdout) as { status: string, publish_error?: unknown }
+  t.same([json.status, json.publish_error], ['unchanged', undefined], 'nothing changed: nothing to publish, no error')
+})

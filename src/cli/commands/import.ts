@@ -1,13 +1,13 @@
 /** `dcimx import victims|offenders FILE`: import (or withdraw) national records. */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { AppError } from '../../errors.js'
+import { AppError, isAppError } from '../../errors.js'
 import { yearClosesOn } from '../../config.js'
 import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import { formatIssue } from '../../ingest/issues.js'
 import { nodeRecordKeyer } from '../../ingest/record-key.js'
-import { publish } from '../../exchange/publish.js'
+import { publish, type PublishReport } from '../../exchange/publish.js'
 import { heldLine } from '../held-line.js'
 import { openNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
@@ -73,19 +73,29 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     } finally {
       progress?.stop()
     }
+    // The import's report comes first: it has committed, whatever happens to the publish after.
+    if (args.json !== true) for (const l of summary(report)) line(io.stdout, l)
     // A change is published at once under the agreements in force (the node also publishes on
-    // its schedule while it serves).
-    const agreements = report.status === 'applied' && args.publish !== false ? nodeAgreements(node.config.home) : []
-    const published = agreements.length === 0
-      ? undefined
-      : await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
-    if (args.json === true) line(io.stdout, JSON.stringify(published === undefined ? report : { ...report, published }, null, 2))
-    else {
-      for (const l of summary(report)) line(io.stdout, l)
-      if (published !== undefined) {
-        line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
-        for (const h of published.held) line(io.stdout, heldLine(h))
+    // its schedule while it serves; publishes queue behind each other).
+    let published: PublishReport | undefined
+    let publishError: { code: string, message: string } | undefined
+    if (report.status === 'applied' && args.publish !== false) {
+      try {
+        const agreements = nodeAgreements(node.config.home)
+        if (agreements.length > 0) published = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
+      } catch (err) {
+        publishError = isAppError(err) ? { code: err.code, message: err.message } : { code: 'INTERNAL', message: (err as Error).message }
       }
+    }
+    if (args.json === true) {
+      line(io.stdout, JSON.stringify({ ...report, ...(published === undefined ? {} : { published }), ...(publishError === undefined ? {} : { publish_error: publishError }) }, null, 2))
+    } else if (published !== undefined) {
+      line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
+      for (const h of published.held) line(io.stdout, heldLine(h))
+    }
+    if (publishError !== undefined) {
+      line(io.stderr, `dcimx: the import is applied, but publishing it failed: ${publishError.code}: ${publishError.message}. It goes out with the next publish (dcimx publish, or the serving node's schedule).`)
+      return 1
     }
     return report.status === 'rejected' ? 1 : 0
   } finally {
