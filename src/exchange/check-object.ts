@@ -52,6 +52,18 @@ export function checkAgreement (p: Release | Retraction, agreements: readonly Lo
 }
 
 /**
+ * Whether `p` is a retraction this node accepts under an agreement it no longer holds: every
+ * slice it retracts is held now from the peer (`heldSlices`: `indicator|year` to the hash of
+ * the agreement its release came under) under the retraction's agreement hash. A retraction
+ * only withdraws what that agreement brought in, so removing an ended agreement's file does
+ * not keep its tables in place.
+ */
+export function retractsUnderFormerAgreement (p: Release | Retraction, agreements: readonly LoadedAgreement[], heldSlices: ReadonlyMap<string, string>): boolean {
+  if (p.type !== 'retraction' || agreements.some(l => l.hash === p.agreement.hash)) return false
+  return p.dataset.years.every(y => heldSlices.get(`${p.dataset.indicator}|${y}`) === p.agreement.hash)
+}
+
+/**
  * The dimensions a release of `indicator` for `year` may break down by under `held`: each with
  * the group names the grant allows, or undefined for a dimension granted in codes of its
  * codelist. Undefined when nothing of it is granted.

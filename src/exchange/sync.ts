@@ -19,7 +19,7 @@ import type { Feed, Release, Retraction } from '../protocol/messages.js'
 import { verifySigned } from '../protocol/verify.js'
 import { decodeBase64url } from '../protocol/base64url.js'
 import type { LoadedAgreement } from '../policy/load.js'
-import { checkAgreement, checkCells, checkPlace } from './check-object.js'
+import { checkAgreement, checkCells, checkPlace, retractsUnderFormerAgreement } from './check-object.js'
 import { signPeerToken } from './peer-token.js'
 import { findPeer, listPeers, type Peer } from './peers.js'
 
@@ -124,9 +124,16 @@ async function readCapped (res: Response, max: number): Promise<Buffer> {
 /** Exchange codes a peer may answer with that are reported as such. */
 const PEER_CODES = new Set(['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_REPLAYED', 'PEER_UNKNOWN', 'AGREEMENT_MISMATCH'])
 
-async function fetchPage (deps: SyncDeps, peer: Peer, after: number): Promise<unknown> {
+/** Most agreement hashes a peer token lists (protocol/README.md, peer tokens). */
+const MAX_TOKEN_AGREEMENTS = 64
+
+async function fetchPage (deps: SyncDeps, peer: Peer, after: number, heldSlices: ReadonlyMap<string, string>): Promise<unknown> {
   const now = epochSeconds(deps.clock)
-  const held = deps.agreements.filter(l => l.agreement.provider === peer.id && l.agreement.recipient === deps.node).map(l => l.hash)
+  const holds = deps.agreements.filter(l => l.agreement.provider === peer.id && l.agreement.recipient === deps.node).map(l => l.hash)
+  // Also the agreements of tables held from the peer, whose files may be gone: their retractions
+  // are served and applied (retractsUnderFormerAgreement).
+  const former = [...new Set(heldSlices.values())].filter(h => !holds.includes(h))
+  const held = [...holds, ...former].slice(0, MAX_TOKEN_AGREEMENTS)
   const token = await signPeerToken(deps.signingKey, { issuer: deps.node, audience: peer.id, now, agreements: held })
   const url = `${peer.url}/v1/feed?after=${after}${deps.pageSize === undefined ? '' : `&limit=${deps.pageSize}`}`
   const timeout = deps.timeoutMs ?? REQUEST_TIMEOUT_MS
@@ -199,7 +206,7 @@ function keepable (obj: unknown): boolean {
  * Verifies a feed response for `after` and returns its objects in order, up to the first
  * object refused (`stop`): the objects before it are applied, that one is kept as evidence.
  */
-function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): { feed: Feed, entries: Entry[], stop?: Refusal } {
+function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown, heldSlices: Map<string, string>): { feed: Feed, entries: Entry[], stop?: Refusal } {
   const now = epochSeconds(deps.clock)
   if (body === null || typeof body !== 'object' || Array.isArray(body)) refuse('FEED_MALFORMED', 'the feed response is not an object')
   const names = Object.keys(body)
@@ -248,8 +255,13 @@ function verifyPage (deps: SyncDeps, peer: Peer, state: State, body: unknown): {
       if (v.id !== e.id) refuse('ID_MISMATCH', `entry ${e.seq} is ${e.id}, but the object served is ${v.id}`, where, 'refused', kept)
       payload = v.payload as Release | Retraction
       checkPlace(payload, { peer: peer.id, self: deps.node, seq: e.seq, prev })
-      const held = checkAgreement(payload, deps.agreements, { peer: peer.id, self: deps.node, seq: e.seq, prev })
-      if (payload.type === 'release') checkCells(payload, held)
+      if (!retractsUnderFormerAgreement(payload, deps.agreements, heldSlices)) {
+        const held = checkAgreement(payload, deps.agreements, { peer: peer.id, self: deps.node, seq: e.seq, prev })
+        if (payload.type === 'release') checkCells(payload, held)
+      }
+      // A retraction in this page withdraws its slices for the objects after it.
+      if (payload.type === 'retraction') for (const y of payload.dataset.years) heldSlices.delete(`${payload.dataset.indicator}|${y}`)
+      else for (const y of payload.dataset.years) heldSlices.set(`${payload.dataset.indicator}|${y}`, payload.agreement.hash)
     } catch (err) {
       if (err instanceof Refusal) return { feed, entries, stop: err }
       if (isAppError(err)) {
@@ -435,8 +447,12 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
       const state = await deps.db.selectFrom('sync_state').select(['last_seq', 'last_id']).where('peer', '=', peer.id).executeTakeFirstOrThrow()
       const current = { last_seq: Number(state.last_seq), last_id: state.last_id }
       report.requests++
-      const body = await fetchPage(deps, peer, current.last_seq)
-      const { feed, entries, stop } = verifyPage(deps, peer, current, body)
+      // The slices held from the peer now, with the agreement each came under.
+      const heldSlices = new Map((await deps.db.selectFrom('received_slice').select(['indicator', 'year', 'agreement_hash'])
+        .where('publisher', '=', peer.id).where('replaced_at', 'is', null).where('cells_of', 'is not', null).execute())
+        .map(r => [`${r.indicator}|${r.year}`, r.agreement_hash]))
+      const body = await fetchPage(deps, peer, current.last_seq, heldSlices)
+      const { feed, entries, stop } = verifyPage(deps, peer, current, body, heldSlices)
       report.headSeq = feed.head_seq
       feedExpires = new Date(feed.expires_at * 1000)
       // A release whose every year a later object of this page covers again is superseded.

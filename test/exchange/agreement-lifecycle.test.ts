@@ -118,4 +118,16 @@ t.test('retractions under a removed agreement, and skipping a refused object', a
     const after = await cli(['status', ...home], { clock })
     t.same([after.status, after.stdout.split('\n')[1]], [0, 'SRB      ok           feed 17/17, 4 table(s), last pull 2026-11-29T12:00:00.000Z'])
   })
+  await t.test('the recipient may remove an ended agreement too: its retractions are still served and applied', async t => {
+    const home = ['--home', hrv.home]
+    rmSync(join(srb.home, POLICIES_DIR, 'srb-hrv.yaml'))
+    t.same((await srb.publish()).issued.map(i => `#${i.seq} ${i.type} ${i.reason}`), [
+      '#18 retraction agreement_ended', '#19 retraction agreement_ended', '#20 retraction agreement_ended', '#21 retraction agreement_ended',
+    ])
+    rmSync(join(hrv.home, POLICIES_DIR, 'srb-hrv.yaml'))
+    const pulled = await cli(['sync', ...home], { clock })
+    t.same([pulled.status, pulled.stdout], [0, 'SRB: ok, feed 17 -> 21 of 21, 0 applied, 0 unchanged, 0 superseded, 4 retracted (1 request)\n'])
+    const status = await cli(['status', ...home], { clock })
+    t.same([status.status, status.stdout.split('\n')[1]], [0, 'SRB      ok           feed 21/21, 0 table(s), last pull 2026-11-29T12:00:00.000Z'])
+  })
 })
