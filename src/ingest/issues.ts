@@ -15,6 +15,7 @@ export type IssueCode =
   | 'BAD_AGE'
   | 'AGE_OUT_OF_RANGE'
   | 'BAD_RECORD_ID'
+  | 'FIELD_TOO_LONG'
   | 'DUPLICATE_RECORD_ID'
   | 'SENTENCE_WITHOUT_CONVICTION'
   | 'UNKNOWN_RECORD'
@@ -26,7 +27,7 @@ export interface ImportIssue {
   line: number
   /** Column name, when the issue concerns one field. */
   column?: string
-  /** The offending value as found in the file. */
+  /** The offending value as found in the file (its first 100 characters, then its length). */
   value?: string
   code: IssueCode
   message: string

@@ -74,13 +74,48 @@ function digest (values: unknown[]): string {
 
 type Parsed = Record<string, string | string[] | number | null>
 
+/** The longest field accepted (a list of codes included); longer ones are refused unread. */
+export const MAX_FIELD_CHARS = 1000
+
+/** Characters of a value quoted in a problem; the rest is counted, not repeated. */
+export const QUOTED_CHARS = 100
+
+function quoted (raw: string): string {
+  return raw.length <= QUOTED_CHARS ? raw : `${raw.slice(0, QUOTED_CHARS)}... (${raw.length} characters)`
+}
+
+/** What a record_id may hold, as the import says it. */
+export const RECORD_ID_RULE = 'a record_id is 1 to 200 characters (letters, digits, punctuation, symbols, inner spaces): no control or invisible formatting characters (bidirectional marks, zero-width spaces), no line breaks, and no space at either end'
+
+/**
+ * A national record id: 1-200 characters, none of them a control character (Cc), an invisible
+ * format character (Cf: bidirectional controls, zero-width spaces, soft hyphen...), or a line
+ * or paragraph separator, and no white space at either end (so " 17" and "17" cannot be two
+ * records, and an id cannot be shown reordered or hidden).
+ */
+export function validRecordId (id: string): boolean {
+  return id.length >= 1 && id.length <= 200 && !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(id) && !/^\s|\s$/u.test(id)
+}
+
 /** Parses the fields of a row by their specs; pushes issues and returns the values. */
 function parseFields (fields: string[], line: number, ctx: RowContext, issues: ImportIssue[]): Parsed {
   const out: Parsed = {}
   const specs = columnsOf(ctx.kind)
   specs.forEach((spec: ColumnSpec, i) => {
     const raw = fields[ctx.positions[i]!]!
-    const issue = (code: ImportIssue['code'], message: string): void => { issues.push({ file: ctx.file, line, column: spec.name, value: raw, code, message }) }
+    // Each problem once per field, quoting at most the start of the value: a field of
+    // megabytes (a list of codes repeated a million times) gives a few short problems.
+    const said = new Set<string>()
+    const issue = (code: ImportIssue['code'], message: string): void => {
+      if (said.has(`${code} ${message}`)) return
+      said.add(`${code} ${message}`)
+      issues.push({ file: ctx.file, line, column: spec.name, value: quoted(raw), code, message })
+    }
+    if (raw.length > MAX_FIELD_CHARS) {
+      issue('FIELD_TOO_LONG', `a field holds at most ${MAX_FIELD_CHARS} characters; this one has ${raw.length}`)
+      out[spec.name] = spec.type === 'codes' ? [] : null
+      return
+    }
     if (raw === '') {
       if (spec.required) issue('MISSING_VALUE', spec.type === 'code' ? `a value is required (${spec.codelist} has no unknown code)` : 'a value is required')
       out[spec.name] = spec.type === 'codes' ? [spec.unknown!] : spec.type === 'code' ? (spec.unknown ?? null) : null
@@ -88,8 +123,7 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
     }
     switch (spec.type) {
       case 'id':
-        // eslint-disable-next-line no-control-regex
-        if (raw.length > 200 || /[\u0000-\u001f\u007f]/.test(raw)) issue('BAD_RECORD_ID', 'a record_id is at most 200 characters with no control characters')
+        if (!validRecordId(raw)) issue('BAD_RECORD_ID', RECORD_ID_RULE)
         out[spec.name] = raw
         return
       case 'date':

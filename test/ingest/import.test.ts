@@ -186,6 +186,26 @@ t.test('every validation error is reported with line, column, value and reason; 
   ])
 })
 
+t.test('what a record_id may hold, and fields of megabytes give short, bounded reports', async t => {
+  const deps = await setup(t)
+  const header = 'record_id,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance\n'
+  const row = (id: string, exploitation = 'SEX'): string => `${id},2023-01-01,IDENT,F,20,SRB,SRB,${exploitation},POL,\n`
+  const ids = ['   ', ' 17', '17 ', 'A\u202eB', 'A\u200bB', 'A\u2066B\u2069', 'A\u00adB', 'x'.repeat(201)]
+  const r = await importFile(deps, { kind: 'victims', path: file(t, 'ids.csv', header + ids.map(id => row(JSON.stringify(id))).join('') + row('"Beograd 17/2023-č"')) })
+  t.same(r.issueCounts, { BAD_RECORD_ID: ids.length }, 'spaces only, outer spaces, bidirectional and invisible characters, too long: refused; inner spaces, slashes and letters of any script pass')
+  t.same(r.issues.map(i => i.line), [2, 3, 4, 5, 6, 7, 8, 9])
+  t.equal(r.issues[0]!.message, 'a record_id is 1 to 200 characters (letters, digits, punctuation, symbols, inner spaces): no control or invisible formatting characters (bidirectional marks, zero-width spaces), no line breaks, and no space at either end')
+  t.equal(r.issues[7]!.value, `${'x'.repeat(100)}... (201 characters)`, 'a long value is quoted by its start and length')
+
+  // A 2 MB list of codes (once 1 GB of problems, then out of memory): one problem, value cut.
+  const huge = Array.from({ length: 400_000 }, () => 'SEX').join('|')
+  const h = await importFile(deps, { kind: 'victims', path: file(t, 'huge.csv', header + row('H1', huge) + row('H2', Array.from({ length: 200 }, () => 'SEX').join('|'))) })
+  t.same(h.issues.map(formatIssue), [
+    `huge.csv:2: exploitation "${huge.slice(0, 100)}... (${huge.length} characters)" a field holds at most 1000 characters; this one has ${huge.length} [FIELD_TOO_LONG]`,
+    `huge.csv:3: exploitation "${'SEX|'.repeat(25)}... (799 characters)" SEX is listed twice [DUPLICATE_CODE]`,
+  ], 'each problem once per field')
+})
+
 t.test('dry run validates and counts without changing anything', async t => {
   const deps = await setup(t)
   const before = await snapshot(deps)
