@@ -25,6 +25,7 @@ import { WESTERN_BALKANS } from '../protocol/codelists.js'
 import { EMPTY_CROSSWALK } from '../ingest/crosswalk.js'
 import { importFile } from '../ingest/import-file.js'
 import { nodeRecordKeyer } from '../ingest/record-key.js'
+import { packageRoot } from '../package-root.js'
 import { writeSyntheticCsv } from '../ingest/synthetic.js'
 
 export const DEMO_NODES: readonly string[] = [...WESTERN_BALKANS, 'EUROPOL']
@@ -84,8 +85,8 @@ export interface DemoFederation {
   close(): Promise<void>
 }
 
-/** The sample agreements (docs/agreements), shipped with the sources. */
-export const SAMPLE_AGREEMENTS_DIR = fileURLToPath(new URL('../../docs/agreements', import.meta.url))
+/** The sample agreements (docs/agreements), shipped with the package (sources and image alike). */
+export const SAMPLE_AGREEMENTS_DIR = join(packageRoot(import.meta.url) ?? fileURLToPath(new URL('../..', import.meta.url)), 'docs', 'agreements')
 
 /** Copies into a node's policies folder every sample agreement it is a party to, among `ids`. */
 function installAgreements (home: string, node: string, ids: readonly string[]): number {
