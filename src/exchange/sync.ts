@@ -25,7 +25,11 @@ import { findPeer, listPeers, type Peer } from './peers.js'
 
 /** Largest feed response accepted (bytes, after decompression). */
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-/** A whole request, body included, must finish within this time (slow-drip responses are cut). */
+/**
+ * A whole pull (every page, bodies included) must finish within this time: slow-drip
+ * responses and pages served slowly one after another are cut at the deadline
+ * (protocol/README.md, "Pull deadline").
+ */
 export const REQUEST_TIMEOUT_MS = 60_000
 /** Most pages one pull reads. */
 export const MAX_PAGES = 1000
@@ -38,6 +42,7 @@ export interface SyncDeps {
   signingKey: SigningKey
   agreements: readonly LoadedAgreement[]
   fetch?: typeof fetch
+  /** The pull's deadline, from its start, for all its requests together (default {@link REQUEST_TIMEOUT_MS}). */
   timeoutMs?: number
   maxResponseBytes?: number
   /** Entries asked for per page (default: the publisher's page size). */
@@ -106,17 +111,36 @@ function refuse (code: ConstructorParameters<typeof AppError>[0], message: strin
   throw new Refusal(new AppError(code, message), object, evidenceKind, objects)
 }
 
-/** Reads a response body, refusing more than `max` bytes. */
-async function readCapped (res: Response, max: number): Promise<Buffer> {
+/**
+ * Reads a response body, refusing more than `max` bytes. Every read races `signal`: when it
+ * fires the body is cancelled and the read fails at once (a TimeoutError), however the peer
+ * drips its bytes.
+ */
+async function readCapped (res: Response, max: number, signal: AbortSignal): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length') ?? NaN)
   if (declared > max) refuse('RESPONSE_TOO_LARGE', `the peer announced ${declared} bytes, more than the ${max} accepted`)
   const chunks: Buffer[] = []
   let size = 0
   if (res.body === null) return Buffer.alloc(0)
-  for await (const chunk of res.body) {
-    size += (chunk as Uint8Array).byteLength
-    if (size > max) refuse('RESPONSE_TOO_LARGE', `the response passed ${max} bytes; it was cut off`)
-    chunks.push(Buffer.from(chunk as Uint8Array))
+  const reader = res.body.getReader()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new DOMException('the pull passed its deadline', 'TimeoutError')) }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => undefined)
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), aborted])
+      if (done) break
+      size += value.byteLength
+      if (size > max) refuse('RESPONSE_TOO_LARGE', `the response passed ${max} bytes; it was cut off`)
+      chunks.push(Buffer.from(value))
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort!)
+    reader.cancel().catch(() => undefined)
   }
   return Buffer.concat(chunks)
 }
@@ -127,7 +151,7 @@ const PEER_CODES = new Set(['TOKEN_MISSING', 'TOKEN_INVALID', 'TOKEN_REPLAYED', 
 /** Most agreement hashes a peer token lists (protocol/README.md, peer tokens). */
 const MAX_TOKEN_AGREEMENTS = 64
 
-async function fetchPage (deps: SyncDeps, peer: Peer, after: number, heldSlices: ReadonlyMap<string, string>): Promise<unknown> {
+async function fetchPage (deps: SyncDeps, peer: Peer, after: number, heldSlices: ReadonlyMap<string, string>, deadline: number): Promise<unknown> {
   const now = epochSeconds(deps.clock)
   const holds = deps.agreements.filter(l => l.agreement.provider === peer.id && l.agreement.recipient === deps.node).map(l => l.hash)
   // Also the agreements of tables held from the peer, whose files may be gone: their retractions
@@ -137,19 +161,22 @@ async function fetchPage (deps: SyncDeps, peer: Peer, after: number, heldSlices:
   const token = await signPeerToken(deps.signingKey, { issuer: deps.node, audience: peer.id, now, agreements: held })
   const url = `${peer.url}/v1/feed?after=${after}${deps.pageSize === undefined ? '' : `&limit=${deps.pageSize}`}`
   const timeout = deps.timeoutMs ?? REQUEST_TIMEOUT_MS
+  const left = deadline - performance.now()
+  if (left <= 0) refuse('TIMEOUT', `${url}: the pull passed its deadline of ${timeout} ms before this page`)
+  const signal = AbortSignal.timeout(Math.ceil(left))
   let body: Buffer
   let res: Response
   try {
     res = await (deps.fetch ?? fetch)(url, {
       headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
-      signal: AbortSignal.timeout(timeout),
+      signal,
       redirect: 'error',
     })
-    body = await readCapped(res, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES)
+    body = await readCapped(res, deps.maxResponseBytes ?? MAX_RESPONSE_BYTES, signal)
   } catch (err) {
     if (err instanceof Refusal) throw err
     const e = (typeof err === 'object' && err !== null ? err : new Error(String(err))) as Error & { cause?: Error }
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') refuse('TIMEOUT', `${url}: no complete answer within ${timeout} ms`)
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') refuse('TIMEOUT', `${url}: the pull had no complete answer within its deadline of ${timeout} ms`)
     refuse('FETCH_FAILED', `${url}: ${e.cause?.message ?? e.message}`)
   }
   if (!res.ok) {
@@ -442,6 +469,8 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
   const start = (await deps.db.selectFrom('sync_state').select(['last_seq', 'last_id', 'failures']).where('peer', '=', peer.id).executeTakeFirstOrThrow())
   const report: SyncReport = { peer: peer.id, ok: true, fromSeq: Number(start.last_seq), toSeq: Number(start.last_seq), headSeq: 0, requests: 0, applied: 0, unchanged: 0, superseded: 0, retracted: 0, rejected: {}, evidence: [] }
   let feedExpires: Date | undefined
+  // One deadline for the whole pull, every page included (monotonic: the injected clock may stand still).
+  const deadline = performance.now() + (deps.timeoutMs ?? REQUEST_TIMEOUT_MS)
   try {
     for (let page = 0; page < MAX_PAGES; page++) {
       const state = await deps.db.selectFrom('sync_state').select(['last_seq', 'last_id']).where('peer', '=', peer.id).executeTakeFirstOrThrow()
@@ -451,7 +480,7 @@ export async function syncPeer (deps: SyncDeps, peerId: string, options: { inter
       const heldSlices = new Map((await deps.db.selectFrom('received_slice').select(['indicator', 'year', 'agreement_hash'])
         .where('publisher', '=', peer.id).where('replaced_at', 'is', null).where('cells_of', 'is not', null).execute())
         .map(r => [`${r.indicator}|${r.year}`, r.agreement_hash]))
-      const body = await fetchPage(deps, peer, current.last_seq, heldSlices)
+      const body = await fetchPage(deps, peer, current.last_seq, heldSlices, deadline)
       const { feed, entries, stop } = verifyPage(deps, peer, current, body, heldSlices)
       report.headSeq = feed.head_seq
       feedExpires = new Date(feed.expires_at * 1000)
