@@ -11,14 +11,14 @@ const iso = (spec: string): string | undefined => parseAsOf(spec)?.toISOString()
 
 t.test('parseAsOf: real calendar dates and times, within the range', async t => {
   t.equal(parseAsOf(undefined), undefined)
-  t.equal(iso('2024-02-29'), '2024-02-29T00:00:00.000Z', 'a leap day')
-  t.equal(iso('2000-02-29'), '2000-02-29T00:00:00.000Z', 'a leap day of a 400th year')
+  t.equal(iso('2024-02-29'), '2024-02-29T23:59:59.999Z', 'a leap day, as held at its end (what arrived that day counts)')
+  t.equal(iso('2000-02-29'), '2000-02-29T23:59:59.999Z', 'a leap day of a 400th year')
   t.equal(iso('2026-11-20T12:00:00Z'), '2026-11-20T12:00:00.000Z')
   t.equal(iso('2026-11-20T12:00Z'), '2026-11-20T12:00:00.000Z')
   t.equal(iso('2026-11-20T14:30:00.5+02:00'), '2026-11-20T12:30:00.500Z')
   t.equal(iso('2026-01-01T00:30:00-01:00'), '2026-01-01T01:30:00.000Z')
-  t.equal(iso(AS_OF_RANGE.from), '1970-01-01T00:00:00.000Z')
-  t.equal(iso(AS_OF_RANGE.to), '9999-12-31T00:00:00.000Z')
+  t.equal(iso(AS_OF_RANGE.from), '1970-01-01T23:59:59.999Z')
+  t.equal(iso(AS_OF_RANGE.to), '9999-12-31T23:59:59.999Z')
   const refused = (spec: string, why: string): void => {
     t.throws(() => parseAsOf(spec), new AppError('USAGE', `--as-of ${JSON.stringify(spec)}: ${why}`), spec)
   }
@@ -51,7 +51,7 @@ t.test('over HTTP and in the CLI: 400 USAGE, not 500 from the database', async t
     t.same(await get(asOf), { status: 400, body: { statusCode: 400, code: 'USAGE', error: 'Bad Request', message: `as_of "${asOf}": ${why}` } }, asOf)
   }
   const ok = await get('2024-02-29')
-  t.same([ok.status, (ok.body.query as Record<string, unknown>).asOf], [200, '2024-02-29T00:00:00.000Z'])
+  t.same([ok.status, (ok.body.query as Record<string, unknown>).asOf], [200, '2024-02-29T23:59:59.999Z'])
 
   const r = await cli(['totals', '--home', node.config.home, '--indicator', 'V1', '--years', '2023', '--as-of', '0000-01-01'])
   t.same([r.status, r.stderr.trim()], [2, 'dcimx: --as-of "0000-01-01": out of range, from 1970-01-01 to 9999-12-31'])

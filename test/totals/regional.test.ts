@@ -10,6 +10,7 @@ import t from 'tap'
 import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import { nodeAgreements } from '../../src/policy/load.js'
 import { keySetFromJwks } from '../../src/protocol/keys.js'
+import { parseAsOf } from '../../src/cli/commands/totals.js'
 import { makeBundle, verifyBundle } from '../../src/totals/bundle.js'
 import { computeTotals } from '../../src/totals/compute.js'
 import { gatherTotals, regionalTotals, type TotalsDeps } from '../../src/totals/regional.js'
@@ -101,6 +102,12 @@ t.test('a liaison officer\'s regional totals', async t => {
   // As of before the pull: nothing was held.
   const then = await regionalTotals(deps(), { indicator: 'V1', years: [2023], by: [], asOf: beforeSync })
   t.same([then.cells, then.contributions.filter(c => c.status === 'included')], [[], []])
+  // "As held that day": a date alone reads the day's end, so what arrived during it counts.
+  const day = new Date(clock.now()).toISOString().slice(0, 10)
+  const thatDay = await regionalTotals(deps(), { indicator: 'V1', years: [2023], by: [], asOf: parseAsOf(day) })
+  t.same(thatDay.contributions.filter(c => c.status === 'included').map(c => c.country), ['BIH', 'SRB'], `as of ${day}, the day of the pull`)
+  const dayBefore = new Date(Date.parse(day) - 86400_000).toISOString().slice(0, 10)
+  t.same((await regionalTotals(deps(), { indicator: 'V1', years: [2023], by: [], asOf: parseAsOf(dayBefore) })).cells, [], `as of ${dayBefore}: nothing yet`)
 
   // V3: mirror statistics between the two.
   const v3 = await regionalTotals(deps(), { indicator: 'V3', years: [2023], by: [] })

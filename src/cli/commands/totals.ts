@@ -38,7 +38,8 @@ function daysInMonth (year: number, month: number): number {
 }
 
 /**
- * An ISO 8601 calendar date (`2026-11-20`, read as 00:00 UTC) or date-time with its offset
+ * An ISO 8601 calendar date (`2026-11-20`: as held that day, i.e. at its end, 23:59:59.999 UTC)
+ * or date-time with its offset
  * (`2026-11-20T12:00:00Z`, `2026-11-20T14:00+02:00`). The date must exist (`2024-02-30` is
  * refused, not read as 2024-03-01) and lie within AS_OF_RANGE. `name` is how the caller gave it
  * (`--as-of`, or `as_of` over HTTP). Throws USAGE.
@@ -60,6 +61,8 @@ export function parseAsOf (spec: string | undefined, name = '--as-of'): Date | u
     if (oh > 23 || om > 59) throw new AppError('USAGE', `${quoted}: there is no such offset from UTC`)
     offsetMin = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om)
   }
+  // A date alone is "as held that day": at its end (UTC), so what arrived during it counts.
+  if (m[4] === undefined) return new Date(Date.UTC(year, month - 1, day, 23, 59, 59, 999))
   const ms = Number((m[7] ?? '0').padEnd(3, '0'))
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60_000)
 }
