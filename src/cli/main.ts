@@ -31,7 +31,8 @@ function parsePort (value: string): number {
   return Number(value)
 }
 
-function program (io: CliIo, setStatus: (status: number) => void): Command {
+/** The command tree (exported for the test that checks every command the docs show). */
+export function program (io: CliIo, setStatus: (status: number) => void): Command {
   const cmd = new Command('dcimx')
     .description('dcim-exchange node: federated exchange of protected THB statistics')
     .exitOverride()
