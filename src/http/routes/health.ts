@@ -18,7 +18,46 @@ const Health = Type.Object({
   time: Type.String({ format: 'date-time' }),
 }, { additionalProperties: false })
 
+/** How long a probe may take before it counts as not ready. */
+export const READY_TIMEOUT_MS = 2000
+
+/**
+ * Readiness without queueing on the database: under load, every /health used to send its own
+ * `select 1` and waited its turn behind every other one (on the embedded database, one query
+ * at a time). Now at most one probe runs at a time and every request that arrives meanwhile
+ * shares its answer (`cacheMs`, default 0, would also reuse an answer that long); a probe that
+ * takes longer than {@link READY_TIMEOUT_MS} answers "not ready" (the database is stuck or
+ * saturated) instead of holding the caller.
+ */
+export function readinessProbe (check: () => Promise<boolean>, options: { now?: () => number, cacheMs?: number, timeoutMs?: number } = {}): { ready: () => Promise<boolean>, probes: () => number } {
+  const now = options.now ?? (() => performance.now())
+  const cacheMs = options.cacheMs ?? 0
+  const timeoutMs = options.timeoutMs ?? READY_TIMEOUT_MS
+  let last: { at: number, ready: boolean } | undefined
+  let inFlight: Promise<boolean> | undefined
+  let probes = 0
+  const ready = async (): Promise<boolean> => {
+    if (last !== undefined && now() - last.at < cacheMs) return last.ready
+    inFlight ??= (async () => {
+      probes++
+      let timer: NodeJS.Timeout | undefined
+      const timedOut = new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, timeoutMs) })
+      try {
+        const r = await Promise.race([check().catch(() => false), timedOut])
+        last = { at: now(), ready: r }
+        return r
+      } finally {
+        clearTimeout(timer)
+        inFlight = undefined
+      }
+    })()
+    return await inFlight
+  }
+  return { ready, probes: () => probes }
+}
+
 export default async function healthRoutes (app: FastifyInstance): Promise<void> {
+  const probe = readinessProbe(async () => await databaseHealthy(app.node.db))
   app.get('/health', {
     schema: {
       summary: 'Liveness and readiness: 200 when the node can serve, 503 when its database does not answer',
@@ -27,8 +66,8 @@ export default async function healthRoutes (app: FastifyInstance): Promise<void>
       response: { 200: Health, 503: Health },
     },
   }, async (_request, reply) => {
-    const { config, db, clock } = app.node
-    const ready = await databaseHealthy(db)
+    const { config, clock } = app.node
+    const ready = await probe.ready()
     reply.code(ready ? 200 : 503).header('cache-control', 'no-store')
     return { status: ready ? 'ok' as const : 'unavailable' as const, live: true as const, ready, node: config.node.id, protocol: PROTOCOL, time: new Date(clock.now()).toISOString() }
   })
