@@ -24,6 +24,11 @@ export const ConfigSchema = Type.Object({
   http: Type.Object({
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    trust_proxy: Type.Optional(Type.Union([
+      Type.Boolean(),
+      Type.Integer({ minimum: 1, maximum: 10 }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 32 }),
+    ], { description: 'Whose X-Forwarded-For to believe for the client address (rate limits, login throttling): the proxies\' addresses or CIDR ranges (a list), the number of proxy hops, or true for any (only when nothing reaches the node but through the proxy). Default: nobody\'s.' })),
     session_lifetime_s: Type.Optional(Type.Integer({ minimum: 60, maximum: 86400, description: 'How long a user token lives (default 3600); a token claiming a longer life is refused, whoever signed it.' })),
   }, { additionalProperties: false }),
   database: Type.Object({

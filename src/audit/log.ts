@@ -40,6 +40,7 @@ export const AUDIT_EVENTS = [
   'user_enabled',
   'login',
   'login_refused',
+  'refusals_counted',
 ] as const
 
 export type AuditEvent = typeof AUDIT_EVENTS[number]

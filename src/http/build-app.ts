@@ -17,6 +17,7 @@ import type { NodeDescriptor } from '../protocol/messages.js'
 import auth from './plugins/auth.js'
 import errorHandler, { clientErrorHandler } from './plugins/error-handler.js'
 import jsonBody, { MAX_BODY_BYTES } from './plugins/json-body.js'
+import strangers from './plugins/strangers.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
 import regionalRoutes from './routes/regional.js'
@@ -46,6 +47,12 @@ declare module 'fastify' {
 /** Largest request body the node accepts (bytes): the node takes no large bodies (src/http/plugins/json-body.ts). */
 export const BODY_LIMIT = MAX_BODY_BYTES
 
+/** `http.trust_proxy` as Fastify takes it: a number of hops becomes the function proxy-addr runs. */
+function trustProxy (setting: boolean | number | string[] | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting
+  return setting ?? false
+}
+
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
@@ -56,12 +63,16 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // What the HTTP parser refuses is answered in the node's error shape, with a code.
     clientErrorHandler,
+    // Which address a request comes from: the connection's, unless a proxy the operator named forwards it.
+    trustProxy: trustProxy(deps.config.http.trust_proxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   })
   app.decorate('node', { ...deps, descriptor: descriptorCache(deps.config, deps.signingKey, deps.keys, deps.clock) })
 
   await app.register(errorHandler)
   await app.register(jsonBody)
+  // Refusals of unauthenticated callers counted, not chained; requests limited per address.
+  await app.register(strangers)
   // User tokens and app.requireRole, for the routes of the node's human users.
   await app.register(auth)
   await app.register(swagger, {

@@ -202,7 +202,8 @@ export async function activeUser (db: Kysely<Database>, name: string, version: s
 }
 
 /** Why a login was refused; `malformed`: not a possible user name, or a password too long to check. */
-type Refusal = 'unknown_user' | 'disabled' | 'wrong_password' | 'malformed'
+export type LoginRefusal = 'unknown_user' | 'disabled' | 'wrong_password' | 'malformed'
+type Refusal = LoginRefusal
 
 async function check (db: Kysely<Database>, name: string, password: string): Promise<VerifiedUser | Refusal> {
   const valid = USER_NAME_PATTERN.test(name) && password.length <= MAX_PASSWORD_LENGTH
@@ -230,14 +231,21 @@ export const LOGIN_FAILED_MESSAGE = 'login failed: unknown user, wrong password 
 
 /**
  * A login attempt, audited either way (`login` or `login_refused` with the reason). Throws
- * LOGIN_FAILED with one message whatever was wrong.
+ * LOGIN_FAILED with one message whatever was wrong. With `countAnonymous` (the HTTP route), a
+ * refusal that concerns no user of the node (`unknown_user`, `malformed`) is handed to it to be
+ * counted instead of chained (src/audit/refusal-counter.ts): anybody can send those, as many
+ * as they like. Refusals for an existing user (`wrong_password`, `disabled`) are always chained.
  */
-export async function login (db: Kysely<Database>, clock: Clock, credentials: { name: string, password: string }): Promise<VerifiedUser> {
+export async function login (db: Kysely<Database>, clock: Clock, credentials: { name: string, password: string }, options: { countAnonymous?: (reason: LoginRefusal) => Promise<void> } = {}): Promise<VerifiedUser> {
   const r = await check(db, credentials.name, credentials.password)
   const at = new Date(clock.now())
   if (typeof r === 'string') {
-    // A name that is not a valid user name is not recorded: it may be a password typed in the wrong field.
-    await appendAudit(db, { at, event: 'login_refused', actor: r === 'malformed' ? 'unauthenticated' : credentials.name, detail: { reason: r } })
+    if ((r === 'unknown_user' || r === 'malformed') && options.countAnonymous !== undefined) {
+      await options.countAnonymous(r)
+    } else {
+      // A name that is not a valid user name is not recorded: it may be a password typed in the wrong field.
+      await appendAudit(db, { at, event: 'login_refused', actor: r === 'malformed' ? 'unauthenticated' : credentials.name, detail: { reason: r } })
+    }
     throw new AppError('LOGIN_FAILED', LOGIN_FAILED_MESSAGE)
   }
   await appendAudit(db, { at, event: 'login', actor: r.name, detail: { role: r.role } })

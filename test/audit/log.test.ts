@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import { sql, type Kysely } from 'kysely'
 import t from 'tap'
-import { appendAudit, auditHash, GENESIS_HASH, listAudit, verifyAuditLog, type AuditEntryInput, type AuditEvent } from '../../src/audit/log.js'
+import { appendAudit, AUDIT_EVENTS, auditHash, GENESIS_HASH, listAudit, verifyAuditLog, type AuditEntryInput, type AuditEvent } from '../../src/audit/log.js'
 import type { Database } from '../../src/db/types.js'
 import { openNode } from '../../src/node/home.js'
 import { cli } from '../helpers/cli.js'
@@ -145,7 +145,7 @@ t.test('appending inside transactions, concurrently, and refusals', async t => {
     ['U+0000', { ...entry(1), detail: { s: 'a\u0000b' } }, 'detail must not contain U+0000'],
     ['U+0000 in a member name', { ...entry(1), detail: { list: [{ 'a\u0000': 1 }] } }, 'detail must not contain U+0000'],
     ['an array', { ...entry(1), detail: [] as unknown as Record<string, unknown> }, 'detail must be a JSON object'],
-    ['an unknown event', { ...entry(1), event: 'shrug' as AuditEvent }, 'unknown audit event "shrug"; one of publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed, evidence, user_added, user_removed, user_disabled, user_enabled, login, login_refused'],
+    ['an unknown event', { ...entry(1), event: 'shrug' as AuditEvent }, `unknown audit event "shrug"; one of ${AUDIT_EVENTS.join(', ')}`],
     ['an empty actor', { ...entry(1), actor: '' }, 'actor must be a non-empty string without U+0000'],
     ['an invalid time', { ...entry(1), at: new Date(Number.NaN) }, 'at must be a valid Date'],
   ]
@@ -215,7 +215,7 @@ t.test('dcimx audit verify and list', async t => {
   const listed = await cli(['audit', 'list', '--home', r.home, '--json', '--limit', '1'], { env })
   t.same(JSON.parse(listed.stdout), [{ seq: 3, at: '2026-11-25T12:01:00.000Z', event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 }, prev_hash: heads[1]!.hash, hash: heads[2]!.hash }])
 
-  t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --event "bogus" is not an audit event; one of publish, pull_served, pull_applied, refusal, agreement_change, peer_added, peer_removed, evidence, user_added, user_removed, user_disabled, user_enabled, login, login_refused\n' })
+  t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: `dcimx: --event "bogus" is not an audit event; one of ${AUDIT_EVENTS.join(', ')}\n` })
   t.same(await cli(['audit', 'list', '--home', r.home, '--limit', '0'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --limit must be a whole number from 1 to 10,000\n' })
   t.same(await cli(['audit', 'list', '--home', r.home, '--after', '-1'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --after must be a whole number\n' })
 

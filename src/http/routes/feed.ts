@@ -13,28 +13,33 @@ import { verifyPeerToken, type PeerTokenClaims } from '../../exchange/peer-token
 import { CONTENT_ID_PATTERN } from '../../protocol/ids.js'
 import { FlattenedJwsSchema } from '../../protocol/messages.js'
 import { bearerCredentials } from '../bearer.js'
+import { PEER_RATE } from '../rate-limit.js'
 
 const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
 
 export default async function feedRoutes (app: FastifyInstance): Promise<void> {
   const { db, clock, config, signingKey } = app.node
   const self = config.node.id
+  // Requests without a peer token that verifies, per address (a peer's own pulls are handed back).
+  const limited = app.rateLimited('peer', PEER_RATE)
 
   async function authenticate (request: FastifyRequest): Promise<PeerTokenClaims> {
     // Any case of the scheme (RFC 7235); no credentials of the Bearer scheme is a missing token.
     const credentials = bearerCredentials(request.headers.authorization)
     const token = credentials.kind === 'bearer' ? credentials.token : undefined
     try {
-      return await verifyPeerToken(db.db, token, { self, now: epochSeconds(clock) })
+      const claims = await verifyPeerToken(db.db, token, { self, now: epochSeconds(clock) })
+      limited.authenticated(request)
+      return claims
     } catch (err) {
-      if (isAppError(err)) {
-        await appendAudit(db.db, { at: new Date(clock.now()), event: 'refusal', actor: 'unauthenticated', detail: { direction: 'serve', path: request.url.split('?')[0]!.slice(0, 200), code: err.code, message: err.message.slice(0, 500) } })
-      }
+      // Nobody authenticated: counted (one audit entry per window), not chained one by one.
+      if (isAppError(err)) await app.refusals.count('peer_auth', err.code, request.ip)
       throw err
     }
   }
 
   app.get('/v1/feed', {
+    onRequest: limited.onRequest,
     schema: {
       summary: 'The calling peer\'s feed after a sequence number, with the signed objects it lists',
       description: 'Authorization: Bearer <peer token> (protocol/README.md, section 7). The response is `{ feed, objects }`: a signed feed page and the signed objects of its entries, in order.',
@@ -43,7 +48,7 @@ export default async function feedRoutes (app: FastifyInstance): Promise<void> {
         after: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$', description: 'sequence number: entries after it are listed (default 0)' })),
         limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'at most this many entries (1-1000; default 1000)' })),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ feed: FlattenedJwsSchema, objects: Type.Array(FlattenedJwsSchema) }), 401: ErrorBody, 409: ErrorBody },
+      response: { 200: Type.Object({ feed: FlattenedJwsSchema, objects: Type.Array(FlattenedJwsSchema) }), 401: ErrorBody, 409: ErrorBody, 429: ErrorBody },
     },
   }, async (request, reply) => {
     const claims = await authenticate(request)
@@ -69,11 +74,12 @@ export default async function feedRoutes (app: FastifyInstance): Promise<void> {
   })
 
   app.get('/v1/objects/:id', {
+    onRequest: limited.onRequest,
     schema: {
       summary: 'One signed object of the calling peer\'s feed, by content id',
       tags: ['exchange'],
       params: Type.Object({ id: Type.String({ pattern: CONTENT_ID_PATTERN }) }),
-      response: { 200: FlattenedJwsSchema, 401: ErrorBody, 404: ErrorBody },
+      response: { 200: FlattenedJwsSchema, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody },
     },
   }, async (request, reply) => {
     const claims = await authenticate(request)

@@ -12,6 +12,7 @@ import { localDate, sharingMatrix } from '../../policy/explain.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { AppError } from '../../errors.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../users/throttle.js'
+import { LOGIN_RATE } from '../rate-limit.js'
 import { login, MAX_PASSWORD_LENGTH, ROLES, ROUTE_ROLES } from '../../users/users.js'
 
 const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
@@ -32,19 +33,23 @@ function rolesText (roles: readonly string[]): string {
 export default async function sessionRoutes (app: FastifyInstance): Promise<void> {
   const { db, clock, config } = app.node
   const throttle = loginThrottle()
+  // Failed logins per address, any names: each costs a scrypt (a success is handed back).
+  const loginLimit = app.rateLimited('login', LOGIN_RATE)
 
   app.post('/v1/login', {
     // Unauthenticated: a name, a password of at most MAX_PASSWORD_LENGTH characters, as JSON.
     bodyLimit: LOGIN_BODY_BYTES,
+    // Each attempt costs a scrypt, whatever the name: limited per address before anything else.
+    onRequest: loginLimit.onRequest,
     schema: {
       summary: 'Log in as one of the node\'s users: a token for an hour',
-      description: `Send the token as \`Authorization: Bearer <token>\`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED. At most ${LOGIN_MAX_FAILURES} password checks for one user name from one address within ${LOGIN_WINDOW_MS / 60_000} minutes (a successful login clears the count), counted before the check: further attempts get 429 LOGIN_THROTTLED with Retry-After, unchecked.`,
+      description: `Send the token as \`Authorization: Bearer <token>\`. Whatever is wrong (user, password, user disabled), the answer is the same 401 LOGIN_FAILED. At most ${LOGIN_MAX_FAILURES} password checks for one user name from one address within ${LOGIN_WINDOW_MS / 60_000} minutes (a successful login clears the count), counted before the check: further attempts get 429 LOGIN_THROTTLED with Retry-After, unchecked. At most ${LOGIN_RATE.max} failed attempts per address per ${LOGIN_RATE.windowMs / 1000} s, any names (counted as they arrive): then 429 RATE_LIMITED.`,
       tags: ['users'],
       body: Type.Object({
         user: Type.String({ minLength: 1, maxLength: 64 }),
         password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ token: Type.String(), role: RoleSchema, expires_at: Type.String({ format: 'date-time' }) }), 401: ErrorBody, 429: ErrorBody },
+      response: { 200: Type.Object({ token: Type.String(), role: RoleSchema, expires_at: Type.String({ format: 'date-time' }) }), 401: ErrorBody, 413: ErrorBody, 429: ErrorBody },
     },
   }, async (request, reply) => {
     const body = request.body as { user: string, password: string }
@@ -56,8 +61,9 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
       reply.header('retry-after', String(seconds))
       throw new AppError('LOGIN_THROTTLED', `too many failed logins for this user from this address; try again in ${Math.ceil(seconds / 60)} minute(s)`)
     }
-    const user = await login(db.db, clock, { name: body.user, password: body.password })
+    const user = await login(db.db, clock, { name: body.user, password: body.password }, { countAnonymous: async reason => { await app.refusals.count('login', reason, request.ip) } })
     throttle.succeeded(key)
+    loginLimit.authenticated(request)
     const { token, expiresAt } = app.issueUserToken(user)
     reply.header('cache-control', 'no-store')
     return { token, role: user.role, expires_at: expiresAt }
