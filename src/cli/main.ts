@@ -91,6 +91,8 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--dry-run', 'validate and count only; change nothing')
     .option('--withdraw', 'FILE lists record_ids to withdraw: the tables stop counting them')
     .option('--no-publish', 'do not publish the change at once (serve publishes it on its schedule)')
+    .option('--delimiter <char>', 'field separator: one character, or "tab" (default: found from the header: comma, semicolon or tab)')
+    .addOption(new Option('--encoding <name>', 'text encoding of the file').choices(['utf8', 'latin1', 'windows-1250']).default('utf8'))
     .option('--json', 'print the import report as JSON')
     .action(async (kind: string, file: string, opts) => setStatus(await importCommand({ kind, file, ...opts }, io)))
 

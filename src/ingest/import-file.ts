@@ -15,9 +15,9 @@ import { AppError } from '../errors.js'
 import { unreadable } from '../read-text-file.js'
 import { indicatorsOf, recomputeTables } from '../stats/aggregate.js'
 import type { Crosswalk } from './crosswalk.js'
-import { readCsvRows, type ReadProgress } from './csv-rows.js'
+import { delimiterOf, readCsvRows, type CsvFormat, type Encoding, type ReadProgress } from './csv-rows.js'
 import { columnsOf, type RecordKind } from './formats.js'
-import type { ImportIssue, IssueCode } from './issues.js'
+import { groupIssue, type ImportIssue, type IssueCode, type IssueGroup } from './issues.js'
 import type { RecordKeyer } from './record-key.js'
 import { checkHeader, offenderRecord, victimRecord, type OffenderRecord, type RowContext, type VictimRecord } from './validate-row.js'
 
@@ -42,6 +42,8 @@ export interface ImportOptions {
   dryRun?: boolean
   /** Called as the file is read: bytes read so far and the file size. */
   onProgress?: (bytes: number, total: number) => void
+  /** The field separator (found from the header when not given) and the text encoding (UTF-8). */
+  format?: CsvFormat
 }
 
 export interface ImportReport {
@@ -59,6 +61,11 @@ export interface ImportReport {
   rejected: number
   issues: ImportIssue[]
   issueCounts: Partial<Record<IssueCode, number>>
+  /** Every issue, grouped by code, column, value and reason, with its lines. */
+  issueGroups: IssueGroup[]
+  /** The field separator and encoding the file was read with. */
+  delimiter: string
+  encoding: Encoding
   importId: number | null
   tables: Array<{ indicator: string, year: number, cells: number }>
 }
@@ -116,13 +123,18 @@ function duplicatesOf (keys: string[], inserted: Array<{ record_key: string }>):
   return new Set(keys.filter(k => !staged.delete(k)))
 }
 
-function emptyReport (kind: RecordKind, action: 'import' | 'withdraw', file: string): ImportReport {
-  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, importId: null, tables: [] }
+function emptyReport (kind: RecordKind, action: 'import' | 'withdraw', file: string, delimiter: string, encoding: Encoding): ImportReport {
+  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, issueGroups: [], delimiter, encoding, importId: null, tables: [] }
 }
+
+const groupIndexes = new WeakMap<ImportReport, Map<string, IssueGroup>>()
 
 function addIssue (report: ImportReport, issue: ImportIssue): void {
   report.issueCounts[issue.code] = (report.issueCounts[issue.code] ?? 0) + 1
   if (report.issues.length < MAX_REPORTED_ISSUES) report.issues.push(issue)
+  let index = groupIndexes.get(report)
+  if (index === undefined) groupIndexes.set(report, index = new Map())
+  groupIssue(report.issueGroups, index, issue)
 }
 
 async function sha256File (path: string): Promise<string> {
@@ -156,8 +168,9 @@ interface FileRun {
 async function atomically (deps: ImportDeps, options: ImportOptions, action: 'import' | 'withdraw', body: (trx: Transaction<Database>, file: FileRun, report: ImportReport) => Promise<ImportReport>): Promise<ImportReport> {
   const size = checkReadable(options.path)
   const file: FileRun = { label: basename(options.path), started: new Date(deps.clock.now()), sha256: await sha256File(options.path), size }
+  const format: CsvFormat = { encoding: options.format?.encoding ?? 'utf8', delimiter: await delimiterOf(options.path, options.format) }
   try {
-    return await deps.db.transaction().execute(trx => body(trx, file, emptyReport(options.kind, action, file.label)))
+    return await deps.db.transaction().execute(trx => body(trx, file, emptyReport(options.kind, action, file.label, format.delimiter!, format.encoding!)))
   } catch (err) {
     if (err instanceof Rollback) return err.report
     throw err
@@ -214,7 +227,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
       batch = []
     }
     let lastProgress = 0
-    for await (const item of readCsvRows(options.path, label, progress)) {
+    for await (const item of readCsvRows(options.path, label, progress, { delimiter: report.delimiter, encoding: report.encoding })) {
       if (options.onProgress !== undefined && progress.bytes - lastProgress >= 1 << 20) {
         lastProgress = progress.bytes
         options.onProgress(progress.bytes, total)
@@ -225,7 +238,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
         continue
       }
       if (ctx === undefined) {
-        const header = checkHeader(options.kind, item.fields, label)
+        const header = checkHeader(options.kind, item.fields, label, report.delimiter)
         if ('issues' in header) {
           for (const i of header.issues) addIssue(report, i)
           report.rejected++
@@ -303,7 +316,7 @@ export async function withdrawRecords (deps: ImportDeps, options: ImportOptions)
       }
       rows.length = 0
     }
-    for await (const item of readCsvRows(options.path, label)) {
+    for await (const item of readCsvRows(options.path, label, undefined, { delimiter: report.delimiter, encoding: report.encoding })) {
       if (item.kind === 'issue') {
         report.rejected++
         addIssue(report, item.issue)

@@ -7,6 +7,7 @@ import type { Insertable } from 'kysely'
 import type { OffenderTable, VictimTable } from '../db/types.js'
 import { citizenGroup } from '../protocol/area.js'
 import { isHarmonisedCode, type Crosswalk } from './crosswalk.js'
+import { delimiterName } from './csv-rows.js'
 import { columnsOf, type ColumnSpec, type RecordKind } from './formats.js'
 import type { ImportIssue } from './issues.js'
 import type { RecordKeyer } from './record-key.js'
@@ -38,9 +39,15 @@ export const MIN_DATE = '1990-01-01'
  * Checks the header row: every column of the format exactly once, in any order, and no other.
  * Returns the position of each expected column, or the issues.
  */
-export function checkHeader (kind: RecordKind, header: string[], file: string): { positions: number[] } | { issues: ImportIssue[] } {
+export function checkHeader (kind: RecordKind, header: string[], file: string, delimiter = ','): { positions: number[] } | { issues: ImportIssue[] } {
   const expected = columnsOf(kind).map(c => c.name)
   const names = header.map(h => h.trim())
+  // A header read with the wrong separator is one long name: say which separator it holds.
+  const sep = [',', ';', '\t'].filter(d => d !== delimiter).find(d => names.some(n => n.split(d).filter(x => expected.includes(x.trim())).length >= 2))
+  if (sep !== undefined) {
+    const name = delimiterName
+    return { issues: [{ file, line: 1, code: 'BAD_HEADER', message: `the header looks like one name holding ${name(sep)} separators: the file is separated by ${name(sep)}, not ${name(delimiter)}; import it with --delimiter ${name(sep)}` }] }
+  }
   const missing = expected.filter(n => !names.includes(n))
   const unknown = names.filter(n => !expected.includes(n))
   const repeated = names.filter((n, i) => names.indexOf(n) !== i)

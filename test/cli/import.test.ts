@@ -56,7 +56,7 @@ t.test('generate, import, tables and withdraw from the command line', async t =>
   writeFileSync(join(home.home, 'crosswalk.yaml'), 'victims:\n  sex: { "Ž": F }\n')
   const cw = await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home, '--dry-run'], { env })
   t.equal(cw.status, 1, 'the node\'s default crosswalk applies')
-  t.match(cw.stdout, /victims-small\.csv:2: sex "F" national code not in the crosswalk for victims\.sex \[UNMAPPED_CODE\]/)
+  t.match(cw.stdout, /\nvictims-small\.csv, 4 lines \(2, 3, 5, 7\): sex "F" national code not in the crosswalk for victims\.sex \[UNMAPPED_CODE\]\n/, 'rows sharing a problem are one line')
   writeFileSync(join(home.home, 'crosswalk.yaml'), 'victims:\n  sex: { "Ž": Q }\n')
   const cwBad = await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home], { env })
   t.same([cwBad.status, cwBad.stderr], [1, `dcimx: crosswalk is invalid:\n  ${join(home.home, 'crosswalk.yaml')}:2: victims.sex maps "Ž" to "Q", which is not a SEX code\n`])

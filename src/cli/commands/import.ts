@@ -5,7 +5,8 @@ import { AppError, isAppError } from '../../errors.js'
 import { yearClosesOn } from '../../config.js'
 import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
-import { formatIssue } from '../../ingest/issues.js'
+import type { Encoding } from '../../ingest/csv-rows.js'
+import { formatGroup } from '../../ingest/issues.js'
 import { nodeRecordKeyer } from '../../ingest/record-key.js'
 import { publish, type PublishReport } from '../../exchange/publish.js'
 import { heldLine } from '../held-line.js'
@@ -24,6 +25,16 @@ export interface ImportArgs {
   withdraw?: boolean
   /** Publish what the change calls for once it is applied (default true). */
   publish?: boolean
+  /** The field separator (one character, or "tab"); found from the header when not given. */
+  delimiter?: string
+  encoding?: Encoding
+}
+
+/** The separator `--delimiter` names: one character other than `|`, `"` and line ends, or "tab". */
+export function parseDelimiter (value: string): string {
+  const d = value === 'tab' || value === '\\t' ? '\t' : value
+  if ([...d].length !== 1 || /["|\r\n]/.test(d)) throw new AppError('USAGE', `--delimiter is one character such as ";" or "," (or "tab"), neither a double quote nor | (which separates codes in a field); got ${JSON.stringify(value)}`)
+  return d
 }
 
 /** The node's default crosswalk, used when --crosswalk is not given and the file exists. */
@@ -42,8 +53,10 @@ function summary (r: ImportReport): string[] {
     case 'rejected': {
       const total = Object.values(r.issueCounts).reduce((a, b) => a + b, 0)
       out.push(`${r.file}: rejected, nothing changed: ${total} problem(s) in ${r.rejected} row(s) of ${r.rows}`)
-      for (const i of r.issues) out.push(formatIssue(i))
-      if (r.issues.length < total) out.push(`... ${total - r.issues.length} more; by kind: ${Object.entries(r.issueCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+      // Problems shared by many rows are one line each: how many, and the first lines (--json lists them all).
+      for (const g of r.issueGroups) out.push(formatGroup(g))
+      const grouped = r.issueGroups.reduce((a, g) => a + g.count, 0)
+      if (grouped < total) out.push(`... ${total - grouped} more; by kind: ${Object.entries(r.issueCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
     }
   }
   if (r.tables.length > 0) {
@@ -66,7 +79,8 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const crosswalk = crosswalkFile === undefined ? EMPTY_CROSSWALK : loadCrosswalk(crosswalkFile)
     const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: await nodeRecordKeyer(node.db.db, node.config.home), crosswalk }
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
-    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
+    const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
+    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, format, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
     try {
       report = args.withdraw === true ? await withdrawRecords(deps, options) : await importFile(deps, options)

@@ -1,0 +1,113 @@
+// Real national exports as they come: separators, byte order marks, CRLF, encodings, and
+// problems shared by many rows reported once per group.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { EMPTY_CROSSWALK, parseCrosswalk } from '../../src/ingest/crosswalk.js'
+import { detectDelimiter } from '../../src/ingest/csv-rows.js'
+import { importFile, type ImportDeps } from '../../src/ingest/import-file.js'
+import { formatGroup, formatIssue } from '../../src/ingest/issues.js'
+import { recordKeyer } from '../../src/ingest/record-key.js'
+import { testDb } from '../helpers/db.js'
+import { tempDir, testClock } from '../helpers/node.js'
+
+const COLUMNS = ['record_id', 'registered_on', 'status', 'sex', 'age', 'citizenship', 'country_of_exploitation', 'exploitation', 'identified_by', 'assistance']
+
+async function setup (t: Test): Promise<ImportDeps> {
+  const db = await testDb(t)
+  return { db: db.db, clock: testClock, reporter: 'SRB', keyer: recordKeyer(Buffer.alloc(32, 7)), crosswalk: EMPTY_CROSSWALK }
+}
+
+async function cells (deps: ImportDeps, indicator: string, year: number): Promise<Record<string, number>> {
+  const rows = await deps.db.selectFrom('indicator_cell').select(['cell_key', 'value']).where('indicator', '=', indicator).where('year', '=', year).execute()
+  return Object.fromEntries(rows.map(r => [r.cell_key, r.value]))
+}
+
+function file (t: Test, name: string, content: string | Buffer): string {
+  const path = join(tempDir(t), name)
+  writeFileSync(path, content)
+  return path
+}
+
+t.test('the separator is found from the header: comma, semicolon or tab', async t => {
+  t.equal(detectDelimiter(COLUMNS.join(',')), ',')
+  t.equal(detectDelimiter(COLUMNS.join(';')), ';')
+  t.equal(detectDelimiter(COLUMNS.join('\t')), '\t')
+  t.equal(detectDelimiter('"a;b;c",d'), ',', 'separators inside quotes do not count')
+  t.equal(detectDelimiter('record_id'), ',', 'a single column reads as comma-separated')
+})
+
+t.test('a semicolon file with a byte order mark and CRLF line ends imports as it is', async t => {
+  const deps = await setup(t)
+  const rows = [COLUMNS, ['S1', '2023-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', 'SHELTER|PSY'], ['S2', '2023-02-11', 'PRES', 'M', '30', 'ALB', 'SRB', 'LAB', 'NGO', ''], ['S3', '2023-03-12', 'IDENT', 'F', '', 'SRB', 'DEU', 'SEX|LAB', 'POL', '']]
+  const path = file(t, 'semi.csv', '\uFEFF' + rows.map(r => r.join(';')).join('\r\n') + '\r\n')
+  const r = await importFile(deps, { kind: 'victims', path })
+  t.match(r, { status: 'applied', rows: 3, inserted: 3, rejected: 0, delimiter: ';', encoding: 'utf8', issues: [], issueGroups: [] })
+  t.same(await cells(deps, 'V1', 2023).then(c => [c['_T|_T|_T|_T'], c['IDENT|_T|_T|_T'], c['PRES|M|Y_GE18|WB_OTH'], c['_T|F|UNK|_T']]), [3, 2, 1, 1])
+  const v2 = await cells(deps, 'V2', 2023)
+  t.same([v2['SEX|_T|_T'], v2['LAB|_T|_T']], [2, 1], 'the last field of a CRLF line holds no stray CR')
+  const v5 = await cells(deps, 'V5', 2023)
+  t.same([v5['SHELTER|_T|_T'], v5['PSY|_T|_T'], v5['UNK|_T|_T']], [1, 1, 2])
+
+  const crlfBad = file(t, 'crlf.csv', [COLUMNS, ['C1', '2024-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', ''], ['C2', '2024-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', 'SHELTR']].map(r => r.join(';')).join('\r\n') + '\r\n')
+  t.same((await importFile(deps, { kind: 'victims', path: crlfBad })).issues.map(formatIssue), ['crlf.csv:3: assistance "SHELTR" not a ASSIST code [UNKNOWN_CODE]'], 'CRLF lines are counted as lines')
+
+  const tab = file(t, 'tab.csv', [COLUMNS, ['T1', '2024-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', '']].map(r => r.join('\t')).join('\n') + '\n')
+  t.match(await importFile(deps, { kind: 'victims', path: tab }), { status: 'applied', inserted: 1, delimiter: '\t' })
+
+  const quoted = file(t, 'q.csv', COLUMNS.join(';') + '\n' + 'Q1;2024-01-10;IDENT;F;16;SRB;SRB;SEX;POL;"SHELTER"\n')
+  t.match(await importFile(deps, { kind: 'victims', path: quoted }), { status: 'applied', inserted: 1 }, 'quoting works with any separator')
+})
+
+t.test('a header read with the wrong separator says which separator it holds', async t => {
+  const deps = await setup(t)
+  const semi = file(t, 'semi.csv', COLUMNS.join(';') + '\nS1;2023-01-10;IDENT;F;16;SRB;SRB;SEX;POL;\n')
+  const r = await importFile(deps, { kind: 'victims', path: semi, format: { delimiter: ',' } })
+  t.same(r.issues.map(formatIssue), ['semi.csv:1: the header looks like one name holding ";" separators: the file is separated by ";", not ","; import it with --delimiter ";" [BAD_HEADER]'])
+  const crlfBad = file(t, 'crlf.csv', [COLUMNS, ['C1', '2024-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', ''], ['C2', '2024-01-10', 'IDENT', 'F', '16', 'SRB', 'SRB', 'SEX', 'POL', 'SHELTR']].map(r => r.join(';')).join('\r\n') + '\r\n')
+  t.same((await importFile(deps, { kind: 'victims', path: crlfBad })).issues.map(formatIssue), ['crlf.csv:3: assistance "SHELTR" not a ASSIST code [UNKNOWN_CODE]'], 'CRLF lines are counted as lines')
+
+  const tab = file(t, 'tab.csv', COLUMNS.join('\t') + '\n')
+  t.same((await importFile(deps, { kind: 'victims', path: tab, format: { delimiter: ';' } })).issues.map(i => i.message), ['the header looks like one name holding tab separators: the file is separated by tab, not ";"; import it with --delimiter tab'])
+  const comma = file(t, 'comma.csv', COLUMNS.join(',') + '\n')
+  t.match((await importFile(deps, { kind: 'victims', path: comma, format: { delimiter: ';' } })).issues[0]!.message, /holding "," separators: the file is separated by ",", not ";"; import it with --delimiter ","$/)
+  t.equal(await deps.db.selectFrom('victim').select(db => db.fn.countAll().as('n')).executeTakeFirst().then(x => Number(x?.n)), 0)
+})
+
+t.test('Latin-1 and Windows-1250 exports are read with --encoding; UTF-8 is the default and says so', async t => {
+  const deps = await setup(t)
+  const crosswalk = parseCrosswalk('victims:\n  sex: { "Ž": F, "M": M, "Männlich": M }\n  exploitation: { prosjačenje: BEG, seksualna: SEX }\n', 'cw.yaml')
+  const header = Buffer.from(COLUMNS.join(';') + '\n')
+  // Windows-1250: Ž is 0x8E, č is 0xE8.
+  const cp1250 = file(t, 'cp1250.csv', Buffer.concat([header, Buffer.from('W1;2023-01-10;IDENT;'), Buffer.from([0x8e]), Buffer.from(';16;SRB;SRB;prosja'), Buffer.from([0xe8]), Buffer.from('enje;POL;\n')]))
+  const wrong = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: cp1250 })
+  t.same(wrong.issues.map(formatIssue), ['cp1250.csv:2: 4 the field is not valid UTF-8 (save the export as UTF-8, or give its encoding: --encoding latin1 or windows-1250) [BAD_ENCODING]'])
+  const r = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: cp1250, format: { encoding: 'windows-1250' } })
+  t.match(r, { status: 'applied', inserted: 1, encoding: 'windows-1250', delimiter: ';' })
+  t.equal((await cells(deps, 'V2', 2023))['BEG|F|Y_LT18'], 1)
+  // Latin-1: ä is 0xE4.
+  const latin1 = file(t, 'latin1.csv', Buffer.concat([header, Buffer.from('L1;2023-01-10;IDENT;M'), Buffer.from([0xe4]), Buffer.from('nnlich;40;SRB;SRB;seksualna;POL;\n')]))
+  t.match(await importFile({ ...deps, crosswalk }, { kind: 'victims', path: latin1, format: { encoding: 'latin1' } }), { status: 'applied', inserted: 1, encoding: 'latin1' })
+  t.equal((await cells(deps, 'V2', 2023))['SEX|M|Y_GE18'], 1)
+})
+
+t.test('problems shared by many rows are grouped by column, value and reason, with a count and their lines', async t => {
+  const deps = await setup(t)
+  const rows = Array.from({ length: 30 }, (_, i) => `G${i},2023-01-10,IDENT,X,16,SRB,SRB,SEX,POL,`)
+  rows[9] = 'G9,2023-01-10,IDENT,X,16,SRR,SRB,SEX,POL,'
+  rows.push('G30,2023-01-10,IDENT,Q,16,SRB,SRB,SEX,POL,')
+  const r = await importFile(deps, { kind: 'victims', path: file(t, 'many.csv', COLUMNS.join(',') + '\n' + rows.join('\n') + '\n') })
+  t.same(r.issueCounts, { UNKNOWN_CODE: 32 })
+  t.equal(r.rejected, 31)
+  t.same(r.issueGroups, [
+    { file: 'many.csv', code: 'UNKNOWN_CODE', column: 'sex', value: 'X', message: 'not a SEX code', count: 30, lines: Array.from({ length: 30 }, (_, i) => i + 2) },
+    { file: 'many.csv', code: 'UNKNOWN_CODE', column: 'citizenship', value: 'SRR', message: 'not a AREA code (ISO 3166-1 alpha-3, XKX, STLS or UNK)', count: 1, lines: [11] },
+    { file: 'many.csv', code: 'UNKNOWN_CODE', column: 'sex', value: 'Q', message: 'not a SEX code', count: 1, lines: [32] },
+  ])
+  t.same(r.issueGroups.map(formatGroup), [
+    'many.csv, 30 lines (2, 3, 4, 5, 6, ...): sex "X" not a SEX code [UNKNOWN_CODE]',
+    'many.csv:11: citizenship "SRR" not a AREA code (ISO 3166-1 alpha-3, XKX, STLS or UNK) [UNKNOWN_CODE]',
+    'many.csv:32: sex "Q" not a SEX code [UNKNOWN_CODE]',
+  ])
+  t.equal(r.issues.length, 32, 'the issues are still listed one by one for tools')
+})
