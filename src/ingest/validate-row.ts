@@ -61,13 +61,32 @@ export function checkHeader (kind: RecordKind, header: string[], file: string, d
   return { positions: expected.map(n => names.indexOf(n)) }
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+/** A date as registers hold it: YYYY-MM-DD, or only YYYY-MM, or only YYYY. */
+const DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/
 
 function validDate (s: string): boolean {
   const m = DATE.exec(s)
   if (m === null) return false
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3])
+  const [y, mo, d] = [Number(m[1]), Number(m[2] ?? '01'), Number(m[3] ?? '01')]
+  const date = new Date(Date.UTC(y, mo - 1, d))
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+}
+
+/**
+ * The date stored for a date as the file holds it: a partial date (YYYY or YYYY-MM) is stored
+ * as the first day of its year or month. Tables count by year only, so nothing they show changes.
+ */
+export function storedDate (raw: string): string {
+  return raw.length === 4 ? `${raw}-01-01` : raw.length === 7 ? `${raw}-01` : raw
+}
+
+/**
+ * Whether date `a` is before date `b`, comparing only what both hold: 2023-05 is not before
+ * 2023, nor 2023 before 2023-05-17; 2023-04 is before 2023-05-01.
+ */
+export function dateBefore (a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length)
+  return a.slice(0, n) < b.slice(0, n)
 }
 
 function ageGroup (age: number | null): string {
@@ -134,9 +153,10 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
         out[spec.name] = raw
         return
       case 'date':
-        if (!validDate(raw)) issue('BAD_DATE', 'not a calendar date written YYYY-MM-DD')
-        else if (raw < MIN_DATE) issue('BAD_DATE', `dates before ${MIN_DATE} are not accepted`)
-        else if (raw > ctx.today) issue('DATE_IN_FUTURE', `the date is after today (${ctx.today})`)
+        // The checks take a partial date at its first day: 2026 is not in the future in 2026.
+        if (!validDate(raw)) issue('BAD_DATE', 'not a calendar date written YYYY-MM-DD, YYYY-MM or YYYY')
+        else if (storedDate(raw) < MIN_DATE) issue('BAD_DATE', `dates before ${MIN_DATE} are not accepted`)
+        else if (storedDate(raw) > ctx.today) issue('DATE_IN_FUTURE', `the date is after today (${ctx.today})`)
         out[spec.name] = raw
         return
       case 'age': {
@@ -216,7 +236,7 @@ export function victimRecord (fields: string[], line: number, ctx: RowContext): 
   if (p === undefined || issues.length > 0) return issues
   const person = personFields(p, ctx)
   return keyed(p.record_id as string, {
-    registered_on: p.registered_on as string,
+    registered_on: storedDate(p.registered_on as string),
     year: Number((p.registered_on as string).slice(0, 4)),
     status: p.status as string,
     sex: person.sex,
@@ -242,10 +262,16 @@ export function offenderRecord (fields: string[], line: number, ctx: RowContext)
   if (given.length === 0) {
     issues.push({ file: ctx.file, line, column: 'suspected_on', value: '', code: 'MISSING_VALUE', message: 'at least one of suspected_on, prosecuted_on, convicted_on is required' })
   }
-  for (let i = 1; i < given.length; i++) {
-    const [prevCol, prev] = given[i - 1]!
-    const [col, d] = given[i]!
-    if (d! < prev!) issues.push({ file: ctx.file, line, column: col, value: d!, code: 'DATES_BACKWARDS', message: `${col} is before ${prevCol} (${prev})` })
+  // Each date against the nearest earlier stage it runs back from (with partial dates, a
+  // date may be in order with its neighbour and still run back from an earlier stage).
+  for (let j = 1; j < given.length; j++) {
+    const [col, d] = given[j]!
+    for (let i = j - 1; i >= 0; i--) {
+      const [prevCol, prev] = given[i]!
+      if (!dateBefore(d!, prev!)) continue
+      issues.push({ file: ctx.file, line, column: col, value: d!, code: 'DATES_BACKWARDS', message: `${col} is before ${prevCol} (${prev})` })
+      break
+    }
   }
   if (p.sentence !== null && p.convicted_on === null) {
     issues.push({ file: ctx.file, line, column: 'sentence', value: fields[ctx.positions[9]!]!, code: 'SENTENCE_WITHOUT_CONVICTION', message: 'a sentence needs a convicted_on date' })
@@ -258,9 +284,9 @@ export function offenderRecord (fields: string[], line: number, ctx: RowContext)
     offence: p.offence as string,
     exploit_primary: exploitPrimary,
     exploitation,
-    suspected_on: p.suspected_on as string | null,
-    prosecuted_on: p.prosecuted_on as string | null,
-    convicted_on: p.convicted_on as string | null,
+    suspected_on: p.suspected_on === null ? null : storedDate(p.suspected_on as string),
+    prosecuted_on: p.prosecuted_on === null ? null : storedDate(p.prosecuted_on as string),
+    convicted_on: p.convicted_on === null ? null : storedDate(p.convicted_on as string),
     sentence: p.sentence as string | null,
   }, ctx)
 }

@@ -111,3 +111,38 @@ t.test('problems shared by many rows are grouped by column, value and reason, wi
   ])
   t.equal(r.issues.length, 32, 'the issues are still listed one by one for tools')
 })
+
+const OFFENDER_COLUMNS = 'record_id,sex,age,citizenship,offence,exploitation,suspected_on,prosecuted_on,convicted_on,sentence\n'
+
+t.test('partial dates: YYYY and YYYY-MM count in their year; order checks compare what both dates hold', async t => {
+  const deps = await setup(t)
+  const v = (id: string, date: string): string => `${id},${date},IDENT,F,20,SRB,SRB,SEX,POL,\n`
+  const bad = await importFile(deps, { kind: 'victims', path: file(t, 'bad.csv', COLUMNS.join(',') + '\n' + v('B1', '2023-13') + v('B2', '2023-5') + v('B3', '1989') + v('B4', '2027') + v('B5', '2026-12') + v('B6', '202') + v('B7', '2026') + v('B8', '2026-11')) })
+  t.same(bad.issues.map(formatIssue), [
+    'bad.csv:2: registered_on "2023-13" not a calendar date written YYYY-MM-DD, YYYY-MM or YYYY [BAD_DATE]',
+    'bad.csv:3: registered_on "2023-5" not a calendar date written YYYY-MM-DD, YYYY-MM or YYYY [BAD_DATE]',
+    'bad.csv:4: registered_on "1989" dates before 1990-01-01 are not accepted [BAD_DATE]',
+    'bad.csv:5: registered_on "2027" the date is after today (2026-11-25) [DATE_IN_FUTURE]',
+    'bad.csv:6: registered_on "2026-12" the date is after today (2026-11-25) [DATE_IN_FUTURE]',
+    'bad.csv:7: registered_on "202" not a calendar date written YYYY-MM-DD, YYYY-MM or YYYY [BAD_DATE]',
+  ], 'the current year and month are not in the future')
+
+  const ok = await importFile(deps, { kind: 'victims', path: file(t, 'ok.csv', COLUMNS.join(',') + '\n' + v('P1', '2022') + v('P2', '2023-05') + v('P3', '2023-06-01') + v('P4', '1990')) })
+  t.match(ok, { status: 'applied', inserted: 4 })
+  t.same(ok.tables.filter(x => x.indicator === 'V1').map(x => x.year), [1990, 2022, 2023])
+  t.same([(await cells(deps, 'V1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'V1', 2023))['_T|_T|_T|_T']], [1, 2])
+  const stored = await deps.db.selectFrom('victim').select(['registered_on', 'year']).orderBy('registered_on').execute()
+  t.same(stored.map(r => [r.registered_on.toISOString().slice(0, 10), r.year]), [['1990-01-01', 1990], ['2022-01-01', 2022], ['2023-05-01', 2023], ['2023-06-01', 2023]], 'a partial date is stored as the first day of its year or month')
+
+  const o = (id: string, s: string, p: string, c: string): string => `${id},M,30,SRB,ICCS0204,SEX,${s},${p},${c},${c === '' ? '' : 'FINE'}\n`
+  const back = await importFile(deps, { kind: 'offenders', path: file(t, 'o-bad.csv', OFFENDER_COLUMNS + o('O1', '2021', '2021-03', '2021-03-15') + o('O2', '2021-05', '2021', '2021-03') + o('O3', '2022-02-10', '2022-02', '') + o('O4', '2022-03', '2022-02-28', '') + o('O5', '2022', '2021-12', '')) })
+  t.same(back.issues.map(formatIssue), [
+    'o-bad.csv:3: convicted_on "2021-03" convicted_on is before suspected_on (2021-05) [DATES_BACKWARDS]',
+    'o-bad.csv:5: prosecuted_on "2022-02-28" prosecuted_on is before suspected_on (2022-03) [DATES_BACKWARDS]',
+    'o-bad.csv:6: prosecuted_on "2021-12" prosecuted_on is before suspected_on (2022) [DATES_BACKWARDS]',
+  ], 'a date in order with its neighbour can still run back from an earlier stage')
+  const fine = await importFile(deps, { kind: 'offenders', path: file(t, 'o.csv', OFFENDER_COLUMNS + o('O1', '2021', '2021-03', '2021-03-15') + o('O3', '2022-02-10', '2022-02', '') + o('O6', '', '', '2020')) })
+  t.match(fine, { status: 'applied', inserted: 3 })
+  t.same([(await cells(deps, 'C1', 2021))['_T|_T|_T|_T'], (await cells(deps, 'C2', 2021))['_T|_T|_T|_T'], (await cells(deps, 'C3', 2021))['_T|_T|_T|_T|_T'], (await cells(deps, 'C4', 2021))['FINE|_T']], [1, 1, 1, 1])
+  t.same([(await cells(deps, 'C1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'C2', 2022))['_T|_T|_T|_T'], (await cells(deps, 'C3', 2020))['_T|_T|_T|_T|_T']], [1, 1, 1])
+})
