@@ -1,18 +1,23 @@
 /**
- * Crosswalk files: per node, per record file and column, the national codes and the
- * harmonised code each maps to. A column with a mapping accepts only mapped national codes;
- * a column without one accepts harmonised codes as they are. Problems are reported with the
- * file and line of the crosswalk.
+ * Crosswalk files: per node, the national codes and the harmonised code each maps to, per
+ * codelist (for every column that draws on it, in both files) and per column (for that column
+ * only, over its codelist's table). Many national codes may map to one harmonised code. A
+ * column with a mapping accepts only mapped national codes; a column without one accepts
+ * harmonised codes as they are. YAML anchors, aliases and merge keys (`<<: *name`) may share
+ * tables; top-level keys starting with `x-` are ignored (a place to define anchors). Problems
+ * are reported with the file and line of the crosswalk.
  *
  * ```yaml
+ * codelists:
+ *   AREA: { Srbija: SRB, Njemačka: DEU, Nepoznato: UNK }   # citizenship and country_of_exploitation
+ *   EXPLOIT: { isSexualExploit: SEX, isForcedLabour: LAB, isOtherExploit: OTH, isForcedMilitary: OTH }
  * victims:
  *   sex: { "Ž": F, "M": M, "N": U }
- *   exploitation: { seksualna: SEX, radna: LAB }
  * offenders:
  *   offence: { "388": ICCS0204 }
  * ```
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
 import { AppError } from '../errors.js'
 import { readTextFile } from '../read-text-file.js'
 import { isAreaCode } from '../protocol/area.js'
@@ -28,54 +33,114 @@ export function isHarmonisedCode (codelist: string, code: string): boolean {
   return codelist === 'AREA' ? isAreaCode(code) : inCodelist(codelist, code)
 }
 
+/** The codelists a crosswalk may map: those of the coded columns of both files. */
+export function mappableCodelists (): string[] {
+  const kinds: RecordKind[] = ['victims', 'offenders']
+  return [...new Set(kinds.flatMap(k => columnsOf(k).filter(c => c.codelist !== undefined).map(c => c.codelist!)))]
+}
+
 /** Parses crosswalk YAML text; `file` names it in errors. Throws CONFIG_INVALID listing every problem. */
 export function parseCrosswalk (text: string, file: string): Crosswalk {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true })
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true })
   const problems: string[] = []
+  const problem = (p: string): void => { if (!problems.includes(p)) problems.push(p) }
   const at = (node: Node | null | undefined): string => `${file}:${node?.range == null ? 1 : lineCounter.linePos(node.range[0]).line}`
-  for (const e of doc.errors) problems.push(`${file}:${e.linePos?.[0].line ?? 1}: ${e.message.split('\n')[0]}`)
-  const result: Record<RecordKind, Map<string, Map<string, string>>> = { victims: new Map(), offenders: new Map() }
+  for (const e of doc.errors) problem(`${file}:${e.linePos?.[0].line ?? 1}: ${e.message.split('\n')[0]}`)
+  const byCodelist = new Map<string, Map<string, string>>()
+  const byColumn: Record<RecordKind, Map<string, Map<string, string>>> = { victims: new Map(), offenders: new Map() }
   if (problems.length === 0 && doc.contents !== null) {
-    if (!isMap(doc.contents)) problems.push(`${at(doc.contents)}: a crosswalk maps "victims" and/or "offenders" to their columns`)
+    const top = resolved(doc, doc.contents)
+    if (!isMap(top)) problem(`${at(top)}: a crosswalk maps "codelists", "victims" and/or "offenders" to code tables`)
     else {
-      for (const kindPair of doc.contents.items) {
-        const kind = isScalar(kindPair.key) ? String(kindPair.key.value) : ''
-        if (kind !== 'victims' && kind !== 'offenders') {
-          problems.push(`${at(kindPair.key as Node)}: unknown file "${kind}" (victims or offenders)`)
+      for (const pair of top.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : ''
+        const value = resolved(doc, pair.value as Node)
+        if (key.startsWith('x-')) continue
+        if (key === 'codelists') {
+          if (!isMap(value)) {
+            problem(`${at(value)}: "codelists" must map codelist ids to code tables`)
+            continue
+          }
+          for (const listPair of value.items) {
+            const codelist = isScalar(listPair.key) ? String(listPair.key.value) : ''
+            if (!mappableCodelists().includes(codelist)) {
+              problem(`${at(listPair.key as Node)}: no coded column draws on a codelist "${codelist}" (${mappableCodelists().join(', ')})`)
+              continue
+            }
+            const table = codeTable(doc, listPair.value as Node, `codelists.${codelist}`, codelist, at, problem)
+            if (table !== undefined) byCodelist.set(codelist, table)
+          }
           continue
         }
-        if (!isMap(kindPair.value)) {
-          problems.push(`${at(kindPair.value as Node)}: "${kind}" must map column names to code tables`)
+        if (key !== 'victims' && key !== 'offenders') {
+          problem(`${at(pair.key as Node)}: unknown file "${key}" (victims or offenders; or codelists)`)
           continue
         }
-        for (const colPair of kindPair.value.items) {
+        if (!isMap(value)) {
+          problem(`${at(value)}: "${key}" must map column names to code tables`)
+          continue
+        }
+        for (const colPair of value.items) {
           const column = isScalar(colPair.key) ? String(colPair.key.value) : ''
-          const spec = columnsOf(kind).find(c => c.name === column)
-          if (spec === undefined || !mappableColumns(kind).includes(column)) {
-            problems.push(`${at(colPair.key as Node)}: ${kind} has no coded column "${column}" (${mappableColumns(kind).join(', ')})`)
+          const spec = columnsOf(key).find(c => c.name === column)
+          if (spec === undefined || !mappableColumns(key).includes(column)) {
+            problem(`${at(colPair.key as Node)}: ${key} has no coded column "${column}" (${mappableColumns(key).join(', ')})`)
             continue
           }
-          if (!isMap(colPair.value)) {
-            problems.push(`${at(colPair.value as Node)}: ${kind}.${column} must map national codes to harmonised codes`)
-            continue
-          }
-          const map = new Map<string, string>()
-          for (const codePair of colPair.value.items) {
-            const national = isScalar(codePair.key) ? String(codePair.key.value) : ''
-            const harmonised = isScalar(codePair.value) ? String(codePair.value.value) : ''
-            if (national === '') problems.push(`${at(codePair.key as Node)}: empty national code in ${kind}.${column} (an empty field already means unknown)`)
-            else if (!isHarmonisedCode(spec.codelist!, harmonised)) {
-              problems.push(`${at(codePair.value as Node)}: ${kind}.${column} maps "${national}" to "${harmonised}", which is not a ${spec.codelist} code`)
-            } else map.set(national, harmonised)
-          }
-          result[kind].set(column, map)
+          const table = codeTable(doc, colPair.value as Node, `${key}.${column}`, spec.codelist!, at, problem)
+          if (table !== undefined) byColumn[key].set(column, table)
         }
       }
     }
   }
   if (problems.length > 0) throw new AppError('CONFIG_INVALID', `crosswalk is invalid:\n  ${problems.join('\n  ')}`)
+  // Each column's table: its codelist's, with the column's own entries over it.
+  const result: Record<RecordKind, Map<string, Map<string, string>>> = { victims: new Map(), offenders: new Map() }
+  for (const kind of ['victims', 'offenders'] as const) {
+    for (const spec of columnsOf(kind)) {
+      if (spec.codelist === undefined) continue
+      const shared = byCodelist.get(spec.codelist)
+      const own = byColumn[kind].get(spec.name)
+      if (shared !== undefined || own !== undefined) result[kind].set(spec.name, new Map([...(shared ?? []), ...(own ?? [])]))
+    }
+  }
   return result
+}
+
+function resolved (doc: Document, node: Node | null | undefined): Node | null | undefined {
+  return isAlias(node) ? node.resolve(doc) as Node | undefined : node
+}
+
+/**
+ * One table of national codes, `label` naming it in problems: its own entries over those it
+ * merges (`<<: *name` or `<<: [*a, *b]`, the first listed winning, as YAML has it).
+ */
+function codeTable (doc: Document, node: Node | null | undefined, label: string, codelist: string, at: (n: Node | null | undefined) => string, problem: (p: string) => void, depth = 0): Map<string, string> | undefined {
+  const table = resolved(doc, node)
+  if (!isMap(table) || depth > 20) {
+    problem(`${at(table)}: ${label} must map national codes to harmonised codes`)
+    return undefined
+  }
+  const inherited = new Map<string, string>()
+  const own = new Map<string, string>()
+  for (const pair of table.items) {
+    if (isScalar(pair.key) && typeof pair.key.value === 'symbol') {
+      const merged = resolved(doc, pair.value as Node)
+      for (const source of isSeq(merged) ? merged.items as Node[] : [merged]) {
+        for (const [k, v] of codeTable(doc, source, label, codelist, at, problem, depth + 1) ?? []) if (!inherited.has(k)) inherited.set(k, v)
+      }
+      continue
+    }
+    const value = resolved(doc, pair.value as Node)
+    const national = isScalar(pair.key) ? String(pair.key.value) : ''
+    const harmonised = isScalar(value) ? String(value.value) : ''
+    if (national === '') problem(`${at(pair.key as Node)}: empty national code in ${label} (an empty field already means unknown)`)
+    else if (!isHarmonisedCode(codelist, harmonised)) {
+      problem(`${at(value)}: ${label} maps "${national}" to "${harmonised}", which is not a ${codelist} code`)
+    } else own.set(national, harmonised)
+  }
+  return new Map([...inherited, ...own])
 }
 
 /** Reads and parses a crosswalk file. */

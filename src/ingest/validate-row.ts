@@ -169,16 +169,20 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
         out[spec.name] = harmonise(raw, spec, ctx, issue)
         return
       case 'codes': {
-        const codes = raw.split('|').map(c => harmonise(c, spec, ctx, issue))
-        const seen = new Set<string>()
-        for (const c of codes) {
-          if (seen.has(c)) issue('DUPLICATE_CODE', `${c} is listed twice`)
-          seen.add(c)
+        // A code the field lists twice is a problem; two national codes that map to one
+        // harmonised code (isOtherExploit|isForcedMilitary, both OTH) are that code once,
+        // at the place of the first.
+        const listed = raw.split('|')
+        const once = new Set<string>()
+        for (const c of listed) {
+          if (once.has(c)) issue('DUPLICATE_CODE', `${c} is listed twice`)
+          once.add(c)
         }
+        const seen = new Set(listed.map(c => harmonise(c, spec, ctx, issue)))
         for (const lone of ['NONE', 'UNK']) {
           if (seen.has(lone) && seen.size > 1) issue('CONFLICTING_CODES', `${lone} cannot be combined with other codes`)
         }
-        out[spec.name] = codes
+        out[spec.name] = [...seen]
       }
     }
   })

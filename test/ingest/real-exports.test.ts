@@ -1,6 +1,6 @@
 // Real national exports as they come: separators, byte order marks, CRLF, encodings, and
 // problems shared by many rows reported once per group.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { EMPTY_CROSSWALK, parseCrosswalk } from '../../src/ingest/crosswalk.js'
@@ -145,4 +145,60 @@ t.test('partial dates: YYYY and YYYY-MM count in their year; order checks compar
   t.match(fine, { status: 'applied', inserted: 3 })
   t.same([(await cells(deps, 'C1', 2021))['_T|_T|_T|_T'], (await cells(deps, 'C2', 2021))['_T|_T|_T|_T'], (await cells(deps, 'C3', 2021))['_T|_T|_T|_T|_T'], (await cells(deps, 'C4', 2021))['FINE|_T']], [1, 1, 1, 1])
   t.same([(await cells(deps, 'C1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'C2', 2022))['_T|_T|_T|_T'], (await cells(deps, 'C3', 2020))['_T|_T|_T|_T|_T']], [1, 1, 1])
+})
+
+t.test('crosswalks: many national codes to one, one table per codelist for every column using it, anchors', async t => {
+  const deps = await setup(t)
+  const crosswalk = parseCrosswalk([
+    'x-agencies: &agencies { policija: POL, "nevladina org.": NGO }',
+    'codelists:',
+    '  AREA: &area { Srbija: SRB, Albanija: ALB, Njemačka: DEU, Nepoznato: UNK }',
+    '  EXPLOIT: { isSexualExploit: SEX, isForcedLabour: LAB, isOtherExploit: OTH, isForcedMilitary: OTH }',
+    'victims:',
+    '  identified_by: *agencies',
+    '  country_of_exploitation:',
+    '    <<: *area',
+    '    Njemačka: AUT',
+    '    Austrija: AUT',
+    'offenders:',
+    '  offence: { "388": ICCS0204, "388-1": ICCS02041 }',
+    '',
+  ].join('\n'), 'cw.yaml')
+  t.same([...crosswalk.victims.keys()], ['citizenship', 'country_of_exploitation', 'exploitation', 'identified_by'])
+  t.same(Object.fromEntries(crosswalk.victims.get('citizenship')!), { Srbija: 'SRB', Albanija: 'ALB', Njemačka: 'DEU', Nepoznato: 'UNK' })
+  t.same(Object.fromEntries(crosswalk.victims.get('country_of_exploitation')!), { Srbija: 'SRB', Albanija: 'ALB', Njemačka: 'AUT', Nepoznato: 'UNK', Austrija: 'AUT' }, 'a column\'s own entries go over its codelist\'s and what it merges')
+  t.same([...crosswalk.offenders.keys()], ['citizenship', 'offence', 'exploitation'], 'codelist tables serve both files')
+
+  const rows = [
+    'K1,2023-01-10,IDENT,F,20,Srbija,Srbija,isOtherExploit|isForcedMilitary,policija,',
+    'K2,2023-01-10,IDENT,F,20,Albanija,Njemačka,isForcedMilitary|isSexualExploit|isOtherExploit,nevladina org.,',
+    'K3,2023-01-10,IDENT,M,30,Nepoznato,Austrija,isForcedLabour,policija,',
+  ]
+  const r = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: file(t, 'cw.csv', COLUMNS.join(',') + '\n' + rows.join('\n') + '\n') })
+  t.match(r, { status: 'applied', inserted: 3, issues: [] }, 'two flags both mapped to OTH are OTH once, not "OTH is listed twice"')
+  const stored = await deps.db.selectFrom('victim').select(['exploit_primary', 'exploitation', 'country_of_exploitation']).orderBy('exploit_primary').execute()
+  t.same(stored.map(s => [s.exploit_primary, s.exploitation, s.country_of_exploitation]), [['LAB', ['LAB'], 'AUT'], ['OTH', ['OTH'], 'SRB'], ['OTH', ['OTH', 'SEX'], 'AUT']])
+  t.same(await cells(deps, 'V3', 2023), { 'SRB|SRB': 1, 'ALB|AUT': 1, 'UNK|AUT': 1, 'SRB|_T': 1, 'ALB|_T': 1, 'UNK|_T': 1, '_T|SRB': 1, '_T|AUT': 2, '_T|_T': 3 })
+  t.same([(await cells(deps, 'V4', 2023))['POL|_T'], (await cells(deps, 'V4', 2023))['NGO|_T']], [2, 1])
+
+  const twice = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: file(t, 'twice.csv', COLUMNS.join(',') + '\nD1,2023-01-10,IDENT,F,20,Srbija,Srbija,isOtherExploit|isOtherExploit,policija,\n') })
+  t.same(twice.issues.map(formatIssue), ['twice.csv:2: exploitation "isOtherExploit|isOtherExploit" isOtherExploit is listed twice [DUPLICATE_CODE]'], 'a code the file itself lists twice is still a problem')
+  const unmapped = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: file(t, 'un.csv', COLUMNS.join(',') + '\nU1,2023-01-10,IDENT,F,20,SRB,Srbija,isOtherExploit,policija,\n') })
+  t.same(unmapped.issues.map(formatIssue), ['un.csv:2: citizenship "SRB" national code not in the crosswalk for victims.citizenship [UNMAPPED_CODE]'], 'a column with a codelist table accepts only the national codes it lists')
+
+  t.throws(() => parseCrosswalk('codelists:\n  COLOUR: { a: b }\n  SEX: &s { Z: Q }\nvictims:\n  sex: *s\nwitnesses: {}\n', 'bad.yaml'), {
+    code: 'CONFIG_INVALID',
+    message: 'crosswalk is invalid:\n' +
+      '  bad.yaml:2: no coded column draws on a codelist "COLOUR" (VICT_STATUS, SEX, AREA, EXPLOIT, IDENT_AGENCY, ASSIST, OFFENCE, SENTENCE)\n' +
+      '  bad.yaml:3: codelists.SEX maps "Z" to "Q", which is not a SEX code\n' +
+      '  bad.yaml:3: victims.sex maps "Z" to "Q", which is not a SEX code\n' +
+      '  bad.yaml:6: unknown file "witnesses" (victims or offenders; or codelists)',
+  })
+})
+
+t.test('the crosswalks of the operator guide parse as written', async t => {
+  const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'operator-guide.md'), 'utf8')
+  const blocks = [...guide.matchAll(/```yaml\n([^]*?)```/g)].map(m => m[1]!).filter(b => /^(victims|offenders|codelists|x-[\w-]+):/m.test(b) && !/^(agreement|peers|node):/m.test(b))
+  t.ok(blocks.length >= 2)
+  for (const b of blocks) t.doesNotThrow(() => parseCrosswalk(b, 'guide.yaml'), b.split('\n')[0])
 })
