@@ -200,5 +200,5 @@ t.test('the crosswalks of the operator guide parse as written', async t => {
   const guide = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'operator-guide.md'), 'utf8')
   const blocks = [...guide.matchAll(/```yaml\n([^]*?)```/g)].map(m => m[1]!).filter(b => /^(victims|offenders|codelists|x-[\w-]+):/m.test(b) && !/^(agreement|peers|node):/m.test(b))
   t.ok(blocks.length >= 2)
-  for (const b of blocks) t.doesNotThrow(() => parseCrosswalk(b, 'guide.yaml'), b.split('\n')[0])
+  for (const b of blocks) t.doesNotThrow(() => parseCrosswalk(b, 'guide.yaml'), b.split('\n')[0]!)
 })
