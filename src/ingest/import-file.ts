@@ -63,6 +63,11 @@ export interface ImportReport {
   issueCounts: Partial<Record<IssueCode, number>>
   /** Every issue, grouped by code, column, value and reason, with its lines. */
   issueGroups: IssueGroup[]
+  /**
+   * Empty fields that took their column's documented default (the codelist has no unknown
+   * code): by column, the code given and the number of rows.
+   */
+  defaulted: Record<string, { code: string, rows: number }>
   /** The field separator and encoding the file was read with. */
   delimiter: string
   encoding: Encoding
@@ -124,7 +129,7 @@ function duplicatesOf (keys: string[], inserted: Array<{ record_key: string }>):
 }
 
 function emptyReport (kind: RecordKind, action: 'import' | 'withdraw', file: string, delimiter: string, encoding: Encoding): ImportReport {
-  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, issueGroups: [], delimiter, encoding, importId: null, tables: [] }
+  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, issueGroups: [], defaulted: {}, delimiter, encoding, importId: null, tables: [] }
 }
 
 const groupIndexes = new WeakMap<ImportReport, Map<string, IssueGroup>>()
@@ -244,7 +249,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
           report.rejected++
           break
         }
-        ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length }
+        ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length, defaulted: new Map() }
         continue
       }
       report.rows++
@@ -264,6 +269,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
       addIssue(report, { file: label, line: 1, code: 'EMPTY_FILE', message: `the file is empty; expected a header naming ${columnsOf(options.kind).map(c => c.name).join(', ')}` })
     }
     if (report.issues.length > 0) throw new Rollback(report)
+    for (const [column, rows] of ctx?.defaulted ?? []) report.defaulted[column] = { code: columnsOf(options.kind).find(c => c.name === column)!.unknown!, rows }
 
     const table = sql.table(tableOf(options.kind))
     const counts = await sql<{ inserted: number, updated: number, unchanged: number }>`

@@ -30,6 +30,8 @@ export interface RowContext {
   /** Index of each expected column in the file's header. */
   positions: readonly number[]
   width: number
+  /** Rows whose empty field took its column's documented default, by column (counted here). */
+  defaulted?: Map<string, number>
 }
 
 /** The earliest reference date accepted. */
@@ -144,6 +146,7 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
     }
     if (raw === '') {
       if (spec.required) issue('MISSING_VALUE', spec.type === 'code' ? `a value is required (${spec.codelist} has no unknown code)` : 'a value is required')
+      if (spec.isDefault === true && ctx.defaulted !== undefined) ctx.defaulted.set(spec.name, (ctx.defaulted.get(spec.name) ?? 0) + 1)
       out[spec.name] = spec.type === 'codes' ? [spec.unknown!] : spec.type === 'code' ? (spec.unknown ?? null) : null
       return
     }

@@ -26,6 +26,13 @@ t.test('import --delimiter and --encoding; problems of many rows are one line ea
   t.same((await cli(['import', 'victims', semi, '--home', home.home, '--delimiter', '|'], { env })).stderr, 'dcimx: --delimiter is one character such as ";" or "," (or "tab"), neither a double quote nor | (which separates codes in a field); got "|"\n')
   t.match((await cli(['import', 'victims', semi, '--home', home.home, '--encoding', 'ebcdic'], { env })).stderr, /option '--encoding <name>' argument 'ebcdic' is invalid\. Allowed choices are utf8, latin1, windows-1250\./)
 
+  const unknown = join(dir, 'unknown.csv')
+  writeFileSync(unknown, HEADER + 'U1;2023;;;;;;;;\nU2;2023-02;;M;;;;;;\n')
+  const d = await cli(['import', 'victims', unknown, '--home', home.home, '--no-publish'], { env })
+  t.same([d.status, d.stdout], [0, 'unknown.csv: import applied (run 1): 2 row(s): 2 inserted, 0 updated, 0 unchanged, 0 rejected\n' +
+    'defaults applied (docs/operator-guide.md, "Unknowns"): status empty on 2 row(s), counted as PRES\n' +
+    'tables recomputed: V1 2023; V2 2023; V3 2023; V4 2023; V5 2023\n'])
+
   const many = join(dir, 'many.csv')
   writeFileSync(many, HEADER + Array.from({ length: 2000 }, (_, i) => `M${i};2023-01-10;IDENT;Z;16;SRB;SRB;SEX;POL;`).join('\n') + '\nX1;2023-01-10;IDENT;M;16;SRB;SRB;SEX;POL;NONE|NONE\n')
   const rej = await cli(['import', 'victims', many, '--home', home.home], { env })

@@ -135,7 +135,7 @@ t.test('every validation error is reported with line, column, value and reason; 
     'A3,2023-01-01,IDENT,X,20,SRB,SRB,SEX,POL,\n' + // 4: unknown SEX
     'A4,2023-01-01,IDENT,F,121,SRB,SRB,SEX,POL,\n' + // 5: age out of range
     'A5,2023-01-01,IDENT,F,2.5,SRR,SRB,SEX,POL,\n' + // 6: bad age + unknown AREA
-    'A6,2023-01-01,,F,20,SRB,SRB,SEX,POL,\n' + // 7: missing status
+    'A6,2023-01-01,,F,20,SRB,SRB,SEX,POL,\n' + // 7: fine: an empty status is counted as PRES
     'A7,2023-01-01,IDENT,F,20,SRB,SRB,SEX|SEX,POL,NONE|SHELTER\n' + // 8: duplicate + conflicting
     'A8,2023-01-01,IDENT,F,20,SRB\n' + // 9: column count
     'A9,2023-01-01,IDENT,F,20,SRB,SRB,SEX,POL,\n' + // 10: fine
@@ -144,19 +144,19 @@ t.test('every validation error is reported with line, column, value and reason; 
     '')
   const r = await importFile(deps, { kind: 'victims', path: bad })
   t.equal(r.status, 'rejected')
-  t.same(r.issueCounts, { BAD_DATE: 1, DATE_IN_FUTURE: 1, UNKNOWN_CODE: 2, AGE_OUT_OF_RANGE: 1, BAD_AGE: 1, MISSING_VALUE: 1, DUPLICATE_CODE: 1, CONFLICTING_CODES: 1, COLUMN_COUNT: 1, DUPLICATE_RECORD_ID: 1, CSV_SYNTAX: 1 })
+  t.same(r.issueCounts, { BAD_DATE: 1, DATE_IN_FUTURE: 1, UNKNOWN_CODE: 2, AGE_OUT_OF_RANGE: 1, BAD_AGE: 1, DUPLICATE_CODE: 1, CONFLICTING_CODES: 1, COLUMN_COUNT: 1, DUPLICATE_RECORD_ID: 1, CSV_SYNTAX: 1 })
   const byLine = (line: number): string[] => r.issues.filter(i => i.line === line).map(formatIssue)
   t.same(byLine(2), ['bad.csv:2: registered_on "2023-02-30" not a calendar date written YYYY-MM-DD, YYYY-MM or YYYY [BAD_DATE]'])
   t.same(byLine(3), ['bad.csv:3: registered_on "2027-01-01" the date is after today (2026-11-25) [DATE_IN_FUTURE]'])
   t.same(byLine(4), ['bad.csv:4: sex "X" not a SEX code [UNKNOWN_CODE]'])
   t.same(byLine(5), ['bad.csv:5: age "121" age must be from 0 to 120 [AGE_OUT_OF_RANGE]'])
   t.same(byLine(6), ['bad.csv:6: age "2.5" age is a whole number of years [BAD_AGE]', 'bad.csv:6: citizenship "SRR" not a AREA code (ISO 3166-1 alpha-3, XKX, STLS or UNK) [UNKNOWN_CODE]'])
-  t.same(byLine(7), ['bad.csv:7: status "" a value is required (VICT_STATUS has no unknown code) [MISSING_VALUE]'])
+  t.same(byLine(7), [], 'an empty status takes the documented default')
   t.same(byLine(8), ['bad.csv:8: exploitation "SEX|SEX" SEX is listed twice [DUPLICATE_CODE]', 'bad.csv:8: assistance "NONE|SHELTER" NONE cannot be combined with other codes [CONFLICTING_CODES]'])
   t.same(byLine(9), ['bad.csv:9: expected 10 fields, found 6 [COLUMN_COUNT]'])
   t.same(byLine(11), ['bad.csv:11: record_id the same record_id is on line 10 [DUPLICATE_RECORD_ID]'])
   t.equal(r.issues.find(i => i.code === 'CSV_SYNTAX')?.line, 12)
-  t.equal(r.rejected, 10)
+  t.equal(r.rejected, 9)
   t.equal(await snapshot(deps), before, 'the database is byte-for-byte as it was')
 
   const enc = file(t, 'latin1.csv', header)
@@ -174,13 +174,12 @@ t.test('every validation error is reported with line, column, value and reason; 
     kind: 'offenders',
     path: file(t, 'o.csv', 'record_id,sex,age,citizenship,offence,exploitation,suspected_on,prosecuted_on,convicted_on,sentence\n' +
       'P1,M,30,SRB,ICCS0204,SEX,2023-05-01,2023-04-01,,\n' +
-      'P2,M,30,SRB,,SEX,2023-05-01,,,\n' +
+      'P2,M,30,SRB,,SEX,2023-05-01,,,\n' + // fine: an empty offence is counted as ICCS0204
       'P3,M,30,SRB,ICCS0204,SEX,2023-05-01,,,FINE\n' +
       'P4,M,30,SRB,ICCS0204,SEX,,,,\n'),
   })
   t.same(o.issues.map(formatIssue), [
     'o.csv:2: prosecuted_on "2023-04-01" prosecuted_on is before suspected_on (2023-05-01) [DATES_BACKWARDS]',
-    'o.csv:3: offence "" a value is required (OFFENCE has no unknown code) [MISSING_VALUE]',
     'o.csv:4: sentence "FINE" a sentence needs a convicted_on date [SENTENCE_WITHOUT_CONVICTION]',
     'o.csv:5: suspected_on "" at least one of suspected_on, prosecuted_on, convicted_on is required [MISSING_VALUE]',
   ])

@@ -202,3 +202,22 @@ t.test('the crosswalks of the operator guide parse as written', async t => {
   t.ok(blocks.length >= 2)
   for (const b of blocks) t.doesNotThrow(() => parseCrosswalk(b, 'guide.yaml'), b.split('\n')[0]!)
 })
+
+t.test('unknowns: every coded field a register may lack has an unknown code or a documented default', async t => {
+  const deps = await setup(t)
+  const v = await importFile(deps, { kind: 'victims', path: file(t, 'v.csv', COLUMNS.join(',') + '\n' + 'N1,2023-01-10,,,,,,,,\nN2,2023-01-10,,U,,UNK,UNK,UNK,UNK,UNK\nN3,2023-01-10,IDENT,F,30,SRB,SRB,SEX,POL,\n') })
+  t.match(v, { status: 'applied', inserted: 3, defaulted: { status: { code: 'PRES', rows: 2 } } })
+  t.same(await deps.db.selectFrom('victim').select(['status', 'sex', 'age_group', 'citizenship', 'citizen_grp', 'country_of_exploitation', 'exploit_primary', 'identified_by', 'assistance']).where('status', '=', 'PRES').execute(), [
+    { status: 'PRES', sex: 'U', age_group: 'UNK', citizenship: 'UNK', citizen_grp: 'UNK', country_of_exploitation: 'UNK', exploit_primary: 'UNK', identified_by: 'UNK', assistance: ['UNK'] },
+    { status: 'PRES', sex: 'U', age_group: 'UNK', citizenship: 'UNK', citizen_grp: 'UNK', country_of_exploitation: 'UNK', exploit_primary: 'UNK', identified_by: 'UNK', assistance: ['UNK'] },
+  ], 'an empty field and the explicit unknown code are the same')
+  const v1 = await cells(deps, 'V1', 2023)
+  t.same([v1['PRES|U|UNK|UNK'], v1['IDENT|F|Y_GE18|NAT'], v1['_T|_T|_T|_T']], [2, 1, 3])
+  t.same([(await cells(deps, 'V4', 2023))['UNK|PRES'], (await cells(deps, 'V3', 2023))['UNK|UNK']], [2, 2])
+
+  const o = await importFile(deps, { kind: 'offenders', path: file(t, 'o.csv', OFFENDER_COLUMNS + 'F1,,,,,,2023,,,\nF2,U,,UNK,,UNK,2023,,,\nF3,M,40,SRB,ICCS02041,SEX,2023,,,\n') })
+  t.match(o, { status: 'applied', inserted: 3, defaulted: { offence: { code: 'ICCS0204', rows: 2 } } })
+  const c1 = await cells(deps, 'C1', 2023)
+  t.same([c1['U|UNK|UNK|ICCS0204'], c1['M|Y_GE18|NAT|ICCS02041'], c1['_T|_T|_T|_T']], [2, 1, 3])
+  t.same((await importFile(deps, { kind: 'victims', path: file(t, 'v2.csv', COLUMNS.join(',') + '\nN4,2023-01-10,IDENT,F,30,SRB,SRB,SEX,POL,\n') })).defaulted, {}, 'no default applied, none reported')
+})

@@ -59,6 +59,10 @@ function summary (r: ImportReport): string[] {
       if (grouped < total) out.push(`... ${total - grouped} more; by kind: ${Object.entries(r.issueCounts).map(([k, v]) => `${k} ${v}`).join(', ')}`)
     }
   }
+  const defaulted = Object.entries(r.defaulted ?? {})
+  if (defaulted.length > 0 && r.status !== 'rejected') {
+    out.push(`defaults applied (docs/operator-guide.md, "Unknowns"): ${defaulted.map(([c, d]) => `${c} empty on ${d.rows} row(s), counted as ${d.code}`).join('; ')}`)
+  }
   if (r.tables.length > 0) {
     const byIndicator = new Map<string, number[]>()
     for (const t of r.tables) byIndicator.set(t.indicator, [...(byIndicator.get(t.indicator) ?? []), t.year])
