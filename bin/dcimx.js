@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The dcimx command. Runs the compiled code in dist/ when it has been built (npm run build,
-// as the container image does); otherwise runs the TypeScript sources through tsx.
+// The dcimx command. Runs the compiled code in dist/ (built by `npm run build`, which `npm ci`
+// runs through the prepare script) when it was compiled from the sources as they are now
+// (bin/stamp.js), or when there are no sources (the container image ships dist/ alone);
+// otherwise, or with DCIMX_FROM_SOURCE=1, the TypeScript sources through tsx.
 import { existsSync } from 'node:fs'
+import { freshness } from './stamp.js'
 
 // Output piped into a command that stops reading (dcimx ... | head) ends quietly.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,13 +12,20 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const compiled = new URL('../dist/src/cli/main.js', import.meta.url)
+const source = new URL('../src/cli/main.ts', import.meta.url)
 let mod
-if (existsSync(compiled) && process.env.DCIMX_FROM_SOURCE !== '1') {
-  mod = await import(compiled.href)
-} else {
+if (process.env.DCIMX_FROM_SOURCE !== '1' && existsSync(compiled)) {
+  const state = existsSync(source) ? freshness() : 'fresh'
+  if (state === 'fresh') {
+    mod = await import(compiled.href)
+  } else {
+    process.stderr.write(`dcimx: not running dist/ (${state}); running the sources, which starts slowly: npm run build\n`)
+  }
+}
+if (mod === undefined) {
   const { register } = await import('tsx/esm/api')
   register()
-  mod = await import('../src/cli/main.ts')
+  mod = await import(source.href)
 }
 const status = await mod.runCli(process.argv.slice(2), {
   // Only touched by commands that read it (--password-stdin).

@@ -4,24 +4,17 @@
  * (set DCIMX_DEBUG=1 to see one).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { AUDIT_EVENTS } from '../audit/log.js'
 import { isAppError } from '../errors.js'
-import { ROLES } from '../users/users.js'
-import { auditListCommand, auditVerifyCommand } from './commands/audit.js'
-import { demoCommand } from './commands/demo.js'
-import { alertsAckCommand, peerAddCommand, peerListCommand, peerRemoveCommand, peerSkipCommand, statusCommand, syncCommand } from './commands/exchange.js'
-import { totalsCommand, verifyBundleCommand } from './commands/totals.js'
-import { generateCommand } from './commands/generate.js'
-import { importCommand } from './commands/import.js'
-import { initCommand } from './commands/init.js'
-import { migrateCommand } from './commands/migrate.js'
-import { policyDiffCommand, policyExplainCommand, policyLintCommand, policyMatrixCommand, policyPreviewCommand } from './commands/policy.js'
-import { publishCommand } from './commands/publish.js'
-import { serveCommand } from './commands/serve.js'
-import { tablesCommand } from './commands/tables.js'
-import { loginCommand, userAddCommand, userDisableCommand, userListCommand, userRemoveCommand } from './commands/users.js'
-import { verifyCommand } from './commands/verify.js'
 import { line, type CliIo } from './io.js'
+
+/**
+ * The audit events and the user roles, as src/audit/log.ts and src/users/users.ts define them
+ * (a test holds them equal). Written out here because --help must not import those modules:
+ * they load kysely and more, and every command's module is imported only when it runs, so
+ * that `dcimx --help` starts in a fraction of a second (docs/benchmarks.md).
+ */
+export const HELP_AUDIT_EVENTS = ['publish', 'pull_served', 'pull_applied', 'pull_skipped', 'refusal', 'agreement_change', 'peer_added', 'peer_removed', 'evidence', 'user_added', 'user_removed', 'user_disabled', 'user_enabled', 'login', 'login_refused', 'refusals_counted'] as const
+export const HELP_ROLES = ['operator', 'legal', 'liaison', 'auditor'] as const
 
 /** Exit statuses: 0 success, 1 failure or invalid object, 2 usage error. */
 export const EXIT_USAGE = 2
@@ -60,19 +53,19 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', parsePort, 7300)
     .option('--database-url <url>', 'PostgreSQL URL (default: DATABASE_URL, else an embedded database)')
-    .action(async opts => setStatus(await initCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/init.js')).initCommand(opts, io)))
 
   cmd.command('migrate')
     .description('apply database migrations (also done at start-up)')
     .addOption(homeOption('node home', true))
-    .action(async opts => setStatus(await migrateCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/migrate.js')).migrateCommand(opts, io)))
 
   cmd.command('serve')
     .description('run the node (HTTP API) until interrupted')
     .addOption(homeOption('node home', true))
     .option('--host <host>', 'address to listen on (default from config)')
     .option('--port <port>', 'port to listen on (default from config; 0 picks a free one)', parsePort)
-    .action(async opts => setStatus(await serveCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/serve.js')).serveCommand(opts, io)))
 
   cmd.command('verify')
     .description('verify a signed object offline; exit status 0 only when valid')
@@ -80,7 +73,7 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .requiredOption('--jwks <file-or-url>', 'the signer\'s keys: a JWKS file or URL')
     .option('--at <time>', 'evaluate expiry at this time (ISO 8601 or epoch seconds) instead of now')
     .option('--json', 'print the verdict as JSON')
-    .action(async (file: string, opts) => setStatus(await verifyCommand({ file, ...opts }, io)))
+    .action(async (file: string, opts) => setStatus(await (await import('./commands/verify.js')).verifyCommand({ file, ...opts }, io)))
 
   cmd.command('import')
     .description('import national records (victims.csv or offenders.csv); all or nothing')
@@ -94,7 +87,7 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--delimiter <char>', 'field separator: one character, or "tab" (default: found from the header: comma, semicolon or tab)')
     .addOption(new Option('--encoding <name>', 'text encoding of the file').choices(['utf8', 'latin1', 'windows-1250']).default('utf8'))
     .option('--json', 'print the import report as JSON')
-    .action(async (kind: string, file: string, opts) => setStatus(await importCommand({ kind, file, ...opts }, io)))
+    .action(async (kind: string, file: string, opts) => setStatus(await (await import('./commands/import.js')).importCommand({ kind, file, ...opts }, io)))
 
   cmd.command('tables')
     .description('show the node\'s own unprotected indicator table (operators only)')
@@ -102,7 +95,7 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .requiredOption('--indicator <id>', 'V1-V5 or C1-C4')
     .requiredOption('--year <year>', 'reference year')
     .option('--format <format>', 'table, csv or json', 'table')
-    .action(async opts => setStatus(await tablesCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/tables.js')).tablesCommand(opts, io)))
 
   cmd.command('generate')
     .description('write a seeded synthetic national export (for tests, benchmarks and demos)')
@@ -112,28 +105,28 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .requiredOption('--out <file>', 'the CSV file to write (must not exist)')
     .option('--per-year <n>', 'rows per year (default 80 victims or 50 offenders)')
     .option('--seed <n>', 'random seed', '1')
-    .action(async (kind: string, opts) => setStatus(await generateCommand({ kind, ...opts }, io)))
+    .action(async (kind: string, opts) => setStatus(await (await import('./commands/generate.js')).generateCommand({ kind, ...opts }, io)))
 
   const policy = cmd.command('policy').description('data-sharing agreements: check, explain, compare, overview')
   policy.command('lint')
     .description('check agreement files; every problem with its file and line')
     .argument('[files...]', 'agreement files (default: every file in HOME/policies)')
     .addOption(homeOption('node home whose policies folder to check', false))
-    .action(async (files: string[], opts) => setStatus(await policyLintCommand({ files, ...opts }, io)))
+    .action(async (files: string[], opts) => setStatus(await (await import('./commands/policy.js')).policyLintCommand({ files, ...opts }, io)))
   policy.command('explain')
     .description('an agreement in plain English')
     .argument('<file>', 'agreement file')
-    .action(async (file: string) => setStatus(await policyExplainCommand({ file }, io)))
+    .action(async (file: string) => setStatus(await (await import('./commands/policy.js')).policyExplainCommand({ file }, io)))
   policy.command('diff')
     .description('what changed between two versions of an agreement, in plain English')
     .argument('<before>', 'the earlier agreement file')
     .argument('<after>', 'the later agreement file')
-    .action(async (before: string, after: string) => setStatus(await policyDiffCommand({ before, after }, io)))
+    .action(async (before: string, after: string) => setStatus(await (await import('./commands/policy.js')).policyDiffCommand({ before, after }, io)))
   policy.command('matrix')
     .description('who shares what with whom, across the agreements')
     .argument('[files...]', 'agreement files (default: every file in HOME/policies)')
     .addOption(homeOption('node home whose policies folder to read', false))
-    .action(async (files: string[], opts) => setStatus(await policyMatrixCommand({ files, ...opts }, io)))
+    .action(async (files: string[], opts) => setStatus(await (await import('./commands/policy.js')).policyMatrixCommand({ files, ...opts }, io)))
 
   policy.command('preview')
     .description('exactly the protected tables a peer would receive now under the agreements in force')
@@ -142,13 +135,13 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--indicator <id>', 'only this indicator')
     .option('--year <year>', 'only this year')
     .option('--json', 'print the tables as JSON')
-    .action(async opts => setStatus(await policyPreviewCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/policy.js')).policyPreviewCommand(opts, io)))
 
   cmd.command('publish')
     .description('sign the releases (and retractions) the agreements in force call for now')
     .addOption(homeOption('node home (its policies folder and records)', true))
     .option('--json', 'print the report as JSON')
-    .action(async opts => setStatus(await publishCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/publish.js')).publishCommand(opts, io)))
 
   const peer = cmd.command('peer').description('the peers this node serves and pulls from, with their pinned keys')
   peer.command('add')
@@ -157,17 +150,17 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .argument('<url>', 'the peer\'s base URL')
     .addOption(homeOption('node home', true))
     .option('--thumbprint <kid>', 'the key thumbprint the peer\'s operator gave you out of band (without it, the command shows what the peer presents and stores nothing)')
-    .action(async (id: string, url: string, opts) => setStatus(await peerAddCommand({ id, url, ...opts }, io)))
+    .action(async (id: string, url: string, opts) => setStatus(await (await import('./commands/exchange.js')).peerAddCommand({ id, url, ...opts }, io)))
   peer.command('list')
     .description('the peers set up, with their pinned keys')
     .addOption(homeOption('node home', true))
     .option('--json', 'print as JSON')
-    .action(async opts => setStatus(await peerListCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/exchange.js')).peerListCommand(opts, io)))
   peer.command('remove')
     .description('stop serving and pulling a peer (what was received is kept)')
     .argument('<id>', 'the peer\'s node id')
     .addOption(homeOption('node home', true))
-    .action(async (id: string, opts) => setStatus(await peerRemoveCommand({ id, ...opts }, io)))
+    .action(async (id: string, opts) => setStatus(await (await import('./commands/exchange.js')).peerRemoveCommand({ id, ...opts }, io)))
   peer.command('skip')
     .description('move past an object of a peer\'s feed that this node refused (see dcimx status): it is never applied, the evidence is kept, the skip is audited')
     .argument('<id>', 'the peer\'s node id')
@@ -175,20 +168,20 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .addOption(homeOption('node home', true))
     .requiredOption('--object <content-id>', 'the refused object\'s id, as dcimx status shows it')
     .option('--reason <text>', 'why, for the audit log')
-    .action(async (id: string, seq: string, opts) => setStatus(await peerSkipCommand({ id, seq, ...opts }, io)))
+    .action(async (id: string, seq: string, opts) => setStatus(await (await import('./commands/exchange.js')).peerSkipCommand({ id, seq, ...opts }, io)))
 
   cmd.command('sync')
     .description('pull once from every country peer (or one): verify and apply what their feeds hold for this node')
     .addOption(homeOption('node home', true))
     .option('--peer <id>', 'only this peer')
     .option('--json', 'print the import reports as JSON')
-    .action(async opts => setStatus(await syncCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/exchange.js')).syncCommand(opts, io)))
 
   cmd.command('status')
     .description('per-peer exchange status: feed position, freshness, failures and alerts; exit status 0 only when all are ok')
     .addOption(homeOption('node home', true))
     .option('--json', 'print as JSON')
-    .action(async opts => setStatus(await statusCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/exchange.js')).statusCommand(opts, io)))
 
   cmd.command('alerts')
     .description('alerts raised by evidence of a peer\'s misbehaviour')
@@ -197,22 +190,22 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .addOption(homeOption('node home', true))
     .option('--peer <id>', 'only this peer\'s alerts')
     .option('--id <n>', 'only this alert')
-    .action(async opts => setStatus(await alertsAckCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/exchange.js')).alertsAckCommand(opts, io)))
 
   const audit = cmd.command('audit').description('the hash-chained audit log of publishes, pulls, refusals and agreement changes')
   audit.command('verify')
     .description('check the whole chain; exit status 0 only when intact, else the first broken entry')
     .addOption(homeOption('node home', true))
     .option('--json', 'print the result as JSON')
-    .action(async opts => setStatus(await auditVerifyCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/audit.js')).auditVerifyCommand(opts, io)))
   audit.command('list')
     .description('show audit entries, oldest first (the newest ones, or those after --after)')
     .addOption(homeOption('node home', true))
-    .option('--event <event>', `only this event: ${AUDIT_EVENTS.slice(0, -1).join(', ')} or ${AUDIT_EVENTS.at(-1)!}`)
+    .option('--event <event>', `only this event: ${HELP_AUDIT_EVENTS.slice(0, -1).join(', ')} or ${HELP_AUDIT_EVENTS.at(-1)!}`)
     .option('--limit <n>', 'at most this many entries (default 20)')
     .option('--after <seq>', 'the entries after this seq instead of the newest')
     .option('--json', 'print the entries as JSON')
-    .action(async opts => setStatus(await auditListCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/audit.js')).auditListCommand(opts, io)))
 
   cmd.command('totals')
     .description('regional totals across the countries that share with this node: contributions, suppressions, missing countries')
@@ -223,57 +216,57 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--as-of <date>', 'as this node held the data on that date (ISO 8601)')
     .option('--format <format>', 'table, csv, json or sdmx-json', 'table')
     .option('--bundle <file>', 'also write the signed releases the result was computed from (a new file)')
-    .action(async opts => setStatus(await totalsCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/totals.js')).totalsCommand(opts, io)))
 
   cmd.command('verify-bundle')
     .description('verify a provenance bundle offline: signatures, and the totals recomputed from the releases')
     .argument('<file>', 'a bundle written by dcimx totals --bundle')
     .option('--jwks <file...>', 'publishers\' key sets to trust instead of those in the bundle')
     .option('--json', 'print the verdict as JSON')
-    .action(async (file: string, opts) => setStatus(await verifyBundleCommand({ file, ...opts }, io)))
+    .action(async (file: string, opts) => setStatus(await (await import('./commands/totals.js')).verifyBundleCommand({ file, ...opts }, io)))
 
   const user = cmd.command('user').description('the node\'s human users (operator, legal, liaison, auditor) and their roles')
   user.command('add')
     .description('add a user; without --password-stdin a password is generated and shown once')
     .argument('<name>', 'user name: 2-32 lower-case letters, digits, ".", "_" or "-", starting with a letter')
-    .addOption(new Option('--role <role>', 'what the user may do (docs/operator-guide.md, "Users and roles")').choices(ROLES).makeOptionMandatory())
+    .addOption(new Option('--role <role>', 'what the user may do (docs/operator-guide.md, "Users and roles")').choices(HELP_ROLES).makeOptionMandatory())
     .addOption(homeOption('node home', true))
     .option('--password-stdin', 'read the password (at least 12 characters) from standard input')
-    .action(async (name: string, opts) => setStatus(await userAddCommand({ name, ...opts }, io)))
+    .action(async (name: string, opts) => setStatus(await (await import('./commands/users.js')).userAddCommand({ name, ...opts }, io)))
   user.command('remove')
     .description('remove a user: no more logins, and tokens already issued are refused')
     .argument('<name>', 'user name')
     .addOption(homeOption('node home', true))
-    .action(async (name: string, opts) => setStatus(await userRemoveCommand({ name, ...opts }, io)))
+    .action(async (name: string, opts) => setStatus(await (await import('./commands/users.js')).userRemoveCommand({ name, ...opts }, io)))
   user.command('disable')
     .description('disable a user: no login, and tokens issued before are refused at once')
     .argument('<name>', 'user name')
     .addOption(homeOption('node home', true))
-    .action(async (name: string, opts) => setStatus(await userDisableCommand({ name, ...opts }, io)))
+    .action(async (name: string, opts) => setStatus(await (await import('./commands/users.js')).userDisableCommand({ name, ...opts }, io)))
   user.command('enable')
     .description('let a disabled user log in again')
     .argument('<name>', 'user name')
     .addOption(homeOption('node home', true))
-    .action(async (name: string, opts) => setStatus(await userDisableCommand({ name, ...opts, enable: true }, io)))
+    .action(async (name: string, opts) => setStatus(await (await import('./commands/users.js')).userDisableCommand({ name, ...opts, enable: true }, io)))
   user.command('list')
     .description('the users, with their roles')
     .addOption(homeOption('node home', true))
     .option('--json', 'print as JSON')
-    .action(async opts => setStatus(await userListCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/users.js')).userListCommand(opts, io)))
 
   cmd.command('login')
     .description('log in as a user and print a token for the HTTP API (Authorization: Bearer TOKEN), valid for an hour')
     .argument('<name>', 'user name')
     .addOption(homeOption('node home', true))
     .option('--password-stdin', 'read the password from standard input (required)')
-    .action(async (name: string, opts) => setStatus(await loginCommand({ name, ...opts }, io)))
+    .action(async (name: string, opts) => setStatus(await (await import('./commands/users.js')).loginCommand({ name, ...opts }, io)))
 
   cmd.command('demo')
     .description('run the demo federation: seven country nodes and a liaison node on this machine')
     .option('--dir <dir>', 'folder for the nodes\' homes (reused on the next run)', '.demo')
     .option('--nodes <ids>', 'comma-separated node ids (default: ALB,BIH,HRV,XKX,MNE,MKD,SRB,EUROPOL)')
     .option('--once', 'stop after the first round instead of running until Ctrl-C')
-    .action(async opts => setStatus(await demoCommand(opts, io)))
+    .action(async opts => setStatus(await (await import('./commands/demo.js')).demoCommand(opts, io)))
 
   return cmd
 }

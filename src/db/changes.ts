@@ -18,7 +18,7 @@
  */
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryCompiler, QueryResult, TransactionSettings } from 'kysely'
 import { randomUUID } from 'node:crypto'
-import pg from 'pg'
+import type pg from 'pg'
 
 /** The channel the triggers notify (migrations/2026-11-25T2300_change-notify.ts). */
 export const CHANGE_CHANNEL = 'dcimx_changed'
@@ -235,8 +235,11 @@ export function changeCounter (
 
   async function connect (): Promise<void> {
     if (target.local || closed) return
+    // Loaded here, not at the top: an embedded node never loads pg (docs/benchmarks.md, start-up).
+    const { default: pgModule } = await import('pg')
+    if (closed) return
     // Named, so that operators see it in pg_stat_activity for what it is.
-    const c = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME })
+    const c = new pgModule.Client({ connectionString: target.url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME })
     const lost = (): void => {
       if (client !== c) return
       client = undefined

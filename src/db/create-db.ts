@@ -9,10 +9,10 @@ import { hostname } from 'node:os'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
-import pg from 'pg'
 import lockfile from 'proper-lockfile'
 import { AppError } from '../errors.js'
 import { changeCounter, trackChanges, type Changes } from './changes.js'
+import { copyTemplate } from './template.js'
 import type { Database } from './types.js'
 
 export type Engine = 'postgres' | 'pglite'
@@ -31,7 +31,8 @@ export interface Db {
 export type DbTarget =
   | { kind: 'postgres', url: string }
   /** `template`: a data folder dump to start a new, empty folder from (see {@link pgliteTemplate}). */
-  | { kind: 'pglite', dataDir: string, template?: Blob }
+  /** `templateDir`: a migrated data folder to copy into a new, empty one (src/db/template.ts). */
+  | { kind: 'pglite', dataDir: string, template?: Blob, templateDir?: string }
   | { kind: 'memory', template?: Blob }
 
 const INT8_OID = 20
@@ -81,6 +82,8 @@ function ownerDead (file: string): boolean {
 
 export async function createDb (target: DbTarget): Promise<Db> {
   if (target.kind === 'postgres') {
+    // Loaded only for PostgreSQL: an embedded node's commands start faster without it.
+    const { default: pg } = await import('pg')
     const pool = new pg.Pool({
       connectionString: target.url,
       max: 10,
@@ -149,7 +152,10 @@ export async function createDb (target: DbTarget): Promise<Db> {
   }
   let pglite: PGlite
   try {
-    const template = target.kind === 'memory' ? target.template : target.kind === 'pglite' && readdirSync(target.dataDir).length === 0 ? target.template : undefined
+    const empty = target.kind === 'pglite' && readdirSync(target.dataDir).length === 0
+    const template = target.kind === 'memory' ? target.template : empty ? target.template : undefined
+    // A dump (Blob) is loaded by PGlite itself; a template folder is copied in before opening.
+    if (empty && template === undefined && target.kind === 'pglite' && target.templateDir !== undefined) copyTemplate(target.templateDir, target.dataDir)
     pglite = await PGlite.create({ ...(dataDir === undefined ? {} : { dataDir }), ...(template === undefined ? {} : { loadDataDir: template }) })
   } catch (err) {
     await release?.()

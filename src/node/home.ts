@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js'
 import { loadConfig, writeConfig, type Config, type NodeConfig } from '../config.js'
 import { createDb, type Db, type DbTarget } from '../db/create-db.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { usableTemplate } from '../db/template.js'
 import { AppError } from '../errors.js'
 import { generateSigningKey, type SigningKey } from '../protocol/keys.js'
 import { resolveNodeIdentity } from './identity.js'
@@ -30,6 +31,11 @@ export interface InitOptions {
   clock: Clock
   /** An embedded database dump to start from (pgliteTemplate), to create many homes quickly. */
   template?: Blob
+  /**
+   * A migrated embedded database folder to copy (src/db/template.ts). Default: the one the build
+   * made (dist/db-template) when it matches the running code; null: none.
+   */
+  templateDir?: string | null
 }
 
 export interface InitResult {
@@ -73,7 +79,8 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
     const recordSecret = createRecordSecret(home)
     // Agreement files live here; dcimx policy reads them.
     mkdirSync(join(home, 'policies'), { mode: 0o755 })
-    const node = await openNode({ home, env: {}, clock: options.clock, template: options.template })
+    const templateDir = options.template !== undefined || config.database.url !== null ? undefined : options.templateDir === undefined ? usableTemplate() : options.templateDir ?? undefined
+    const node = await openNode({ home, env: {}, clock: options.clock, template: options.template, templateDir })
     try {
       await bindRecordSecret(node.db.db, recordSecret, join(home, KEYS_DIR, RECORD_SECRET_FILE))
     } finally {
@@ -101,7 +108,7 @@ export interface OpenNode {
  * Loads a node home: configuration (with environment overrides), keys, and the database,
  * migrated to the latest schema and checked to belong to this node.
  */
-export async function openNode (options: { home: string, env: Record<string, string | undefined>, clock: Clock, template?: Blob }): Promise<OpenNode> {
+export async function openNode (options: { home: string, env: Record<string, string | undefined>, clock: Clock, template?: Blob, templateDir?: string | undefined }): Promise<OpenNode> {
   const home = resolve(options.home)
   const config = loadConfig(home, options.env)
   const keys = readKeyStore(home)
@@ -114,7 +121,7 @@ export async function openNode (options: { home: string, env: Record<string, str
     throw new AppError('KEY_FILE_INVALID', `key ${wrongNode.kid} speaks for ${wrongNode.node}, but this node is ${config.node.id}`)
   }
   const target = dbTarget(config)
-  const db = await createDb(target.kind === 'pglite' && options.template !== undefined ? { ...target, template: options.template } : target)
+  const db = await createDb(target.kind === 'pglite' ? { ...target, template: options.template, templateDir: options.templateDir } : target)
   try {
     await migrateToLatest(db.db)
     await bindIdentity(db, config.node.id, options.clock)
