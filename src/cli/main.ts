@@ -86,6 +86,7 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .option('--no-publish', 'do not publish the change at once (serve publishes it on its schedule)')
     .option('--delimiter <char>', 'field separator: one character, or "tab" (default: found from the header: comma, semicolon or tab)')
     .addOption(new Option('--encoding <name>', 'text encoding of the file').choices(['utf8', 'latin1', 'windows-1250']).default('utf8'))
+    .option('--id-columns <columns>', 'the file has no record_id: derive it from these columns (comma-separated); see the operator guide for what it costs')
     .option('--json', 'print the import report as JSON')
     .action(async (kind: string, file: string, opts) => setStatus(await (await import('./commands/import.js')).importCommand({ kind, file, ...opts }, io)))
 

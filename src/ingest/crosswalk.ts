@@ -21,12 +21,41 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { AppError } from '../errors.js'
 import { readTextFile } from '../read-text-file.js'
 import { isAreaCode } from '../protocol/area.js'
-import { inCodelist } from '../protocol/codelists.js'
+import { CODELISTS, inCodelist } from '../protocol/codelists.js'
 import { columnsOf, mappableColumns, type RecordKind } from './formats.js'
 
-export type Crosswalk = Readonly<Record<RecordKind, ReadonlyMap<string, ReadonlyMap<string, string>>>>
+/** A national age band: the AGE_GROUP it lies in, or UNK when it straddles 18. */
+export interface AgeBand {
+  group: string
+  /** The band runs across the child/adult boundary (counted as UNK). */
+  straddles: boolean
+}
+
+/**
+ * How a person with several forms of exploitation is counted in V2 and C3: by the first code
+ * of the field (the primary form, the default), as MIX, or by a declared order of precedence.
+ */
+export type SeveralForms = 'first' | 'MIX' | readonly string[]
+
+export interface Crosswalk {
+  readonly victims: ReadonlyMap<string, ReadonlyMap<string, string>>
+  readonly offenders: ReadonlyMap<string, ReadonlyMap<string, string>>
+  /** National age bands accepted in the age column, per file. */
+  readonly ageBands?: Readonly<Record<RecordKind, ReadonlyMap<string, AgeBand>>>
+  readonly severalForms?: SeveralForms
+}
 
 export const EMPTY_CROSSWALK: Crosswalk = { victims: new Map(), offenders: new Map() }
+
+/** The oldest age accepted, in years. */
+export const MAX_AGE = 120
+
+/** The AGE_GROUP of ages `from` to `to` (whole years): UNK when the range straddles 18. */
+export function ageBandGroup (from: number, to: number): AgeBand {
+  if (to < 18) return { group: 'Y_LT18', straddles: false }
+  if (from >= 18) return { group: 'Y_GE18', straddles: false }
+  return { group: 'UNK', straddles: true }
+}
 
 /** Whether `code` is a harmonised code of `codelist`. */
 export function isHarmonisedCode (codelist: string, code: string): boolean {
@@ -49,6 +78,8 @@ export function parseCrosswalk (text: string, file: string): Crosswalk {
   for (const e of doc.errors) problem(`${file}:${e.linePos?.[0].line ?? 1}: ${e.message.split('\n')[0]}`)
   const byCodelist = new Map<string, Map<string, string>>()
   const byColumn: Record<RecordKind, Map<string, Map<string, string>>> = { victims: new Map(), offenders: new Map() }
+  const ageBands: Record<RecordKind, Map<string, AgeBand>> = { victims: new Map(), offenders: new Map() }
+  let severalForms: SeveralForms = 'first'
   if (problems.length === 0 && doc.contents !== null) {
     const top = resolved(doc, doc.contents)
     if (!isMap(top)) problem(`${at(top)}: a crosswalk maps "codelists", "victims" and/or "offenders" to code tables`)
@@ -57,6 +88,12 @@ export function parseCrosswalk (text: string, file: string): Crosswalk {
         const key = isScalar(pair.key) ? String(pair.key.value) : ''
         const value = resolved(doc, pair.value as Node)
         if (key.startsWith('x-')) continue
+        if (key === 'several_exploitation_forms') {
+          const forms = severalFormsOf(doc, value)
+          if (forms === undefined) problem(`${at(value)}: several_exploitation_forms is first (the first code is the primary form), MIX, or a list of EXPLOIT codes in order of precedence`)
+          else severalForms = forms
+          continue
+        }
         if (key === 'codelists') {
           if (!isMap(value)) {
             problem(`${at(value)}: "codelists" must map codelist ids to code tables`)
@@ -83,6 +120,11 @@ export function parseCrosswalk (text: string, file: string): Crosswalk {
         }
         for (const colPair of value.items) {
           const column = isScalar(colPair.key) ? String(colPair.key.value) : ''
+          if (column === 'age') {
+            const bands = ageBandTable(doc, colPair.value as Node, `${key}.age`, at, problem)
+            if (bands !== undefined) ageBands[key] = bands
+            continue
+          }
           const spec = columnsOf(key).find(c => c.name === column)
           if (spec === undefined || !mappableColumns(key).includes(column)) {
             problem(`${at(colPair.key as Node)}: ${key} has no coded column "${column}" (${mappableColumns(key).join(', ')})`)
@@ -105,7 +147,47 @@ export function parseCrosswalk (text: string, file: string): Crosswalk {
       if (shared !== undefined || own !== undefined) result[kind].set(spec.name, new Map([...(shared ?? []), ...(own ?? [])]))
     }
   }
-  return result
+  return { ...result, ageBands, severalForms }
+}
+
+function severalFormsOf (doc: Document, node: Node | null | undefined): SeveralForms | undefined {
+  if (isScalar(node) && (node.value === 'first' || node.value === 'MIX')) return node.value
+  if (!isSeq(node)) return undefined
+  const codes = node.items.map(i => resolved(doc, i as Node)).map(i => isScalar(i) ? String(i.value) : '')
+  return codes.length > 0 && codes.every(c => isHarmonisedCode('EXPLOIT', c)) && new Set(codes).size === codes.length ? codes : undefined
+}
+
+/**
+ * National age bands: each label maps to [from, to] in whole years (0-120), to an AGE_BAND or
+ * AGE_GROUP code, or to UNK.
+ */
+function ageBandTable (doc: Document, node: Node | null | undefined, label: string, at: (n: Node | null | undefined) => string, problem: (p: string) => void): Map<string, AgeBand> | undefined {
+  const table = resolved(doc, node)
+  if (!isMap(table)) {
+    problem(`${at(table)}: ${label} must map national age bands to [from, to] in years, or to an AGE_BAND or AGE_GROUP code`)
+    return undefined
+  }
+  const out = new Map<string, AgeBand>()
+  for (const pair of table.items) {
+    const band = isScalar(pair.key) ? String(pair.key.value) : ''
+    const value = resolved(doc, pair.value as Node)
+    const range = isSeq(value) ? value.items.map(i => resolved(doc, i as Node)).map(i => isScalar(i) ? i.value : undefined) : undefined
+    if (band === '' || /^\d+$/.test(band)) {
+      problem(`${at(pair.key as Node)}: ${label}: "${band}" cannot be an age band (an empty field means unknown, a number is an age)`)
+    } else if (range !== undefined) {
+      const [from, to] = range
+      if (range.length !== 2 || !Number.isInteger(from) || !Number.isInteger(to) || (from as number) < 0 || (to as number) > MAX_AGE || (from as number) > (to as number)) {
+        problem(`${at(value)}: ${label}: "${band}" must map to [from, to], whole years from 0 to ${MAX_AGE}, from <= to`)
+      } else out.set(band, ageBandGroup(from as number, to as number))
+    } else {
+      const code = isScalar(value) ? String(value.value) : ''
+      const parent = CODELISTS.find(l => l.id === 'AGE_BAND')!.codes.find(c => c.code === code)?.parent
+      if (parent !== undefined) out.set(band, { group: parent, straddles: false })
+      else if (inCodelist('AGE_GROUP', code)) out.set(band, { group: code, straddles: false })
+      else problem(`${at(value)}: ${label}: "${band}" must map to [from, to] in years, or to an AGE_BAND or AGE_GROUP code (not "${code}")`)
+    }
+  }
+  return out
 }
 
 function resolved (doc: Document, node: Node | null | undefined): Node | null | undefined {

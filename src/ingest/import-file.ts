@@ -44,6 +44,11 @@ export interface ImportOptions {
   onProgress?: (bytes: number, total: number) => void
   /** The field separator (found from the header when not given) and the text encoding (UTF-8). */
   format?: CsvFormat
+  /**
+   * The file has no record_id: derive it from these columns' values. A row whose id columns
+   * change becomes a new record (the old one stays until withdrawn).
+   */
+  idColumns?: readonly string[]
 }
 
 export interface ImportReport {
@@ -68,6 +73,8 @@ export interface ImportReport {
    * code): by column, the code given and the number of rows.
    */
   defaulted: Record<string, { code: string, rows: number }>
+  /** Rows whose age band straddles the child/adult boundary, counted in age group UNK. */
+  ageBandsStraddling: number
   /** The field separator and encoding the file was read with. */
   delimiter: string
   encoding: Encoding
@@ -129,7 +136,7 @@ function duplicatesOf (keys: string[], inserted: Array<{ record_key: string }>):
 }
 
 function emptyReport (kind: RecordKind, action: 'import' | 'withdraw', file: string, delimiter: string, encoding: Encoding): ImportReport {
-  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, issueGroups: [], defaulted: {}, delimiter, encoding, importId: null, tables: [] }
+  return { file, kind, action, status: 'rejected', rows: 0, inserted: 0, updated: 0, unchanged: 0, withdrawn: 0, rejected: 0, issues: [], issueCounts: {}, issueGroups: [], defaulted: {}, ageBandsStraddling: 0, delimiter, encoding, importId: null, tables: [] }
 }
 
 const groupIndexes = new WeakMap<ImportReport, Map<string, IssueGroup>>()
@@ -226,7 +233,9 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
           // The staged occurrence is the first; every later line is reported.
           if (firstLine === b.line) continue
           report.rejected++
-          addIssue(report, { file: label, line: b.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: `the same record_id is on line ${firstLine}` })
+          addIssue(report, options.idColumns === undefined
+            ? { file: label, line: b.line, column: 'record_id', code: 'DUPLICATE_RECORD_ID', message: `the same record_id is on line ${firstLine}` }
+            : { file: label, line: b.line, code: 'DUPLICATE_RECORD_ID', message: `the id columns (${options.idColumns.join(', ')}) hold the same values as on line ${firstLine}: choose columns that tell every row apart` })
         }
       }
       batch = []
@@ -243,13 +252,13 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
         continue
       }
       if (ctx === undefined) {
-        const header = checkHeader(options.kind, item.fields, label, report.delimiter)
+        const header = checkHeader(options.kind, item.fields, label, report.delimiter, options.idColumns)
         if ('issues' in header) {
           for (const i of header.issues) addIssue(report, i)
           report.rejected++
           break
         }
-        ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length, defaulted: new Map() }
+        ctx = { kind: options.kind, file: label, reporter: deps.reporter, crosswalk: deps.crosswalk, keyer: deps.keyer, today: started.toISOString().slice(0, 10), positions: header.positions, width: item.fields.length, defaulted: new Map(), straddling: { rows: 0 }, idPositions: header.idPositions }
         continue
       }
       report.rows++
@@ -270,6 +279,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
     }
     if (report.issues.length > 0) throw new Rollback(report)
     for (const [column, rows] of ctx?.defaulted ?? []) report.defaulted[column] = { code: columnsOf(options.kind).find(c => c.name === column)!.unknown!, rows }
+    report.ageBandsStraddling = ctx?.straddling?.rows ?? 0
 
     const table = sql.table(tableOf(options.kind))
     const counts = await sql<{ inserted: number, updated: number, unchanged: number }>`

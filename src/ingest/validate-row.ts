@@ -6,7 +6,7 @@ import { hash } from 'node:crypto'
 import type { Insertable } from 'kysely'
 import type { OffenderTable, VictimTable } from '../db/types.js'
 import { citizenGroup } from '../protocol/area.js'
-import { isHarmonisedCode, type Crosswalk } from './crosswalk.js'
+import { isHarmonisedCode, type Crosswalk, type SeveralForms } from './crosswalk.js'
 import { delimiterName } from './csv-rows.js'
 import { columnsOf, type ColumnSpec, type RecordKind } from './formats.js'
 import type { ImportIssue } from './issues.js'
@@ -32,6 +32,10 @@ export interface RowContext {
   width: number
   /** Rows whose empty field took its column's documented default, by column (counted here). */
   defaulted?: Map<string, number>
+  /** Rows whose age band straddles 18 and so counts as UNK (counted here). */
+  straddling?: { rows: number }
+  /** Derived record ids: the positions of the columns they are made of. */
+  idPositions?: readonly number[]
 }
 
 /** The earliest reference date accepted. */
@@ -41,8 +45,10 @@ export const MIN_DATE = '1990-01-01'
  * Checks the header row: every column of the format exactly once, in any order, and no other.
  * Returns the position of each expected column, or the issues.
  */
-export function checkHeader (kind: RecordKind, header: string[], file: string, delimiter = ','): { positions: number[] } | { issues: ImportIssue[] } {
-  const expected = columnsOf(kind).map(c => c.name)
+export function checkHeader (kind: RecordKind, header: string[], file: string, delimiter = ',', idColumns?: readonly string[]): { positions: number[], idPositions?: number[] } | { issues: ImportIssue[] } {
+  const all = columnsOf(kind).map(c => c.name)
+  // With derived ids the file has no record_id, and may hold the columns they are made of.
+  const expected = idColumns === undefined ? all : all.filter(n => n !== 'record_id')
   const names = header.map(h => h.trim())
   // A header read with the wrong separator is one long name: say which separator it holds.
   const sep = [',', ';', '\t'].filter(d => d !== delimiter).find(d => names.some(n => n.split(d).filter(x => expected.includes(x.trim())).length >= 2))
@@ -51,16 +57,22 @@ export function checkHeader (kind: RecordKind, header: string[], file: string, d
     return { issues: [{ file, line: 1, code: 'BAD_HEADER', message: `the header looks like one name holding ${name(sep)} separators: the file is separated by ${name(sep)}, not ${name(delimiter)}; import it with --delimiter ${name(sep)}` }] }
   }
   const missing = expected.filter(n => !names.includes(n))
-  const unknown = names.filter(n => !expected.includes(n))
+  const unknown = names.filter(n => !expected.includes(n) && !(idColumns?.includes(n) ?? false))
   const repeated = names.filter((n, i) => names.indexOf(n) !== i)
   const problems: string[] = []
   if (missing.length > 0) problems.push(`missing ${missing.join(', ')}`)
   if (unknown.length > 0) problems.push(`unknown ${unknown.map(u => JSON.stringify(u)).join(', ')}`)
   if (repeated.length > 0) problems.push(`repeated ${repeated.join(', ')}`)
+  if (idColumns !== undefined) {
+    const absent = idColumns.filter(n => !names.includes(n))
+    if (absent.length > 0) problems.push(`--id-columns names ${absent.join(', ')}, which the header does not hold`)
+    if (names.includes('record_id') && !idColumns.includes('record_id')) problems.push('the file has a record_id: import it without --id-columns')
+  }
   if (problems.length > 0) {
     return { issues: [{ file, line: 1, code: 'BAD_HEADER', message: `the header of ${kind}.csv must name the columns ${expected.join(', ')}: ${problems.join('; ')}` }] }
   }
-  return { positions: expected.map(n => names.indexOf(n)) }
+  if (idColumns === undefined) return { positions: all.map(n => names.indexOf(n)) }
+  return { positions: all.map(n => names.indexOf(n)), idPositions: idColumns.map(n => names.indexOf(n)) }
 }
 
 /** A date as registers hold it: YYYY-MM-DD, or only YYYY-MM, or only YYYY. */
@@ -130,7 +142,12 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
   const out: Parsed = {}
   const specs = columnsOf(ctx.kind)
   specs.forEach((spec: ColumnSpec, i) => {
-    const raw = fields[ctx.positions[i]!]!
+    if (spec.type === 'id' && ctx.idPositions !== undefined) {
+      // Derived from the chosen columns: their values, as a JSON array, are the id keyed.
+      out[spec.name] = JSON.stringify(ctx.idPositions.map(p => fields[p] ?? ''))
+      return
+    }
+    const raw = fields[ctx.positions[i]!] ?? ''
     // Each problem once per field, quoting at most the start of the value: a field of
     // megabytes (a list of codes repeated a million times) gives a few short problems.
     const said = new Set<string>()
@@ -163,7 +180,16 @@ function parseFields (fields: string[], line: number, ctx: RowContext, issues: I
         out[spec.name] = raw
         return
       case 'age': {
-        if (!/^\d{1,3}$/.test(raw)) issue('BAD_AGE', 'age is a whole number of years')
+        const bands = ctx.crosswalk.ageBands?.[ctx.kind]
+        const band = /^\d{1,3}$/.test(raw) ? undefined : bands?.get(raw)
+        if (band !== undefined) {
+          // An age band: no age in years, only the group it lies in.
+          out[spec.name] = null
+          out.age_group = band.group
+          if (band.straddles && ctx.straddling !== undefined) ctx.straddling.rows++
+          return
+        }
+        if (!/^\d{1,3}$/.test(raw)) issue('BAD_AGE', bands === undefined || bands.size === 0 ? 'age is a whole number of years' : `age is a whole number of years, or an age band of the crosswalk for ${ctx.kind}.age`)
         else if (Number(raw) > 120) issue('AGE_OUT_OF_RANGE', 'age must be from 0 to 120')
         out[spec.name] = /^\d{1,3}$/.test(raw) ? Number(raw) : null
         return
@@ -215,12 +241,25 @@ function personFields (p: Parsed, ctx: RowContext): Pick<VictimRecord, 'sex' | '
   return {
     sex: p.sex as string,
     age,
-    age_group: ageGroup(age),
+    age_group: typeof p.age_group === 'string' ? p.age_group : ageGroup(age),
     citizenship,
     citizen_grp: citizenGroup(citizenship, ctx.reporter),
-    exploit_primary: exploitation[0]!,
+    exploit_primary: primaryForm(exploitation, ctx.crosswalk.severalForms ?? 'first'),
     exploitation,
   }
+}
+
+/**
+ * The form a person counts under in V2 and C3: the first code of the field, or, when the
+ * crosswalk says the export lists forms without a primary one, MIX for several forms or the
+ * first of them in the declared order of precedence (never the order of the file).
+ */
+export function primaryForm (forms: readonly string[], several: SeveralForms): string {
+  if (forms.length === 1 || several === 'first') return forms[0]!
+  if (several === 'MIX') return 'MIX'
+  const ranked = several.find(c => forms.includes(c))
+  // Forms the order does not name come after those it does, in a fixed (alphabetical) order.
+  return ranked ?? [...forms].sort()[0]!
 }
 
 /** Checks the row's width and parses its fields; issues go to `issues`. */

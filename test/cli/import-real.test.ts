@@ -33,6 +33,15 @@ t.test('import --delimiter and --encoding; problems of many rows are one line ea
     'defaults applied (docs/operator-guide.md, "Unknowns"): status empty on 2 row(s), counted as PRES\n' +
     'tables recomputed: V1 2023; V2 2023; V3 2023; V4 2023; V5 2023\n'])
 
+  const noid = join(dir, 'noid.csv')
+  writeFileSync(noid, HEADER.replace('record_id', 'case_no') + '7;2021;IDENT;M;Adult;;;;;\n8;2021;IDENT;M;15-24;;;;;\n')
+  writeFileSync(join(dir, 'cw.yaml'), 'victims:\n  sex: { "M": M }\n  age: { Adult: [18, 120], "15-24": [15, 24] }\n')
+  const ids = await cli(['import', 'victims', noid, '--home', home.home, '--crosswalk', join(dir, 'cw.yaml'), '--id-columns', 'case_no, registered_on', '--no-publish'], { env })
+  t.same([ids.status, ids.stdout], [0, 'noid.csv: import applied (run 2): 2 row(s): 2 inserted, 0 updated, 0 unchanged, 0 rejected\n' +
+    'age bands straddling 18: 1 row(s) counted in age group UNK\n' +
+    'tables recomputed: V1 2021; V2 2021; V3 2021; V4 2021; V5 2021\n'])
+  t.equal((await cli(['import', 'victims', noid, '--home', home.home, '--id-columns', ',', '--no-publish'], { env })).stderr, 'dcimx: --id-columns names one or more columns, comma-separated, of an import (not a withdrawal)\n')
+
   const many = join(dir, 'many.csv')
   writeFileSync(many, HEADER + Array.from({ length: 2000 }, (_, i) => `M${i};2023-01-10;IDENT;Z;16;SRB;SRB;SEX;POL;`).join('\n') + '\nX1;2023-01-10;IDENT;M;16;SRB;SRB;SEX;POL;NONE|NONE\n')
   const rej = await cli(['import', 'victims', many, '--home', home.home], { env })

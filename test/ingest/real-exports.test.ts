@@ -221,3 +221,85 @@ t.test('unknowns: every coded field a register may lack has an unknown code or a
   t.same([c1['U|UNK|UNK|ICCS0204'], c1['M|Y_GE18|NAT|ICCS02041'], c1['_T|_T|_T|_T']], [2, 1, 3])
   t.same((await importFile(deps, { kind: 'victims', path: file(t, 'v2.csv', COLUMNS.join(',') + '\nN4,2023-01-10,IDENT,F,30,SRB,SRB,SEX,POL,\n') })).defaulted, {}, 'no default applied, none reported')
 })
+
+t.test('age as a band: mapped by the crosswalk to the age groups; a band straddling 18 is UNK and counted', async t => {
+  const deps = await setup(t)
+  const crosswalk = parseCrosswalk([
+    'x-bands: &bands { "0-8": [0, 8], "9--17": Y9T17, "18--20": [18, 20], Adult: Y_GE18, "15-24": [15, 24], "Unknown": UNK, "12-17": [12, 17] }',
+    'victims:',
+    '  age: *bands',
+    'offenders:',
+    '  age: *bands',
+    '',
+  ].join('\n'), 'cw.yaml')
+  t.same(Object.fromEntries(crosswalk.ageBands!.victims), {
+    '0-8': { group: 'Y_LT18', straddles: false }, '9--17': { group: 'Y_LT18', straddles: false }, '18--20': { group: 'Y_GE18', straddles: false }, Adult: { group: 'Y_GE18', straddles: false }, '15-24': { group: 'UNK', straddles: true }, Unknown: { group: 'UNK', straddles: false }, '12-17': { group: 'Y_LT18', straddles: false },
+  })
+  const v = (id: string, age: string): string => `${id},2023-01-10,IDENT,F,${age},SRB,SRB,SEX,POL,\n`
+  const r = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: file(t, 'bands.csv', COLUMNS.join(',') + '\n' + v('A1', '0-8') + v('A2', '18--20') + v('A3', 'Adult') + v('A4', '15-24') + v('A5', '15-24') + v('A6', 'Unknown') + v('A7', '34') + v('A8', '12-17') + v('A9', '9--17')) })
+  t.match(r, { status: 'applied', inserted: 9, ageBandsStraddling: 2 })
+  const v1 = await cells(deps, 'V1', 2023)
+  t.same([v1['_T|_T|Y_LT18|_T'], v1['_T|_T|Y_GE18|_T'], v1['_T|_T|UNK|_T']], [3, 3, 3])
+  t.same(await deps.db.selectFrom('victim').select('age').where('age', 'is not', null).execute(), [{ age: 34 }], 'a band stores no age in years')
+  const bad = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: file(t, 'bad.csv', COLUMNS.join(',') + '\n' + v('B1', '20-30')) })
+  t.same(bad.issues.map(formatIssue), ['bad.csv:2: age "20-30" age is a whole number of years, or an age band of the crosswalk for victims.age [BAD_AGE]'])
+  const o = await importFile({ ...deps, crosswalk }, { kind: 'offenders', path: file(t, 'o.csv', OFFENDER_COLUMNS + 'O1,M,Adult,SRB,ICCS0204,SEX,2023,,,\nO2,M,15-24,SRB,ICCS0204,SEX,2023,,,\n') })
+  t.match(o, { status: 'applied', ageBandsStraddling: 1 })
+  const c1 = await cells(deps, 'C1', 2023)
+  t.same([c1['_T|Y_GE18|_T|_T'], c1['_T|UNK|_T|_T']], [1, 1])
+
+  t.throws(() => parseCrosswalk('victims:\n  age: { "30": [30, 30], a: [20, 10], b: [0, 121], c: Y99, d: [1] }\n', 'bad.yaml'), {
+    message: 'crosswalk is invalid:\n' +
+      '  bad.yaml:2: victims.age: "30" cannot be an age band (an empty field means unknown, a number is an age)\n' +
+      '  bad.yaml:2: victims.age: "a" must map to [from, to], whole years from 0 to 120, from <= to\n' +
+      '  bad.yaml:2: victims.age: "b" must map to [from, to], whole years from 0 to 120, from <= to\n' +
+      '  bad.yaml:2: victims.age: "c" must map to [from, to] in years, or to an AGE_BAND or AGE_GROUP code (not "Y99")\n' +
+      '  bad.yaml:2: victims.age: "d" must map to [from, to], whole years from 0 to 120, from <= to',
+  })
+})
+
+t.test('several forms of exploitation without a primary one: MIX, or a declared order of precedence', async t => {
+  const deps = await setup(t)
+  const flags = '  EXPLOIT: { isSexualExploit: SEX, isForcedLabour: LAB, isOtherExploit: OTH, isForcedMilitary: OTH }\n'
+  const mix = parseCrosswalk('several_exploitation_forms: MIX\ncodelists:\n' + flags, 'mix.yaml')
+  const v = (id: string, year: number, forms: string): string => `${id},${year},IDENT,F,30,SRB,SRB,${forms},POL,\n`
+  const rows = (year: number): string => v(`M1-${year}`, year, 'isForcedLabour|isSexualExploit') + v(`M2-${year}`, year, 'isSexualExploit') + v(`M3-${year}`, year, 'isOtherExploit|isForcedMilitary') + v(`M4-${year}`, year, 'isOtherExploit|isSexualExploit')
+  t.match(await importFile({ ...deps, crosswalk: mix }, { kind: 'victims', path: file(t, 'mix.csv', COLUMNS.join(',') + '\n' + rows(2021)) }), { status: 'applied', inserted: 4 })
+  const v2 = await cells(deps, 'V2', 2021)
+  t.same([v2['MIX|_T|_T'], v2['SEX|_T|_T'], v2['OTH|_T|_T'], v2['_T|_T|_T']], [2, 1, 1, 4], 'several forms count once, as MIX; two flags that map to one form are one form')
+
+  const ranked = parseCrosswalk('several_exploitation_forms: [SEX, LAB]\ncodelists:\n' + flags, 'rank.yaml')
+  t.match(await importFile({ ...deps, crosswalk: ranked }, { kind: 'victims', path: file(t, 'rank.csv', COLUMNS.join(',') + '\n' + rows(2022)) }), { status: 'applied', inserted: 4 })
+  const r2 = await cells(deps, 'V2', 2022)
+  t.same([r2['SEX|_T|_T'], r2['OTH|_T|_T'], r2['LAB|_T|_T'], r2['_T|_T|_T']], [3, 1, undefined, 4], 'the declared order decides, never the order of the file')
+
+  const first = parseCrosswalk('codelists:\n' + flags, 'first.yaml')
+  t.match(await importFile({ ...deps, crosswalk: first }, { kind: 'victims', path: file(t, 'first.csv', COLUMNS.join(',') + '\n' + rows(2023)) }), { status: 'applied' })
+  const f2 = await cells(deps, 'V2', 2023)
+  t.same([f2['LAB|_T|_T'], f2['SEX|_T|_T'], f2['OTH|_T|_T']], [1, 1, 2], 'by default the first code is the primary form')
+  t.throws(() => parseCrosswalk('several_exploitation_forms: [SEX, SEXY]\n', 'b.yaml'), { message: 'crosswalk is invalid:\n  b.yaml:1: several_exploitation_forms is first (the first code is the primary form), MIX, or a list of EXPLOIT codes in order of precedence' })
+})
+
+t.test('--id-columns: a file without record ids gets ids derived from chosen columns', async t => {
+  const deps = await setup(t)
+  const header = ['case_no', ...COLUMNS.slice(1)].join(';') + '\n'
+  const row = (no: string, year: string, sex: string): string => `${no};${year};IDENT;${sex};30;SRB;SRB;SEX;POL;\n`
+  const path = file(t, 'noid.csv', header + row('17', '2022', 'F') + row('17', '2023', 'F') + row('18', '2023', 'M'))
+  const refused = await importFile(deps, { kind: 'victims', path })
+  t.match(refused.issues[0]!.message, /missing record_id; unknown "case_no"$/, 'without --id-columns the file needs a record_id')
+  const idColumns = ['case_no', 'registered_on']
+  const r = await importFile(deps, { kind: 'victims', path, idColumns })
+  t.match(r, { status: 'applied', inserted: 3 })
+  const again = await importFile(deps, { kind: 'victims', path: file(t, 'noid2.csv', header + row('17', '2022', 'M') + row('17', '2023', 'F') + row('18', '2023', 'M')), idColumns })
+  t.match(again, { status: 'applied', inserted: 0, updated: 1, unchanged: 2 }, 'the same id columns match the same records')
+  const moved = await importFile(deps, { kind: 'victims', path: file(t, 'noid3.csv', header + row('17', '2024', 'M')), idColumns })
+  t.match(moved, { status: 'applied', inserted: 1, updated: 0 }, 'the cost: a row whose id columns change is a new record')
+  t.same([(await cells(deps, 'V1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'V1', 2024))['_T|_T|_T|_T']], [1, 1])
+
+  const dup = await importFile(deps, { kind: 'victims', path: file(t, 'dup.csv', header + row('5', '2022', 'F') + row('5', '2022', 'M')), idColumns })
+  t.same(dup.issues.map(formatIssue), ['dup.csv:3: the id columns (case_no, registered_on) hold the same values as on line 2: choose columns that tell every row apart [DUPLICATE_RECORD_ID]'])
+  const missing = await importFile(deps, { kind: 'victims', path, idColumns: ['case'] })
+  t.match(missing.issues[0]!.message, /unknown "case_no"; --id-columns names case, which the header does not hold$/)
+  const both = await importFile(deps, { kind: 'victims', path: file(t, 'both.csv', COLUMNS.join(';') + '\n'), idColumns: ['sex'] })
+  t.match(both.issues[0]!.message, /the file has a record_id: import it without --id-columns$/)
+})

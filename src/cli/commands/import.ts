@@ -28,6 +28,8 @@ export interface ImportArgs {
   /** The field separator (one character, or "tab"); found from the header when not given. */
   delimiter?: string
   encoding?: Encoding
+  /** Comma-separated columns a record id is derived from (the file has no record_id). */
+  idColumns?: string
 }
 
 /** The separator `--delimiter` names: one character other than `|`, `"` and line ends, or "tab". */
@@ -63,6 +65,9 @@ function summary (r: ImportReport): string[] {
   if (defaulted.length > 0 && r.status !== 'rejected') {
     out.push(`defaults applied (docs/operator-guide.md, "Unknowns"): ${defaulted.map(([c, d]) => `${c} empty on ${d.rows} row(s), counted as ${d.code}`).join('; ')}`)
   }
+  if ((r.ageBandsStraddling ?? 0) > 0 && r.status !== 'rejected') {
+    out.push(`age bands straddling 18: ${r.ageBandsStraddling} row(s) counted in age group UNK`)
+  }
   if (r.tables.length > 0) {
     const byIndicator = new Map<string, number[]>()
     for (const t of r.tables) byIndicator.set(t.indicator, [...(byIndicator.get(t.indicator) ?? []), t.year])
@@ -84,7 +89,9 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: await nodeRecordKeyer(node.db.db, node.config.home), crosswalk }
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
-    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, format, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
+    const idColumns = args.idColumns?.split(',').map(c => c.trim()).filter(c => c !== '')
+    if (idColumns !== undefined && (idColumns.length === 0 || args.withdraw === true)) throw new AppError('USAGE', '--id-columns names one or more columns, comma-separated, of an import (not a withdrawal)')
+    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, format, idColumns, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
     try {
       report = args.withdraw === true ? await withdrawRecords(deps, options) : await importFile(deps, options)
