@@ -231,7 +231,7 @@ t.test('crosswalks map national codes; an unmapped code is an error', async t =>
     code: 'CONFIG_INVALID',
     message: 'crosswalk is invalid:\n' +
       '  cw.yaml:3: victims has no coded column "colour" (status, sex, citizenship, country_of_exploitation, exploitation, identified_by, assistance)\n' +
-      '  cw.yaml:4: victims has no coded column "age" (status, sex, citizenship, country_of_exploitation, exploitation, identified_by, assistance)\n' +
+      '  cw.yaml:4: victims.age: "x" must map to [from, to] in years, or to an AGE_BAND or AGE_GROUP code (not "y")\n' +
       '  cw.yaml:7: offenders.offence maps "388" to "ICCS9999", which is not a OFFENCE code\n' +
       '  cw.yaml:8: unknown file "witnesses" (victims or offenders; or codelists)',
   })
