@@ -47,7 +47,7 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
   cmd.command('init')
     .description('create a node home: configuration, an Ed25519 signing key and the database')
     .addOption(homeOption('folder for the new node (must not exist or be empty)', true))
-    .requiredOption('--country <code>', 'ALB, BIH, HRV, XKX, MNE, MKD or SRB, or a liaison id (EUROPOL, SELEC)')
+    .requiredOption('--country <code>', 'a country\'s ISO 3166-1 alpha-3 code (SRB, AUT, DEU ...; XKX for Kosovo), or a liaison id (EUROPOL, SELEC)')
     .option('--name <name>', 'display name (defaults to the country or organisation name)')
     .option('--url <url>', 'public URL peers use to reach this node (default http://HOST:PORT)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

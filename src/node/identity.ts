@@ -1,5 +1,10 @@
-/** Node identifiers: the seven Western Balkan countries, or a liaison organisation. */
-import { COUNTRY_NAMES, WESTERN_BALKANS, type CountryCode } from '../protocol/codelists.js'
+/**
+ * Node identifiers: a country (any ISO 3166-1 alpha-3 code, or XKX for Kosovo), or a liaison
+ * organisation. The Western Balkan beneficiaries are the programme's region (regional totals,
+ * CITIZEN_GRP = WB_OTH), but trafficking flows end in EU member states and beyond: any country
+ * can run a node and exchange under agreements.
+ */
+import { countryName, isCountryCode } from '../protocol/area.js'
 import { AppError } from '../errors.js'
 
 /** Liaison organisations the programme names; others may use any identifier of 4-16 letters. */
@@ -20,19 +25,22 @@ export interface NodeIdentity {
 const LIAISON_ID = /^[A-Z][A-Z0-9_]{3,15}$/
 
 /**
- * Resolves `--country`: a Western Balkan AREA code, or a liaison identifier. Throws
- * COUNTRY_INVALID with the accepted values.
+ * Resolves `--country`: a country code (ISO 3166-1 alpha-3, or XKX), or a liaison identifier.
+ * Throws COUNTRY_INVALID with the accepted values.
  */
 export function resolveNodeIdentity (value: string, name?: string): NodeIdentity {
-  const accepted = `one of ${WESTERN_BALKANS.join(' ')}, or a liaison identifier of 4-16 capital letters (EUROPOL, SELEC)`
-  if ((WESTERN_BALKANS as readonly string[]).includes(value)) {
-    return { id: value, kind: 'country', name: name ?? COUNTRY_NAMES[value as CountryCode] }
+  const accepted = 'an ISO 3166-1 alpha-3 country code (SRB, AUT, DEU ...; XKX for Kosovo), or a liaison identifier of 4-16 capital letters (EUROPOL, SELEC)'
+  if (isCountryCode(value)) {
+    return { id: value, kind: 'country', name: name ?? countryName(value) }
   }
-  if (value.toUpperCase() !== value && (WESTERN_BALKANS as readonly string[]).includes(value.toUpperCase())) {
+  if (value.toUpperCase() !== value && isCountryCode(value.toUpperCase())) {
     throw new AppError('COUNTRY_INVALID', `country "${value}" must be written in capitals: ${value.toUpperCase()}`)
   }
   if (/^[A-Z]{3}$/.test(value)) {
-    throw new AppError('COUNTRY_INVALID', `country "${value}" is not a Western Balkan beneficiary; use ${accepted}`)
+    throw new AppError('COUNTRY_INVALID', `"${value}" is not an ISO 3166-1 alpha-3 country code; use ${accepted}`)
+  }
+  if (value === 'STLS') {
+    throw new AppError('COUNTRY_INVALID', `"STLS" is the area code for stateless persons, not a node; use ${accepted}`)
   }
   if (!LIAISON_ID.test(value)) {
     throw new AppError('COUNTRY_INVALID', `"${value}" is not a country code or liaison identifier; use ${accepted}`)

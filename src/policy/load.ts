@@ -13,7 +13,7 @@ import { AppError } from '../errors.js'
 import { readTextFile } from '../read-text-file.js'
 import { canonicalBytes } from '../protocol/canonical-json.js'
 import { isCodeOf } from '../protocol/area.js'
-import { TOTAL_CODE, WESTERN_BALKANS } from '../protocol/codelists.js'
+import { TOTAL_CODE } from '../protocol/codelists.js'
 import { contentId } from '../protocol/ids.js'
 import { findIndicator } from '../protocol/indicators.js'
 import { AgreementSchema, type Agreement, type AgreementFile, type Grant, type Prohibition, type YearSpec } from './agreement.js'
@@ -61,18 +61,24 @@ function pathOf (instancePath: string): Array<string | number> {
 }
 
 /**
- * Whether `id` can be a node of the federation: a Western Balkan country or a liaison
- * organisation, as `dcimx init --country` accepts them (src/node/identity.ts). Other
- * three-letter codes (USA, DEU) are countries outside it.
+ * Whether `id` can be a node of the federation: a country (any ISO 3166-1 alpha-3 code, or XKX)
+ * or a liaison organisation, as `dcimx init --country` accepts them (src/node/identity.ts).
+ * Three capital letters that are no ISO 3166-1 code (ZZZ, UNK) are not.
  */
 export function isFederationNode (id: string): boolean {
+  return nodeKind(id) !== undefined
+}
+
+/** What kind of node `id` would be, or undefined when no node can have it. */
+function nodeKind (id: string): 'country' | 'liaison' | undefined {
   try {
-    resolveNodeIdentity(id)
-    return true
+    return resolveNodeIdentity(id).kind
   } catch {
-    return false
+    return undefined
   }
 }
+
+const COUNTRIES = 'an ISO 3166-1 alpha-3 code such as SRB or AUT; XKX for Kosovo'
 
 const where = (path: Array<string | number>): string => path.reduce<string>((s, p) => typeof p === 'number' ? `${s}[${p}]` : s === '' ? p : `${s}.${p}`, '')
 
@@ -99,9 +105,10 @@ export function contradicts (grant: Grant, prohibition: Prohibition): boolean {
 function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) => number, file: string): PolicyProblem[] {
   const problems: PolicyProblem[] = []
   const add = (path: Array<string | number>, message: string): void => { problems.push({ file, line: at(path), message: `${where(path)}: ${message}` }) }
-  if (!(WESTERN_BALKANS as readonly string[]).includes(a.provider)) add(['provider'], `the provider must be a country that publishes (${WESTERN_BALKANS.join(', ')}), not "${a.provider}"`)
+  // Countries publish; liaison organisations receive and publish nothing of their own.
+  if (nodeKind(a.provider) !== 'country') add(['provider'], `the provider must be a country that publishes (${COUNTRIES}), not "${a.provider}"`)
   if (a.recipient === a.provider) add(['recipient'], `the recipient must differ from the provider (both "${a.provider}")`)
-  else if (!isFederationNode(a.recipient)) add(['recipient'], `"${a.recipient}" is not a node of the federation: the recipient is a country (${WESTERN_BALKANS.join(', ')}) or a liaison organisation (${Object.keys(KNOWN_LIAISONS).join(', ')}, or another id of 4-16 capital letters)`)
+  else if (!isFederationNode(a.recipient)) add(['recipient'], `"${a.recipient}" is not a node of the federation: the recipient is a country (${COUNTRIES}) or a liaison organisation (${Object.keys(KNOWN_LIAISONS).join(', ')}, or another id of 4-16 capital letters)`)
   if (a.validity.until < a.validity.from) add(['validity', 'until'], `the agreement ends (${a.validity.until}) before it starts (${a.validity.from})`)
   try {
     // eslint-disable-next-line no-new

@@ -3,7 +3,7 @@
  * plus XKX for Kosovo, STLS for stateless persons and UNK for unknown.
  */
 import countries from 'i18n-iso-countries'
-import { EU27, inCodelist, WESTERN_BALKANS } from './codelists.js'
+import { COUNTRY_NAMES, EU27, inCodelist, WESTERN_BALKANS, type CountryCode } from './codelists.js'
 
 const EXTRA: Readonly<Record<string, string>> = { XKX: 'Kosovo', STLS: 'Stateless', UNK: 'Unknown' }
 
@@ -26,7 +26,25 @@ export function isAreaCode (code: string): boolean {
   return AREA_SET.has(code)
 }
 
+/**
+ * Whether `code` names a country that can run a node: any ISO 3166-1 alpha-3 code, or XKX
+ * (Kosovo); not STLS or UNK, which are AREA codes but no country.
+ */
+export function isCountryCode (code: string): boolean {
+  return code !== 'STLS' && code !== 'UNK' && AREA_SET.has(code)
+}
+
+/** A country's English name: the programme's names for the Western Balkans, else ISO 3166's. */
+export function countryName (code: string): string {
+  return COUNTRY_NAMES[code as CountryCode] ?? AREA_CODES.find(a => a.code === code)?.label ?? code
+}
+
 const WB = new Set<string>(WESTERN_BALKANS)
+
+/** Whether `code` is one of the seven Western Balkan beneficiaries. */
+export function isWesternBalkan (code: string): boolean {
+  return WB.has(code)
+}
 const EU = new Set<string>(EU27)
 
 /**

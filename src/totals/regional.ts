@@ -71,6 +71,27 @@ function missingReason (agreements: readonly LoadedAgreement[], country: string,
 }
 
 /**
+ * The countries regional totals cover at a node: the Western Balkan region (all seven, each
+ * included or listed as missing with the reason), then, sorted, every other country that shares
+ * with this node (an agreement it holds with the country as provider and this node as
+ * recipient, or a release it holds from the country for a queried year) and this node itself
+ * when it is a country outside the region. A country outside the region that shares nothing with
+ * this node is not listed: it is not missing from the region. So an EU member state's node
+ * contributes to the totals of the nodes it shares with, beside the region, and its own operators
+ * see its own tables there, as a Western Balkan node's do.
+ */
+export function totalsCountries (deps: Pick<TotalsDeps, 'node' | 'kind' | 'agreements'>, held: ReadonlyArray<{ publisher: string }> = []): string[] {
+  const region = new Set<string>(WESTERN_BALKANS)
+  const others = new Set<string>()
+  if (deps.kind === 'country' && !region.has(deps.node)) others.add(deps.node)
+  for (const l of deps.agreements) {
+    if (l.agreement.recipient === deps.node && !region.has(l.agreement.provider)) others.add(l.agreement.provider)
+  }
+  for (const s of held) if (!region.has(s.publisher)) others.add(s.publisher)
+  return [...WESTERN_BALKANS, ...[...others].sort()]
+}
+
+/**
  * Gathers the tables a query needs: the input of {@link computeTotals}. With each received
  * table come the other tables of the same population and year held from the same country
  * (linked indicators: they bound its suppressed cells), and for each table the groups its
@@ -119,7 +140,7 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
   const tables: CountryTable[] = []
   const missing: TotalsInput['missing'] = []
   for (const year of q.years) {
-    for (const country of WESTERN_BALKANS) {
+    for (const country of totalsCountries(deps, slices)) {
       if (country === deps.node) {
         if (deps.includeOwn !== true) {
           missing.push({ country, year, reason: 'own_unprotected' })

@@ -33,7 +33,7 @@ t.test('every kind of problem is reported with file and line', async t => {
   t.same(lint(TEXT.replace('threshold: 5', 'threshold: 2')), ['a.yaml:24: grants[1].threshold: a grant may raise the threshold, not lower it below the agreement\'s 3'])
   t.same(lint(TEXT.replace('indicator: V2', 'indicator: V1')), ['a.yaml:21: grants[1].indicator: V1 is already granted by grants[0]; one grant per indicator', 'a.yaml:22: grants[1].by[0]: V1 has no dimension "EXPLOIT" (it has VICT_STATUS, SEX, AGE_GROUP, CITIZEN_GRP)'])
   t.same(lint(TEXT.replace('years: { from: 2018, to: 2025 }', 'years: { from: 2025, to: 2018 }')), ['a.yaml:23: grants[1].years: the years run backwards (2025 to 2018)'])
-  t.same(lint(TEXT.replace('provider: SRB', 'provider: EUROPOL')), ['a.yaml:5: provider: the provider must be a country that publishes (ALB, BIH, HRV, XKX, MNE, MKD, SRB), not "EUROPOL"'])
+  t.same(lint(TEXT.replace('provider: SRB', 'provider: EUROPOL')), ['a.yaml:5: provider: the provider must be a country that publishes (an ISO 3166-1 alpha-3 code such as SRB or AUT; XKX for Kosovo), not "EUROPOL"'])
   t.same(lint(TEXT.replace('recipient: HRV', 'recipient: SRB')), ['a.yaml:6: recipient: the recipient must differ from the provider (both "SRB")'])
   t.same(lint(TEXT.replace('version: 1\n', '')), ['a.yaml:2: agreement: missing "version"'])
   t.same(lint(TEXT.replace('threshold: 3', 'threshold: three')), ['a.yaml:15: threshold: must be integer, not "three"'])
