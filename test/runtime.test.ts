@@ -2,9 +2,12 @@
 // (README, "Runtime"): Node 20 (the machines' Node), dependencies whose declared engines
 // exclude it checked to work on it, and the PGlite version forced past its dialect's peer range.
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import canonicalize from 'canonicalize'
 import { PGlite } from '@electric-sql/pglite'
+import Fastify from 'fastify'
 import { Kysely, sql } from 'kysely'
 import { PGliteDialect } from 'kysely-pglite-dialect'
 import t from 'tap'
@@ -72,8 +75,8 @@ t.test('dependencies whose declared engines exclude Node 20 are exactly the revi
   // Reviewed (README, "Runtime"): each is exercised on Node 20 by this file or by the suite.
   t.same(excluding, [
     'canonicalize@5.1.0 >=22', // RFC 8785: below; needs String.prototype.isWellFormed (Node 20)
-    'content-disposition@3.1.0 >=22', // @fastify/static, for /docs (test/http)
-    'cookie@2.0.2 >=22', // light-my-request, fastify's inject (every HTTP test)
+    'content-disposition@3.1.0 >=22', // @fastify/static (below)
+    'cookie@2.0.2 >=22', // light-my-request, fastify's inject (below, and every HTTP test)
   ])
 })
 
@@ -116,4 +119,19 @@ t.test('PGlite is pinned past its dialect\'s peer range by an override, and work
   const r = await sql<{ v: string, n: number }>`select current_setting('server_version') as v, 40 + 2 as n`.execute(db)
   t.equal(r.rows[0]!.n, 42)
   t.match(r.rows[0]!.v, /^1[5-9]\./)
+})
+
+t.test('fastify\'s content-disposition and cookie, which declare Node 22, on this Node', async t => {
+  // @fastify/static's reply.download names the file with content-disposition.
+  const fromStatic = createRequire(fileURLToPath(import.meta.resolve('@fastify/static')))
+  const cd = fromStatic('content-disposition') as { create (name: string): string, parse (header: string): { type: string, parameters: Record<string, string> } }
+  const header = cd.create('résumé.pdf')
+  t.equal(header, 'attachment; filename="r?sum?.pdf"; filename*=UTF-8\'\'r%C3%A9sum%C3%A9.pdf')
+  t.same(cd.parse(header), { type: 'attachment', parameters: { filename: 'résumé.pdf' } })
+  // fastify's inject (light-my-request) reads a response's cookies with cookie.
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/', async (_req, reply) => reply.header('set-cookie', 'session=abc; Path=/; HttpOnly').send('ok'))
+  const res = await app.inject({ url: '/' })
+  t.same(res.cookies.map(c => [c.name, c.value, c.path, c.httpOnly]), [['session', 'abc', '/', true]])
 })
