@@ -319,6 +319,7 @@ export async function withdrawRecords (deps: ImportDeps, options: ImportOptions)
     const { label, started } = file
     await sql`create temp table stage (record_key text primary key, line integer not null) on commit drop`.execute(trx)
     let header: number | undefined
+    let idPositions: number[] | undefined
     const rows: Array<{ key: string, line: number }> = []
     const flush = async (): Promise<void> => {
       if (rows.length === 0) return
@@ -339,16 +340,20 @@ export async function withdrawRecords (deps: ImportDeps, options: ImportOptions)
         continue
       }
       if (header === undefined) {
-        header = item.fields.map(f => f.trim()).indexOf('record_id')
-        if (header < 0) {
-          addIssue(report, { file: label, line: 1, code: 'BAD_HEADER', message: 'a withdrawal file has a record_id column' })
+        const names = item.fields.map(f => f.trim())
+        header = names.indexOf('record_id')
+        idPositions = options.idColumns?.map(c => names.indexOf(c))
+        if (idPositions !== undefined ? idPositions.includes(-1) : header < 0) {
+          const message = options.idColumns === undefined ? 'a withdrawal file has a record_id column' : `a withdrawal file with --id-columns has the columns ${options.idColumns.join(', ')}`
+          addIssue(report, { file: label, line: 1, code: 'BAD_HEADER', message })
           report.rejected++
           break
         }
         continue
       }
       report.rows++
-      const id = item.fields[header] ?? ''
+      // Derived ids are made as the import makes them (validate-row.ts): the id columns' values as a JSON array.
+      const id = idPositions !== undefined ? JSON.stringify(idPositions.map(p => item.fields[p] ?? '')) : item.fields[header] ?? ''
       if (id === '') {
         report.rejected++
         addIssue(report, { file: label, line: item.line, column: 'record_id', value: id, code: 'MISSING_VALUE', message: 'a record_id is required' })

@@ -40,7 +40,7 @@ t.test('import --delimiter and --encoding; problems of many rows are one line ea
   t.same([ids.status, ids.stdout], [0, 'noid.csv: import applied (run 2): 2 row(s): 2 inserted, 0 updated, 0 unchanged, 0 rejected\n' +
     'age bands straddling 18: 1 row(s) counted in age group UNK\n' +
     'tables recomputed: V1 2021; V2 2021; V3 2021; V4 2021; V5 2021\n'])
-  t.equal((await cli(['import', 'victims', noid, '--home', home.home, '--id-columns', ',', '--no-publish'], { env })).stderr, 'dcimx: --id-columns names one or more columns, comma-separated, of an import (not a withdrawal)\n')
+  t.equal((await cli(['import', 'victims', noid, '--home', home.home, '--id-columns', ',', '--no-publish'], { env })).stderr, 'dcimx: --id-columns names one or more columns, comma-separated\n')
 
   const many = join(dir, 'many.csv')
   writeFileSync(many, HEADER + Array.from({ length: 2000 }, (_, i) => `M${i};2023-01-10;IDENT;Z;16;SRB;SRB;SEX;POL;`).join('\n') + '\nX1;2023-01-10;IDENT;M;16;SRB;SRB;SEX;POL;NONE|NONE\n')

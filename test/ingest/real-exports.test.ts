@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { EMPTY_CROSSWALK, parseCrosswalk } from '../../src/ingest/crosswalk.js'
 import { detectDelimiter } from '../../src/ingest/csv-rows.js'
-import { importFile, type ImportDeps } from '../../src/ingest/import-file.js'
+import { importFile, withdrawRecords, type ImportDeps } from '../../src/ingest/import-file.js'
 import { formatGroup, formatIssue } from '../../src/ingest/issues.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
 import { testDb } from '../helpers/db.js'
@@ -295,6 +295,12 @@ t.test('--id-columns: a file without record ids gets ids derived from chosen col
   const moved = await importFile(deps, { kind: 'victims', path: file(t, 'noid3.csv', header + row('17', '2024', 'M')), idColumns })
   t.match(moved, { status: 'applied', inserted: 1, updated: 0 }, 'the cost: a row whose id columns change is a new record')
   t.same([(await cells(deps, 'V1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'V1', 2024))['_T|_T|_T|_T']], [1, 1])
+
+  const w = await withdrawRecords(deps, { kind: 'victims', path: file(t, 'w.csv', 'case_no;registered_on\n17;2024\n17;2022\n'), idColumns })
+  t.match(w, { status: 'applied', withdrawn: 2 }, 'records with derived ids are withdrawn by the same columns')
+  t.same([(await cells(deps, 'V1', 2022))['_T|_T|_T|_T'], (await cells(deps, 'V1', 2024))['_T|_T|_T|_T'], (await cells(deps, 'V1', 2023))['_T|_T|_T|_T']], [undefined, undefined, 2])
+  const wBad = await withdrawRecords(deps, { kind: 'victims', path: file(t, 'w2.csv', 'case_no\n17\n'), idColumns })
+  t.same(wBad.issues.map(formatIssue), ['w2.csv:1: a withdrawal file with --id-columns has the columns case_no, registered_on [BAD_HEADER]'])
 
   const dup = await importFile(deps, { kind: 'victims', path: file(t, 'dup.csv', header + row('5', '2022', 'F') + row('5', '2022', 'M')), idColumns })
   t.same(dup.issues.map(formatIssue), ['dup.csv:3: the id columns (case_no, registered_on) hold the same values as on line 2: choose columns that tell every row apart [DUPLICATE_RECORD_ID]'])

@@ -90,7 +90,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
     const idColumns = args.idColumns?.split(',').map(c => c.trim()).filter(c => c !== '')
-    if (idColumns !== undefined && (idColumns.length === 0 || args.withdraw === true)) throw new AppError('USAGE', '--id-columns names one or more columns, comma-separated, of an import (not a withdrawal)')
+    if (idColumns !== undefined && idColumns.length === 0) throw new AppError('USAGE', '--id-columns names one or more columns, comma-separated')
     const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, format, idColumns, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
     try {
