@@ -219,6 +219,7 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
     await createStage(trx, options.kind)
     const progress: ReadProgress = { bytes: 0 }
     let ctx: RowContext | undefined
+    let headerNames: string[] | undefined
     let batch: Array<{ line: number, rec: VictimRecord | OffenderRecord }> = []
     const lineOf = new Map<string, number>()
     const flush = async (): Promise<void> => {
@@ -248,10 +249,13 @@ export async function importFile (deps: ImportDeps, options: ImportOptions): Pro
       }
       if (item.kind === 'issue') {
         report.rejected++
-        addIssue(report, item.issue)
+        // The reader numbers columns; name them by the header once it is known.
+        const named = item.issue.code === 'BAD_ENCODING' && headerNames !== undefined ? headerNames[Number(item.issue.column) - 1] : undefined
+        addIssue(report, named === undefined ? item.issue : { ...item.issue, column: named })
         continue
       }
       if (ctx === undefined) {
+        headerNames = item.fields.map(f => f.trim())
         const header = checkHeader(options.kind, item.fields, label, report.delimiter, options.idColumns)
         if ('issues' in header) {
           for (const i of header.issues) addIssue(report, i)

@@ -162,7 +162,7 @@ t.test('every validation error is reported with line, column, value and reason; 
   const enc = file(t, 'latin1.csv', header)
   writeFileSync(enc, Buffer.concat([Buffer.from(header), Buffer.from('B1,2023-01-01,IDENT,F,20,SRB,SRB,SEX,POL,\nB2,2023-01-01,IDENT,F,20,SRB,SRB,SEX,'), Buffer.from([0x50, 0x4f, 0xc8]), Buffer.from(',\n')]))
   const e = await importFile(deps, { kind: 'victims', path: enc })
-  t.same(e.issues.map(formatIssue), ['latin1.csv:3: 9 the field is not valid UTF-8 (save the export as UTF-8, or give its encoding: --encoding latin1 or windows-1250) [BAD_ENCODING]'])
+  t.same(e.issues.map(formatIssue), ['latin1.csv:3: identified_by the field is not valid UTF-8 (save the export as UTF-8, or give its encoding: --encoding latin1 or windows-1250) [BAD_ENCODING]'])
 
   const h = await importFile(deps, { kind: 'victims', path: file(t, 'h.csv', 'record_id,registered,status\n') })
   t.same(h.issues.map(i => i.code), ['BAD_HEADER'])

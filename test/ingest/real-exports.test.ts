@@ -81,7 +81,7 @@ t.test('Latin-1 and Windows-1250 exports are read with --encoding; UTF-8 is the 
   // Windows-1250: Ž is 0x8E, č is 0xE8.
   const cp1250 = file(t, 'cp1250.csv', Buffer.concat([header, Buffer.from('W1;2023-01-10;IDENT;'), Buffer.from([0x8e]), Buffer.from(';16;SRB;SRB;prosja'), Buffer.from([0xe8]), Buffer.from('enje;POL;\n')]))
   const wrong = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: cp1250 })
-  t.same(wrong.issues.map(formatIssue), ['cp1250.csv:2: 4 the field is not valid UTF-8 (save the export as UTF-8, or give its encoding: --encoding latin1 or windows-1250) [BAD_ENCODING]'])
+  t.same(wrong.issues.map(formatIssue), ['cp1250.csv:2: sex the field is not valid UTF-8 (save the export as UTF-8, or give its encoding: --encoding latin1 or windows-1250) [BAD_ENCODING]'])
   const r = await importFile({ ...deps, crosswalk }, { kind: 'victims', path: cp1250, format: { encoding: 'windows-1250' } })
   t.match(r, { status: 'applied', inserted: 1, encoding: 'windows-1250', delimiter: ';' })
   t.equal((await cells(deps, 'V2', 2023))['BEG|F|Y_LT18'], 1)
