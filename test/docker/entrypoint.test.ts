@@ -17,7 +17,8 @@ t.test('the container entrypoint creates a node on first start and runs commands
   t.teardown(() => rmSync(app, { recursive: true, force: true }))
   await run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(app, 'dist')])
   mkdirSync(join(app, 'bin'), { recursive: true })
-  copyFileSync(join(root, 'bin', 'dcimx.js'), join(app, 'bin', 'dcimx.js'))
+  // The Dockerfile copies bin/ whole: dcimx.js and the build-stamp check it imports.
+  for (const file of ['dcimx.js', 'stamp.js']) copyFileSync(join(root, 'bin', file), join(app, 'bin', file))
 
   const home = join(tempDir(t), 'data')
   const databaseUrl = await freshDatabaseUrl(t)
