@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Type, type Static } from '@sinclair/typebox'
-import { Ajv } from 'ajv'
+import { Ajv, type ValidateFunction } from 'ajv'
 import { AppError } from './errors.js'
 import { NODE_ID_PATTERN } from './protocol/ids.js'
 
@@ -59,8 +59,13 @@ export interface NodeConfig extends Config {
   home: string
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
-const validateConfig = ajv.compile(ConfigSchema)
+// Compiled on first use, not at import: every command imports this module, and compiling the
+// schema costs a noticeable part of a short command's start-up.
+let validateConfig: ValidateFunction<Config> | undefined
+function configValidator (): ValidateFunction<Config> {
+  validateConfig ??= new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile<Config>(ConfigSchema)
+  return validateConfig
+}
 
 /** Environment variables that override the file, and the setting each overrides. */
 export const ENV_OVERRIDES = {
@@ -86,12 +91,13 @@ function setPath (obj: Record<string, unknown>, path: string, value: unknown): v
  * the value found, e.g. `config.json: http.port must be <= 65535 (got 70000)`.
  */
 export function parseConfig (raw: unknown, source: string): Config {
-  if (!validateConfig(raw)) {
-    const e = validateConfig.errors![0]!
+  const validate = configValidator()
+  if (!validate(raw)) {
+    const e = validate.errors![0]!
     const path = e.instancePath.replace(/^\//, '').replaceAll('/', '.')
     let found: unknown = raw
     for (const p of e.instancePath.split('/').slice(1)) found = (found as Record<string, unknown> | undefined)?.[p]
-    const allowed = validateConfig.errors!
+    const allowed = validate.errors!
       .filter(x => x.keyword === 'const' && x.instancePath === e.instancePath)
       .map(x => JSON.stringify((x.params as { allowedValue: unknown }).allowedValue))
     const detail = allowed.length > 0

@@ -91,10 +91,10 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .action(async (kind: string, file: string, opts) => setStatus(await (await import('./commands/import.js')).importCommand({ kind, file, ...opts }, io)))
 
   cmd.command('tables')
-    .description('show the node\'s own unprotected indicator table (operators only)')
+    .description('show the node\'s own unprotected indicator tables (operators only): one, or several at once')
     .addOption(homeOption('node home', true))
-    .requiredOption('--indicator <id>', 'V1-V5 or C1-C4')
-    .requiredOption('--year <year>', 'reference year')
+    .option('--indicator <ids>', 'V1-V5 or C1-C4, or a comma-separated list (default: all)')
+    .option('--year <years>', 'a reference year, a range (2015-2024) or a list (default: every year with records)')
     .option('--format <format>', 'table, csv or json', 'table')
     .action(async opts => setStatus(await (await import('./commands/tables.js')).tablesCommand(opts, io)))
 

@@ -58,3 +58,10 @@ export async function readTable (db: Kysely<Database>, indicator: string, year: 
     computedAt: meta?.computed_at ?? null,
   }
 }
+
+/** The years with a computed table of any of `indicators` (all when empty), ascending. */
+export async function tableYears (db: Kysely<Database>, indicators: readonly string[] = []): Promise<number[]> {
+  let q = db.selectFrom('indicator_table').select('year').distinct()
+  if (indicators.length > 0) q = q.where('indicator', 'in', [...indicators])
+  return (await q.execute()).map(r => Number(r.year)).sort((a, b) => a - b)
+}

@@ -37,7 +37,13 @@ t.test('generate, import, tables and withdraw from the command line', async t =>
   const table = await cli(['tables', '--home', home.home, '--indicator', 'V3', '--year', '2023'], { env })
   t.match(table.stdout, /^V3 Victims by citizenship and country of exploitation, 2023 \(unprotected: for this node's operators only; _T = total; cells not listed are 0\)\nCITIZENSHIP {2}COUNTRY_OF_EXPLOITATION {2}value\nALB {10}SRB {26}1\n/)
   t.equal((await cli(['tables', '--home', home.home, '--indicator', 'V9', '--year', '2023'], { env })).stderr, 'dcimx: unknown indicator "V9"; use one of V1, V2, V3, V4, V5, C1, C2, C3, C4\n')
-  t.equal((await cli(['tables', '--home', home.home, '--indicator', 'V1', '--year', '23'], { env })).stderr, 'dcimx: --year must be a four-digit year (got "23")\n')
+  t.equal((await cli(['tables', '--home', home.home, '--indicator', 'V1', '--year', '23'], { env })).stderr, 'dcimx: --year must be a four-digit year, a range (2015-2024) or a list (2019,2021) (got "23")\n')
+  // Several tables at once: every indicator and every year with records, or a range.
+  const all = JSON.parse((await cli(['tables', '--home', home.home, '--format', 'json'], { env })).stdout) as Array<{ indicator: string, year: number }>
+  t.same(all.map(x => `${x.indicator} ${x.year}`), ['V1', 'V2', 'V3', 'V4', 'V5', 'C1', 'C2', 'C3', 'C4'].flatMap(i => [`${i} 2023`, `${i} 2024`]), 'all indicators, the years with records')
+  const two = await cli(['tables', '--home', home.home, '--indicator', 'v1,V4', '--year', '2023-2024'], { env })
+  t.equal(two.stdout.split('\n').filter(l => /^V[14] .*, 202[34] \(unprotected/.test(l)).length, 4, 'V1 and V4 for both years, one after the other')
+  t.same((await cli(['tables', '--home', home.home, '--indicator', 'V1', '--format', 'csv'], { env })).stderr, 'dcimx: CSV holds one table: give one --indicator and one --year, or use --format json or table for several\n')
 
   const bad = join(dir, 'bad.csv')
   writeFileSync(bad, readFileSync(join(FIXTURES, 'victims-small.csv'), 'utf8').replace('V3,2023-03-12,PRES,M,35', 'V3,2023-03-12,PRES,M,350'))

@@ -2,14 +2,25 @@
 import { AppError } from '../../errors.js'
 import { openNode } from '../../node/home.js'
 import { toCsvLine } from '../../ingest/csv-line.js'
-import { readTable, type IndicatorTable } from '../../stats/tables.js'
+import { INDICATOR_IDS } from '../../protocol/indicators.js'
+import { readTable, tableYears, type IndicatorTable } from '../../stats/tables.js'
 import type { CliIo } from '../io.js'
 
 export interface TablesArgs {
   home: string
-  indicator: string
-  year: string
+  /** One indicator, a comma-separated list, or none: all of them. */
+  indicator?: string
+  /** A year, a range (2015-2024), a list (2019,2021), or none: every year with records. */
+  year?: string
   format?: string
+}
+
+/** `2023`, `2015-2024` or `2019,2021`; USAGE otherwise. */
+function parseYearSpec (spec: string): number[] {
+  const range = /^(\d{4})-(\d{4})$/.exec(spec)
+  if (range !== null && Number(range[1]) <= Number(range[2])) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i)
+  if (/^\d{4}(,\d{4})*$/.test(spec)) return [...new Set(spec.split(',').map(Number))].sort((a, b) => a - b)
+  throw new AppError('USAGE', `--year must be a four-digit year, a range (2015-2024) or a list (2019,2021) (got "${spec}")`)
 }
 
 export function formatTable (t: IndicatorTable, format: string): string {
@@ -27,10 +38,24 @@ export function formatTable (t: IndicatorTable, format: string): string {
 export async function tablesCommand (args: TablesArgs, io: CliIo): Promise<number> {
   const format = args.format ?? 'table'
   if (!['table', 'csv', 'json'].includes(format)) throw new AppError('USAGE', `--format must be table, csv or json (got "${format}")`)
-  if (!/^\d{4}$/.test(args.year)) throw new AppError('USAGE', `--year must be a four-digit year (got "${args.year}")`)
+  const indicators = args.indicator === undefined ? [...INDICATOR_IDS] : args.indicator.split(',').map(s => s.trim().toUpperCase()).filter(s => s !== '')
+  const unknown = indicators.find(i => !(INDICATOR_IDS as readonly string[]).includes(i))
+  if (unknown !== undefined || indicators.length === 0) throw new AppError('USAGE', `unknown indicator "${unknown ?? ''}"; use one of ${INDICATOR_IDS.join(', ')}`)
+  const givenYears = args.year === undefined ? undefined : parseYearSpec(args.year)
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
-    io.stdout.write(formatTable(await readTable(node.db.db, args.indicator, Number(args.year)), format))
+    const years = givenYears ?? await tableYears(node.db.db, args.indicator === undefined ? [] : indicators)
+    const many = indicators.length * years.length !== 1
+    if (many && format === 'csv') throw new AppError('USAGE', 'CSV holds one table: give one --indicator and one --year, or use --format json or table for several')
+    if (years.length === 0) {
+      io.stdout.write(format === 'json' ? '[]\n' : 'no records counted in any year\n')
+      return 0
+    }
+    const tables: IndicatorTable[] = []
+    for (const indicator of indicators) for (const year of years) tables.push(await readTable(node.db.db, indicator, year))
+    if (!many) io.stdout.write(formatTable(tables[0]!, format))
+    else if (format === 'json') io.stdout.write(`[${tables.map(t => formatTable(t, 'json').trimEnd()).join(',\n')}]\n`)
+    else io.stdout.write(tables.map(t => formatTable(t, 'table')).join('\n'))
     return 0
   } finally {
     await node.db.close()
