@@ -20,6 +20,11 @@ export const RECORD_SECRET_FILE = 'record-key.secret'
 
 export type RecordKeyer = (recordId: string) => string
 
+/** Where a node home keeps its record-key secret. */
+export function recordSecretFile (home: string): string {
+  return join(home, KEYS_DIR, RECORD_SECRET_FILE)
+}
+
 /** Creates the node's record-key secret (32 random bytes, mode 0600): `dcimx init` only. */
 export function createRecordSecret (home: string): Buffer {
   return ownerOnlySecret(home, RECORD_SECRET_FILE, 'the record-key secret')
@@ -27,7 +32,7 @@ export function createRecordSecret (home: string): Buffer {
 
 /** Reads the node's record-key secret; refuses (RECORD_KEY_MISSING) when the file is gone. */
 export function loadRecordSecret (home: string): Buffer {
-  const file = join(home, KEYS_DIR, RECORD_SECRET_FILE)
+  const file = recordSecretFile(home)
   if (!existsSync(file)) {
     throw new AppError('RECORD_KEY_MISSING', `${file} is missing: it keys every national record id this node holds, and a new one would count every re-imported record twice. Restore it from your backup of the home's keys folder (docs/operator-guide.md, "Backups"); it is never created again after dcimx init`)
   }
@@ -43,19 +48,19 @@ export function recordSecretFingerprint (secret: Buffer): string {
  * Binds the database to `secret` when it is bound to none yet (a home made before bindings, or
  * a new database), and refuses (RECORD_KEY_MISMATCH) a secret other than the bound one.
  */
-export async function bindRecordSecret (db: Kysely<Database>, secret: Buffer, file: string): Promise<void> {
+export async function bindRecordSecret (db: Kysely<Database>, secret: Buffer, home: string): Promise<void> {
   const fingerprint = recordSecretFingerprint(secret)
   await db.updateTable('node_identity').set({ record_key_fingerprint: fingerprint }).where('id', '=', 1).where('record_key_fingerprint', 'is', null).execute()
   const row = await db.selectFrom('node_identity').select('record_key_fingerprint').where('id', '=', 1).executeTakeFirstOrThrow()
   if (row.record_key_fingerprint !== fingerprint) {
-    throw new AppError('RECORD_KEY_MISMATCH', `${file} is not the secret this database's records were keyed with (fingerprint ${fingerprint}, the database's ${row.record_key_fingerprint ?? 'none'}): importing with it would count every record again. Restore the right file from your backup (docs/operator-guide.md, "Backups")`)
+    throw new AppError('RECORD_KEY_MISMATCH', `${recordSecretFile(home)} is not the secret this database's records were keyed with (fingerprint ${fingerprint}, the database's ${row.record_key_fingerprint ?? 'none'}): importing with it would count every record again. Restore the right file from your backup (docs/operator-guide.md, "Backups")`)
   }
 }
 
 /** The record keyer of a node home, checked against its database (see {@link bindRecordSecret}). */
 export async function nodeRecordKeyer (db: Kysely<Database>, home: string): Promise<RecordKeyer> {
   const secret = loadRecordSecret(home)
-  await bindRecordSecret(db, secret, join(home, KEYS_DIR, RECORD_SECRET_FILE))
+  await bindRecordSecret(db, secret, home)
   return recordKeyer(secret)
 }
 

@@ -13,8 +13,8 @@ import { usableTemplate } from '../db/template.js'
 import { AppError } from '../errors.js'
 import { generateSigningKey, type SigningKey } from '../protocol/keys.js'
 import { resolveNodeIdentity } from './identity.js'
-import { KEYS_DIR, readKeyStore, writeKeyFile } from './key-store.js'
-import { bindRecordSecret, createRecordSecret, RECORD_SECRET_FILE } from '../ingest/record-key.js'
+import { readKeyStore, writeKeyFile } from './key-store.js'
+import { bindRecordSecret, createRecordSecret } from '../ingest/record-key.js'
 
 export const DB_DIR = 'db'
 export const DEFAULT_PORT = 7300
@@ -82,7 +82,7 @@ export async function initHome (options: InitOptions): Promise<InitResult> {
     const templateDir = options.template !== undefined || config.database.url !== null ? undefined : options.templateDir === undefined ? usableTemplate() : options.templateDir ?? undefined
     const node = await openNode({ home, env: {}, clock: options.clock, template: options.template, templateDir })
     try {
-      await bindRecordSecret(node.db.db, recordSecret, join(home, KEYS_DIR, RECORD_SECRET_FILE))
+      await bindRecordSecret(node.db.db, recordSecret, home)
     } finally {
       await node.db.close()
     }

@@ -25,27 +25,20 @@ export const READY_TIMEOUT_MS = 2000
  * Readiness without queueing on the database: under load, every /health used to send its own
  * `select 1` and waited its turn behind every other one (on the embedded database, one query
  * at a time). Now at most one probe runs at a time and every request that arrives meanwhile
- * shares its answer (`cacheMs`, default 0, would also reuse an answer that long); a probe that
- * takes longer than {@link READY_TIMEOUT_MS} answers "not ready" (the database is stuck or
- * saturated) instead of holding the caller.
+ * shares its answer; a probe that takes longer than {@link READY_TIMEOUT_MS} answers "not
+ * ready" (the database is stuck or saturated) instead of holding the caller.
  */
-export function readinessProbe (check: () => Promise<boolean>, options: { now?: () => number, cacheMs?: number, timeoutMs?: number } = {}): { ready: () => Promise<boolean>, probes: () => number } {
-  const now = options.now ?? (() => performance.now())
-  const cacheMs = options.cacheMs ?? 0
+export function readinessProbe (check: () => Promise<boolean>, options: { timeoutMs?: number } = {}): { ready: () => Promise<boolean>, probes: () => number } {
   const timeoutMs = options.timeoutMs ?? READY_TIMEOUT_MS
-  let last: { at: number, ready: boolean } | undefined
   let inFlight: Promise<boolean> | undefined
   let probes = 0
   const ready = async (): Promise<boolean> => {
-    if (last !== undefined && now() - last.at < cacheMs) return last.ready
     inFlight ??= (async () => {
       probes++
       let timer: NodeJS.Timeout | undefined
       const timedOut = new Promise<boolean>(resolve => { timer = setTimeout(() => { resolve(false) }, timeoutMs) })
       try {
-        const r = await Promise.race([check().catch(() => false), timedOut])
-        last = { at: now(), ready: r }
-        return r
+        return await Promise.race([check().catch(() => false), timedOut])
       } finally {
         clearTimeout(timer)
         inFlight = undefined
