@@ -14,7 +14,8 @@
  *    zeros first (a published zero reveals each of its atoms, since counts are >= 0), then larger
  *    counts, then key; each is suppressed when publishing it would make a target derivable. Pairs
  *    of small disjoint targets under one published cell whose sum would fail the audit anyway are
- *    protected as extra vectors (GaussSuppression's singleton "sum2" idea).
+ *    protected as extra vectors (GaussSuppression's singleton "sum2" idea), at most a few per
+ *    target.
  * 4. Audit every suppressed cell and derived group not yet passed: width >= T and upper >= T,
  *    plainly and against every single contributor who knows their own singleton cell. A failing
  *    one gets one more suppression: of the published cells in the dual certificate of the failing
@@ -113,11 +114,21 @@ function interval (lower: number, upper: number | null): string {
   return `[${lower}, ${upper === null ? 'unbounded' : upper}]`
 }
 
+/** At most this many risky pairs per target are protected as extra vectors (see {@link riskyPairs}). */
+const PAIRS_PER_TARGET = 4
+
 /**
  * Pairs of disjoint protected vectors inside one published cell whose sum, if it became derivable,
  * would certainly fail the audit (GaussSuppression's singleton "sum2" idea): they are protected
  * as extra vectors in the elimination, which saves LP rounds. Singletons matter here because a
  * contributor who knows one part is non-empty narrows the other.
+ *
+ * Every pair of small targets shares the grand total, so their number grows with the square of
+ * the targets (121,720 pairs for 505 targets in one large victims year, which made the
+ * elimination the bulk of the time). A pair is likeliest to become derivable inside a small cell
+ * (a row whose other parts are published), so at most {@link PAIRS_PER_TARGET} per target are
+ * kept, those whose smallest common published cell has the fewest atoms first, then by key. Only a
+ * search aid: the LP audit still checks every target, whatever pairs are kept.
  */
 function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIndex): IndexSet[] {
   const T = prep.threshold
@@ -127,7 +138,7 @@ function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIn
     // A contributor knows that their own part holds at least one person: at most 1.
     singles: t.atoms.some(a => prep.atoms[a]!.singletons > 0) ? 1 : 0,
   })).filter(t => t.value < T + t.singles)
-  const pairs = new Map<string, IndexSet>()
+  const pairs = new Map<string, { union: IndexSet, parent: number }>()
   for (let i = 0; i < info.length; i++) {
     for (let j = i + 1; j < info.length; j++) {
       const a = info[i]!
@@ -136,10 +147,16 @@ function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIn
       const inA = new Set(a.atoms)
       if (b.atoms.some(x => inA.has(x))) continue
       const union = [...a.atoms, ...b.atoms].sort((x, y) => x - y)
-      if (parents.containing[union[0]!]!.some(c => union.every(x => parents.atomSets[c]!.has(x)))) pairs.set(union.join(','), union)
+      let parent = Infinity
+      for (const c of parents.containing[union[0]!]!) {
+        const set = parents.atomSets[c]!
+        if (set.size < parent && union.every(x => set.has(x))) parent = set.size
+      }
+      if (parent < Infinity) pairs.set(union.join(','), { union, parent })
     }
   }
-  return [...pairs.keys()].sort().map(k => pairs.get(k)!)
+  return [...pairs].sort(([ka, a], [kb, b]) => a.parent - b.parent || (ka < kb ? -1 : ka > kb ? 1 : 0))
+    .slice(0, PAIRS_PER_TARGET * targets.length).map(([, p]) => p.union)
 }
 
 /** Which published cells contain which atoms. */
@@ -199,6 +216,7 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
   let version = 0
 
   const lp = new AttackerLp(await loadSolver(), prep)
+  const arithmetic = { bigint: false }
   try {
     for (;;) {
       const protectedList = [...protectedCells].sort((a, b) => a - b)
@@ -209,7 +227,7 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
         known,
         candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms, cells[i]!.coefs)),
         protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...riskyPairs(prep, guarded, parents)],
-      })
+      }, arithmetic)
       suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
       guarded.forEach((t, k) => {
         if (!gauss.derivable[k] || unsafe.has(t.id)) return

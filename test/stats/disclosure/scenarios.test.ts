@@ -4,7 +4,7 @@
  */
 import t from 'tap'
 import { auditSuppression, isProtected } from '../../../src/stats/disclosure/audit.js'
-import { derivableFrom, gaussSuppress } from '../../../src/stats/disclosure/gauss.js'
+import { derivableFrom, gaussSuppress, type Vector } from '../../../src/stats/disclosure/gauss.js'
 import { prepareProblem, type PriorCell, type ProtectionProblem } from '../../../src/stats/disclosure/problem.js'
 import { protect } from '../../../src/stats/disclosure/protect.js'
 import { crossTableProblem, twoWayTableProblem } from '../../../src/stats/disclosure/tables.js'
@@ -197,4 +197,42 @@ t.test('exact elimination', async t => {
   t.same(derivableFrom(5, overlapping, [[0, 2], [2], [4]]), [false, false, false])
   t.same(derivableFrom(5, [...overlapping, [0, 2]], [[2], [4], [0, 1]]), [true, true, true], 'full rank: everything')
   t.throws(() => derivableFrom(2, [[2]], []), /index 2 outside 0..1/)
+})
+
+t.test('elimination in doubles equals the BigInt one, and falls back to BigInt past 2^52', async t => {
+  // Random weighted and 0/1 vectors (seeded): both arithmetics give the same suppressions and
+  // derivabilities, since both are exact while entries stay within 2^52.
+  let seed = 2026
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n }
+  const vector = (dimension: number): Vector => {
+    const idx = [...new Set(Array.from({ length: 1 + rand(dimension) }, () => rand(dimension)))].sort((a, b) => a - b)
+    return rand(3) === 0 ? { idx, coef: idx.map(() => 1 + rand(4)) } : idx
+  }
+  for (let run = 0; run < 40; run++) {
+    const dimension = 3 + rand(10)
+    const input = {
+      dimension,
+      known: Array.from({ length: rand(3) }, () => vector(dimension)),
+      candidates: Array.from({ length: 2 + rand(12) }, () => Array.from({ length: 1 + rand(2) }, () => vector(dimension))),
+      protect: Array.from({ length: 1 + rand(4) }, () => vector(dimension)),
+    }
+    t.same(gaussSuppress(input), gaussSuppress(input, { bigint: true }), `run ${run}`)
+  }
+  // Weights of 2^30 and 2^30 + 1: eliminating one against the other multiplies entries to about
+  // 2^60, beyond what doubles hold exactly. The answer must still be exact: (1, 1) is not in the
+  // span of (2^30, 2^30 + 1), and the two together span everything.
+  const big = 2 ** 30
+  const heavy: Vector = { idx: [0, 1], coef: [big, big + 1] }
+  const other: Vector = { idx: [0, 1], coef: [big + 1, big] }
+  t.same(derivableFrom(2, [heavy], [[0, 1], [0]]), [false, false])
+  t.same(derivableFrom(2, [heavy, other], [[0, 1], [0]]), [true, true])
+  const input = { dimension: 3, known: [heavy], candidates: [[other], [[2]]], protect: [[0]] }
+  t.same(gaussSuppress(input), { suppressed: [true, false], derivable: [false] })
+  t.same(gaussSuppress(input), gaussSuppress(input, { bigint: true }))
+  const arithmetic = { bigint: false }
+  gaussSuppress(input, arithmetic)
+  t.equal(arithmetic.bigint, true, 'the caller learns that later eliminations can start in BigInt')
+  const small = { bigint: false }
+  gaussSuppress({ dimension: 3, known: [], candidates: [[[0, 1, 2]], [[2]], [[1]]], protect: [[0]] }, small)
+  t.equal(small.bigint, false, '0/1 vectors of a cross table stay in doubles')
 })
