@@ -52,7 +52,8 @@ t.test('totals in every format, a bundle that verifies, and one that does not', 
 
   for (const [args, message] of [
     [['--years', '2024-2023'], '--years 2024-2023: the range runs backwards'],
-    [['--years', '20x4'], '--years "20x4": give a range (2020-2024) or a list (2019,2021)'],
+    [['--years', '1900-2024'], '--years 1900-2024: a range spans at most 100 years'],
+    [['--years', '20x4'], '--years "20x4": give a year (2023), a range (2015-2024) or a list (2019,2021)'],
     [['--years', '2023', '--format', 'xml'], '--format must be one of table, csv, json, sdmx-json'],
     [['--years', '2023', '--as-of', 'yesterday'], '--as-of "yesterday": give a date (2026-11-20) or a date-time (2026-11-20T12:00:00Z)'],
     [['--years', '2023', '--bundle', bundle], `${bundle} exists; the bundle is written to a new file`],

@@ -1,5 +1,6 @@
 /** `dcimx tables`: the operator's view of the node's own unprotected indicator tables. */
 import { AppError } from '../../errors.js'
+import { parseYearSpec } from '../../year-spec.js'
 import { openNode } from '../../node/home.js'
 import { toCsvLine } from '../../ingest/csv-line.js'
 import { INDICATOR_IDS } from '../../protocol/indicators.js'
@@ -13,14 +14,6 @@ export interface TablesArgs {
   /** A year, a range (2015-2024), a list (2019,2021), or none: every year with records. */
   year?: string
   format?: string
-}
-
-/** `2023`, `2015-2024` or `2019,2021`; USAGE otherwise. */
-function parseYearSpec (spec: string): number[] {
-  const range = /^(\d{4})-(\d{4})$/.exec(spec)
-  if (range !== null && Number(range[1]) <= Number(range[2])) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i)
-  if (/^\d{4}(,\d{4})*$/.test(spec)) return [...new Set(spec.split(',').map(Number))].sort((a, b) => a - b)
-  throw new AppError('USAGE', `--year must be a four-digit year, a range (2015-2024) or a list (2019,2021) (got "${spec}")`)
 }
 
 export function formatTable (t: IndicatorTable, format: string): string {
@@ -41,7 +34,7 @@ export async function tablesCommand (args: TablesArgs, io: CliIo): Promise<numbe
   const indicators = args.indicator === undefined ? [...INDICATOR_IDS] : args.indicator.split(',').map(s => s.trim().toUpperCase()).filter(s => s !== '')
   const unknown = indicators.find(i => !(INDICATOR_IDS as readonly string[]).includes(i))
   if (unknown !== undefined || indicators.length === 0) throw new AppError('USAGE', `unknown indicator "${unknown ?? ''}"; use one of ${INDICATOR_IDS.join(', ')}`)
-  const givenYears = args.year === undefined ? undefined : parseYearSpec(args.year)
+  const givenYears = args.year === undefined ? undefined : parseYearSpec(args.year, '--year')
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
     const years = givenYears ?? await tableYears(node.db.db, args.indicator === undefined ? [] : indicators)

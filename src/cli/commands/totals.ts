@@ -1,6 +1,7 @@
 /** `dcimx totals` and `dcimx verify-bundle`: regional totals for liaison officers, with provenance. */
 import { existsSync, writeFileSync } from 'node:fs'
 import { AppError } from '../../errors.js'
+import { parseYearSpec } from '../../year-spec.js'
 import { openNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { keySetFromJwks, type KeySet } from '../../protocol/keys.js'
@@ -13,18 +14,6 @@ import { toSdmxJson } from '../../totals/sdmx.js'
 import { line, type CliIo } from '../io.js'
 
 export const TOTALS_FORMATS = ['table', 'csv', 'json', 'sdmx-json'] as const
-
-/** `2020-2024` or `2019,2021` or `2023`. */
-export function parseYears (spec: string): number[] {
-  const range = /^(\d{4})-(\d{4})$/.exec(spec)
-  if (range !== null) {
-    const [from, to] = [Number(range[1]), Number(range[2])]
-    if (to < from) throw new AppError('USAGE', `--years ${spec}: the range runs backwards`)
-    return Array.from({ length: to - from + 1 }, (_, i) => from + i)
-  }
-  if (!/^\d{4}(,\d{4})*$/.test(spec)) throw new AppError('USAGE', `--years ${JSON.stringify(spec)}: give a range (2020-2024) or a list (2019,2021)`)
-  return spec.split(',').map(Number)
-}
 
 /** The dates an as-of query may name (inclusive): anything else is refused, not sent to the database. */
 export const AS_OF_RANGE = { from: '1970-01-01', to: '9999-12-31' } as const
@@ -83,7 +72,7 @@ export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<numbe
   if (args.bundle !== undefined && existsSync(args.bundle)) throw new AppError('USAGE', `${args.bundle} exists; the bundle is written to a new file`)
   const query = {
     indicator: args.indicator.toUpperCase(),
-    years: parseYears(args.years),
+    years: parseYearSpec(args.years, '--years'),
     by: args.by === undefined || args.by === '' ? [] : args.by.split(',').map(d => d.trim().toUpperCase()),
     ...(args.asOf === undefined ? {} : { asOf: parseAsOf(args.asOf) }),
   }

@@ -10,13 +10,14 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { parseAsOf, parseYears } from '../../cli/commands/totals.js'
+import { parseAsOf } from '../../cli/commands/totals.js'
 import { watchAgreements } from '../../policy/watch.js'
 import { formatCsv } from '../../totals/format.js'
 import { regionalTotals } from '../../totals/regional.js'
 import { SDMX_MEDIA_TYPE, toSdmxJson } from '../../totals/sdmx.js'
 import type { RegionalResult } from '../../totals/types.js'
 import { ROUTE_ROLES } from '../../users/users.js'
+import { parseYearSpec } from '../../year-spec.js'
 
 const Query = Type.Object({
   indicator: Type.String({ pattern: '^[VCvc][1-5]$', description: 'V1-V5 or C1-C4' }),
@@ -68,7 +69,7 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
     const q = request.query as { indicator: string, years: string, by?: string, as_of?: string, format?: string }
     const query = {
       indicator: q.indicator.toUpperCase(),
-      years: parseYears(q.years),
+      years: parseYearSpec(q.years, 'years'),
       by: q.by === undefined ? [] : q.by.split(','),
       ...(q.as_of === undefined ? {} : { asOf: parseAsOf(q.as_of, 'as_of') }),
     }
