@@ -20,6 +20,7 @@ import jsonBody, { MAX_BODY_BYTES } from './plugins/json-body.js'
 import strangers from './plugins/strangers.js'
 import feedRoutes from './routes/feed.js'
 import healthRoutes from './routes/health.js'
+import policyRoutes from './routes/policy.js'
 import regionalRoutes from './routes/regional.js'
 import sessionRoutes from './routes/session.js'
 import wellKnownRoutes from './routes/well-known.js'
@@ -94,5 +95,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(feedRoutes)
   await app.register(sessionRoutes)
   await app.register(regionalRoutes)
+  await app.register(policyRoutes)
   return app
 }

@@ -26,10 +26,17 @@ export const ROUTE_ROLES = {
   'GET /v1/status': ['operator', 'auditor'],
   'GET /v1/audit': ['auditor', 'operator'],
   'GET /v1/policy/matrix': ['legal', 'operator'],
+  'GET /v1/policy/agreements': ['legal', 'operator'],
+  'GET /v1/policy/diff': ['legal', 'operator'],
   'GET /v1/regional/*': ['liaison', 'operator'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type GuardedRoute = keyof typeof ROUTE_ROLES
+
+/** The guarded routes `role` may call, in ROUTE_ROLES order (what GET /v1/me tells the console). */
+export function routesOf (role: Role): GuardedRoute[] {
+  return (Object.keys(ROUTE_ROLES) as GuardedRoute[]).filter(r => (ROUTE_ROLES[r] as readonly Role[]).includes(role))
+}
 
 export const USER_NAME_PATTERN = /^[a-z][a-z0-9._-]{1,31}$/
 export const MIN_PASSWORD_LENGTH = 12

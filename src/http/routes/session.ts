@@ -13,7 +13,7 @@ import { nodeAgreements } from '../../policy/load.js'
 import { AppError } from '../../errors.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../users/throttle.js'
 import { LOGIN_RATE } from '../rate-limit.js'
-import { login, MAX_PASSWORD_LENGTH, ROLES, ROUTE_ROLES } from '../../users/users.js'
+import { login, MAX_PASSWORD_LENGTH, ROLES, ROUTE_ROLES, routesOf } from '../../users/users.js'
 
 const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
 const Denied = { 401: ErrorBody, 403: ErrorBody }
@@ -49,7 +49,7 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
         user: Type.String({ minLength: 1, maxLength: 64 }),
         password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ token: Type.String(), role: RoleSchema, expires_at: Type.String({ format: 'date-time' }) }), 401: ErrorBody, 413: ErrorBody, 429: ErrorBody },
+      response: { 200: Type.Object({ token: Type.String(), role: RoleSchema, expires_at: Type.String({ format: 'date-time' }), expires_in: Type.Integer({ description: 'seconds the token stays valid from now: what a client with an unset clock counts down' }) }), 401: ErrorBody, 413: ErrorBody, 429: ErrorBody },
     },
   }, async (request, reply) => {
     const body = request.body as { user: string, password: string }
@@ -66,18 +66,18 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
     loginLimit.authenticated(request)
     const { token, expiresAt } = app.issueUserToken(user)
     reply.header('cache-control', 'no-store')
-    return { token, role: user.role, expires_at: expiresAt }
+    return { token, role: user.role, expires_at: expiresAt, expires_in: Math.max(0, Math.floor((Date.parse(expiresAt) - clock.now()) / 1000)) }
   })
 
   app.get('/v1/me', {
     schema: {
-      summary: 'The user a token was issued to, and their role',
-      description: rolesText(ROUTE_ROLES['GET /v1/me']),
+      summary: 'The user a token was issued to, their role, and the guarded routes that role may call',
+      description: `${rolesText(ROUTE_ROLES['GET /v1/me'])} \`routes\` lists the guarded routes (as "METHOD /path", \`*\` for every route under a prefix) the role may call: the console shows the screens of these routes only; the routes themselves check the role.`,
       tags: ['users'],
-      response: { 200: Type.Object({ user: Type.String(), role: RoleSchema }), ...Denied },
+      response: { 200: Type.Object({ user: Type.String(), role: RoleSchema, routes: Type.Array(Type.String()) }), ...Denied },
     },
     preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/me']),
-  }, async request => ({ user: request.user.name, role: request.user.role }))
+  }, async request => ({ user: request.user.name, role: request.user.role, routes: routesOf(request.user.role) }))
 
   app.get('/v1/status', {
     schema: {
