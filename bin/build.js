@@ -1,6 +1,7 @@
 // `npm run build`: compiles src/ and migrations/ to dist/ (tsc -p tsconfig.build.json), writes
-// the build stamp (bin/stamp.js) that lets bin/dcimx.js run dist/, and makes the embedded
-// database template dist/db-template (src/db/template.ts) that `dcimx init` copies.
+// the build stamp (bin/stamp.js) that lets bin/dcimx.js run dist/, makes the embedded
+// database template dist/db-template (src/db/template.ts) that `dcimx init` copies, and builds
+// the web console (src/console/app) into dist/console (bin/build-console.js).
 //
 //   node bin/build.js              fails (exit 1) when anything fails
 //   node bin/build.js --prepare    what `npm ci` runs (the prepare script): never fails the
@@ -45,7 +46,17 @@ try {
   if (!prepare) process.exit(1)
   template = 'without the database template'
 }
+let consoleBuilt = 'the console'
+try {
+  const { buildConsole } = await import('./build-console.js')
+  await buildConsole()
+} catch (err) {
+  // The node runs without it (/console answers 404 saying so); the browser tests build it again.
+  console.error(`dcimx build: the console was not built: ${err.message}`)
+  if (!prepare) process.exit(1)
+  consoleBuilt = 'no console'
+}
 // Sources edited while the compiler ran: what dist/ holds is not known, so it is not vouched for.
 if (snapshot().hash !== before.hash) give('the sources changed during the build; dist/ is not used (build again)')
 writeStamp(ROOT, before)
-console.log(`dcimx build: dist/ compiled from ${before.files.length} source files (${before.hash.slice(0, 12)}), ${template}`)
+console.log(`dcimx build: dist/ compiled from ${before.files.length} source files (${before.hash.slice(0, 12)}), ${template} and ${consoleBuilt}`)

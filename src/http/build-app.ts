@@ -19,6 +19,7 @@ import errorHandler, { clientErrorHandler } from './plugins/error-handler.js'
 import jsonBody, { MAX_BODY_BYTES } from './plugins/json-body.js'
 import strangers from './plugins/strangers.js'
 import feedRoutes from './routes/feed.js'
+import consoleRoutes from './routes/console.js'
 import healthRoutes from './routes/health.js'
 import policyRoutes from './routes/policy.js'
 import regionalRoutes from './routes/regional.js'
@@ -96,5 +97,6 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes)
   await app.register(regionalRoutes)
   await app.register(policyRoutes)
+  await app.register(consoleRoutes)
   return app
 }

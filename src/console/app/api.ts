@@ -1,0 +1,81 @@
+/**
+ * The console's only way to the node: its own HTTP API. The user token lives in this module's
+ * memory only (not in storage, not in a cookie): a reload or a new tab asks to log in again,
+ * and no other site can make the browser send it.
+ */
+
+export interface Session {
+  token: string
+  user: string
+  role: string
+  /** The guarded routes the role may call, as GET /v1/me lists them. */
+  routes: string[]
+  /** When the token expires, by this browser's clock (ms since the epoch): counted from the node's expires_in, so a wrong clock here does not matter. */
+  expiresAt: number
+}
+
+/** An answer of the node other than 2xx, with its error code and message. */
+export class ApiError extends Error {
+  constructor (readonly status: number, readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+let current: Session | undefined
+let onUnauthorized: () => void = () => {}
+
+export function session (): Session | undefined {
+  return current
+}
+
+/** Called when the node refuses the token (expired, user removed or disabled). */
+export function whenUnauthorized (handler: () => void): void {
+  onUnauthorized = handler
+}
+
+export function logout (): void {
+  current = undefined
+}
+
+async function failure (res: Response): Promise<ApiError> {
+  let code = 'HTTP_ERROR'
+  let message = `${res.status} ${res.statusText}`
+  try {
+    const body = await res.json() as { code?: string, message?: string }
+    if (typeof body.code === 'string') code = body.code
+    if (typeof body.message === 'string') message = body.message
+  } catch {
+    // Not the node's JSON error shape: the status line says what there is to say.
+  }
+  return new ApiError(res.status, code, message)
+}
+
+/** Logs in (POST /v1/login), then asks the node what the role may call (GET /v1/me). */
+export async function login (user: string, password: string): Promise<Session> {
+  // Counted from before the request: the session never shows longer than the token lives.
+  const started = Date.now()
+  const res = await fetch('/v1/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) })
+  if (!res.ok) throw await failure(res)
+  const issued = await res.json() as { token: string, role: string, expires_in: number }
+  const me = await fetch('/v1/me', { headers: { authorization: `Bearer ${issued.token}` } })
+  if (!me.ok) throw await failure(me)
+  const who = await me.json() as { user: string, role: string, routes: string[] }
+  current = { token: issued.token, user: who.user, role: who.role, routes: who.routes, expiresAt: started + issued.expires_in * 1000 }
+  return current
+}
+
+/** GET a path of the node's API with the user token; a 401 ends the session. */
+export async function get (path: string): Promise<Response> {
+  if (current === undefined) throw new ApiError(401, 'USER_TOKEN_MISSING', 'not logged in')
+  const res = await fetch(path, { headers: { authorization: `Bearer ${current.token}` } })
+  if (res.status === 401) {
+    current = undefined
+    onUnauthorized()
+  }
+  if (!res.ok) throw await failure(res)
+  return res
+}
+
+export async function getJson<T> (path: string): Promise<T> {
+  return await (await get(path)).json() as T
+}

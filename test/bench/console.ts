@@ -1,0 +1,94 @@
+/**
+ * Benchmark for issue 14 (the web console): the bundle's size (each file as served, and
+ * gzip-compressed as a proxy would send it) and the time to first view on loopback, in
+ * Debian's headless Chromium: from navigation to the login form on screen, with an empty
+ * browser cache (a new context each round) and with a warm one (the same page reloaded);
+ * and from pressing "Log in" to the first screen of a liaison officer.
+ *
+ *   node --import tsx test/bench/console.ts      (npm run bench:console)
+ *
+ * Builds the console first when dist/console is older than its sources. One node (EUROPOL,
+ * embedded database) in this process. Environment: BENCH_ROUNDS (default 9), CHROMIUM_PATH.
+ * Prints markdown on stdout.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import os from 'node:os'
+import { join, relative } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { chromium } from 'playwright-core'
+import { ensureConsole } from '../../bin/build-console.js'
+import { systemClock } from '../../src/clock.js'
+import { createLogger } from '../../src/logger.js'
+import { initHome } from '../../src/node/home.js'
+import { startNode } from '../../src/node/start-node.js'
+import { addUser } from '../../src/users/users.js'
+import { CHROMIUM, CHROMIUM_FLAGS } from '../helpers/browser.js'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
+const PASSWORD = 'a long benchmark password'
+
+const out = await ensureConsole()
+const files = readdirSync(out, { recursive: true, withFileTypes: true })
+  .filter(e => e.isFile() && e.name !== 'source-hash.txt')
+  .map(e => relative(out, join(e.parentPath, e.name)))
+  .sort()
+
+const work = mkdtempSync(join(os.tmpdir(), 'dcimx-bench-console-'))
+process.on('exit', () => { rmSync(work, { recursive: true, force: true }) })
+const home = join(work, 'europol')
+await initHome({ home, country: 'EUROPOL', port: 0, clock: systemClock })
+const node = await startNode({ home, env: {}, clock: systemClock, port: 0, schedule: false, logger: () => createLogger({ level: 'silent' }) })
+await addUser(node.node.db.db, systemClock, { name: 'liaison1', role: 'liaison', password: PASSWORD })
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true })
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
+const ms = (x: number): string => x.toFixed(0)
+const cold: number[] = []
+const warm: number[] = []
+const login: number[] = []
+try {
+  for (let i = 0; i < ROUNDS; i++) {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const form = page.getByLabel('User name')
+    let start = performance.now()
+    await page.goto(`${node.address}/console/`)
+    await form.waitFor()
+    cold.push(performance.now() - start)
+    start = performance.now()
+    await page.reload()
+    await form.waitFor()
+    warm.push(performance.now() - start)
+    await form.fill('liaison1')
+    await page.getByLabel('Password').fill(PASSWORD)
+    start = performance.now()
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('heading', { name: 'Regional totals' }).waitFor()
+    login.push(performance.now() - start)
+    await context.close()
+  }
+} finally {
+  await browser.close()
+  await node.close()
+}
+
+let raw = 0
+let gz = 0
+console.log('| file | bytes | gzip bytes |')
+console.log('| :-- | --: | --: |')
+for (const f of files) {
+  const body = readFileSync(join(out, f))
+  const z = gzipSync(body).length
+  raw += statSync(join(out, f)).size
+  gz += z
+  console.log(`| ${f.replace(/-[A-Za-z0-9_-]{8}\./, '-[hash].')} | ${body.length} | ${z} |`)
+}
+console.log(`| total | ${raw} | ${gz} |`)
+console.log()
+console.log(`${ROUNDS} rounds, ms: median (min-max)`)
+console.log()
+console.log('| view | median | min | max |')
+console.log('| :-- | --: | --: | --: |')
+for (const [name, xs] of [['first view, empty cache (navigation to login form)', cold], ['first view, warm cache (reload to login form)', warm], ['login to the first screen (2 API calls)', login]] as const) {
+  console.log(`| ${name} | ${ms(median(xs))} | ${ms(Math.min(...xs))} | ${ms(Math.max(...xs))} |`)
+}

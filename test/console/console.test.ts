@@ -1,0 +1,235 @@
+// The web console in real Chromium against a liaison node (Europol) fed by a country node
+// (Serbia): each role logs in and does its main task, sees only its own screens, and every
+// screen passes axe-core without a serious or critical violation. One browser for the file;
+// each role gets its own browser context (its own memory, so its own session).
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { BrowserContext, Page } from 'playwright-core'
+import { ensureConsole } from '../../bin/build-console.js'
+import { POLICIES_DIR } from '../../src/policy/load.js'
+import type { RegionalResult } from '../../src/totals/types.js'
+import { addUser } from '../../src/users/users.js'
+import { browserMissing, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js'
+import { SAMPLE_AGREEMENTS, serbiaToEuropol, testClock } from '../helpers/federation.js'
+
+const missing = browserMissing()
+if (missing !== undefined && process.env.CI === 'true') {
+  t.fail(`CI=true and ${missing}: .ci/run installs Chromium; the console's browser tests must run in CI`)
+}
+
+const PASSWORD = 'a long console password'
+const ROLES = ['liaison', 'legal', 'operator', 'auditor'] as const
+
+t.test('the console in Chromium', { skip: missing ?? false }, async t => {
+  const [, browser, fed] = await Promise.all([ensureConsole(), launchBrowser(t), serbiaToEuropol(t, testClock())])
+  const eu = fed.eu
+  const db = eu.running.node.db.db
+  for (const role of ROLES) await addUser(db, testClock(), { name: `${role}1`, role, password: PASSWORD })
+  // A second version of the agreement, in force only from 2028: a difference for the legal
+  // officer to read that changes nothing the node shares today.
+  const v1 = readFileSync(join(SAMPLE_AGREEMENTS, 'srb-europol.yaml'), 'utf8')
+  writeFileSync(join(eu.home, POLICIES_DIR, 'srb-europol-v2.yaml'), v1.replace('version: 1', 'version: 2').replace('threshold: 5', 'threshold: 10')
+    .replace('from: 2026-01-01', 'from: 2028-01-01').replace('until: 2027-12-31', 'until: 2029-12-31'))
+
+  const api = async (path: string, role: string): Promise<Response> => {
+    const login = await fetch(`${eu.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `${role}1`, password: PASSWORD }) })
+    const { token } = await login.json() as { token: string }
+    return await fetch(`${eu.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+  }
+
+  /** A fresh context and page for one role; what the page asks the node and every CSP violation are recorded. */
+  async function open (t: Test): Promise<{ context: BrowserContext, page: Page, requests: string[], problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+    t.teardown(async () => { await context.close() })
+    const page = await context.newPage()
+    const requests: string[] = []
+    const problems: string[] = []
+    page.on('request', r => { requests.push(new URL(r.url()).pathname) })
+    page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
+    page.on('pageerror', e => { problems.push(e.message) })
+    return { context, page, requests, problems }
+  }
+
+  async function logIn (page: Page, role: string): Promise<void> {
+    await page.getByLabel('User name').fill(`${role}1`)
+    await page.getByLabel('Password').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('button', { name: 'Log out' }).waitFor()
+  }
+
+  async function accessible (t: Test, page: Page, screen: string): Promise<void> {
+    t.same(await seriousViolations(page), [], `axe: no serious or critical violation on ${screen}`)
+  }
+
+  async function navLinks (page: Page): Promise<string[]> {
+    return await page.getByRole('navigation', { name: 'Screens' }).getByRole('link').allTextContents()
+  }
+
+  /** Goes to a screen inside the app (a reload would end the session: the token lives in the page's memory). */
+  async function goInApp (page: Page, path: string): Promise<void> {
+    await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`)
+  }
+
+  t.test('served under /console with a strict Content-Security-Policy', async t => {
+    const index = await fetch(`${eu.url}/console/`)
+    t.equal(index.status, 200)
+    const csp = index.headers.get('content-security-policy') ?? ''
+    t.match(csp, /script-src 'self'/)
+    t.notMatch(csp, /unsafe-inline|unsafe-eval|\*/, 'no inline code, no other origin')
+    t.equal(index.headers.get('cache-control'), 'no-cache')
+    const html = await index.text()
+    t.notMatch(html, /<script>|<style>|style=/, 'the page holds no inline script or style')
+    const asset = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1]
+    t.ok(asset, 'the page loads its script from /console/assets/')
+    const js = await fetch(`${eu.url}${asset!}`)
+    t.same([js.status, js.headers.get('cache-control'), js.headers.get('content-type')], [200, 'public, max-age=31536000, immutable', 'text/javascript; charset=utf-8'])
+    const again = await fetch(`${eu.url}${asset!}`, { headers: { 'if-none-match': js.headers.get('etag')! } })
+    t.equal(again.status, 304, 'a cached asset is not sent again')
+    const deep = await fetch(`${eu.url}/console/totals?indicator=V1&years=2024`)
+    t.same([deep.status, await deep.text()], [200, html], 'any screen address answers with the app (it routes in the browser)')
+    t.equal((await fetch(`${eu.url}/console/assets/missing.js`)).status, 404, 'a missing asset is a 404, not the page')
+    const bare = await fetch(`${eu.url}/console`, { redirect: 'manual' })
+    t.same([bare.status, bare.headers.get('location')], [308, '/console/'])
+  })
+
+  t.test('liaison officer: regional totals from a shared address, hidden parts as intervals, CSV equal to the API\'s', async t => {
+    const { page, requests, problems } = await open(t)
+    const view = '/console/totals?indicator=V1&years=2023-2024&by=SEX'
+    await page.goto(`${eu.url}${view}`)
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    await accessible(t, page, 'the login screen')
+    await screenshot(page, 'login')
+    await logIn(page, 'liaison')
+    t.same(await navLinks(page), ['Regional totals'], 'the liaison officer sees the totals only')
+    t.equal(new URL(page.url()).pathname + new URL(page.url()).search, view, 'the shared address survives the login')
+    await page.locator('#totals-table').waitFor()
+    t.match(await page.locator('#session-expiry').textContent(), /^Session ends at \d\d:\d\d \(in 60 min\)$/)
+
+    const expected = await (await api('/v1/regional/totals?indicator=V1&years=2023-2024&by=SEX', 'liaison')).json() as RegionalResult
+    const rows = page.locator('#totals-table tbody tr')
+    t.equal(await rows.count(), expected.cells.length, 'one row per total cell')
+    const hidden = expected.cells.flatMap(c => c.parts).filter(p => p.suppressed === true)
+    t.ok(hidden.length > 0, 'the query has hidden parts (threshold 5, seven victims)')
+    const shownHidden = await page.locator('#totals-table .hidden-part').allTextContents()
+    t.same(shownHidden.sort(), hidden.map(p => p.upper === null ? `${p.lower} or more (hidden)` : `${p.lower}–${p.upper} (hidden)`).sort(), 'every hidden part as its interval, none as 0')
+    for (const c of expected.cells) {
+      const year = c.key.TIME_PERIOD!
+      const sex = { F: 'Female', M: 'Male', _T: 'Total', O: 'Other / non-binary', U: 'Unknown' }[c.key.SEX!]!
+      const row = rows.filter({ has: page.locator('th', { hasText: year }) }).filter({ has: page.locator('td', { hasText: new RegExp(`^${sex}$`) }) })
+      const total = await row.locator('td.num').first().textContent()
+      t.equal(total, c.value !== undefined ? String(c.value) : (c.upper === null ? `at least ${c.lower}` : `${c.lower}–${c.upper}`), `${year} ${sex}: the total as the API gives it`)
+    }
+    const bih = page.locator('#contributions-table tr', { has: page.locator('th', { hasText: 'Bosnia and Herzegovina' }) })
+    t.same(await bih.first().locator('td').allTextContents(), ['2023', 'missing', 'no agreement shares this country\'s figures with this node', '', '', ''], 'a missing country with its reason in words')
+    const srb = page.locator('#contributions-table tr', { has: page.locator('th', { hasText: 'Serbia' }) }).first()
+    const srbCells = await srb.locator('td').allTextContents()
+    const srbApi = expected.contributions.find(c => c.country === 'SRB' && c.year === 2023)!
+    t.same(srbCells, ['2023', 'included', '', srbApi.issuedAt!.slice(0, 10), srbApi.expiresAt!.slice(0, 10), String(srbApi.suppressedCells ?? '')], 'Serbia\'s part with its freshness')
+    await accessible(t, page, 'the totals screen')
+    await screenshot(page, 'liaison-totals')
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()])
+    const csv = readFileSync(await download.path(), 'utf8')
+    t.equal(download.suggestedFilename(), 'totals-V1-2023-2024-SEX.csv')
+    t.equal(csv, await (await api('/v1/regional/totals?indicator=V1&years=2023-2024&by=SEX&format=csv', 'liaison')).text(), 'the CSV downloaded is the API\'s, byte for byte')
+
+    // A new query from the form: the address follows it, so the view can be shared.
+    await page.getByLabel('Indicator').selectOption('V2')
+    await page.getByLabel('Years').fill('2023')
+    await page.getByRole('checkbox', { name: 'Form of exploitation' }).check()
+    await page.getByRole('button', { name: 'Show totals' }).click()
+    await page.waitForURL(/indicator=V2/)
+    t.equal(new URL(page.url()).search, '?indicator=V2&years=2023&by=EXPLOIT')
+    await page.locator('#view-link[href$="?indicator=V2&years=2023&by=EXPLOIT"]').waitFor()
+    const v2 = await (await api('/v1/regional/totals?indicator=V2&years=2023&by=EXPLOIT', 'liaison')).json() as RegionalResult
+    await page.locator('#totals-table tbody tr').nth(v2.cells.length - 1).waitFor()
+    t.equal(await page.locator('#totals-table tbody tr').count(), v2.cells.length)
+
+    // Screens of other roles: not offered, not shown, and their data never asked for.
+    await goInApp(page, '/console/agreements')
+    t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (liaison officer).')
+    await goInApp(page, '/console/audit')
+    await page.getByRole('heading', { name: 'Not available' }).waitFor()
+    t.same(requests.filter(p => p.startsWith('/v1/') && !['/v1/login', '/v1/me', '/v1/regional/totals'].includes(p)), [], 'no request for another role\'s data')
+    t.same(problems, [], 'no script error, no Content-Security-Policy violation')
+  })
+
+  t.test('legal officer: agreements explained, and the difference between two versions', async t => {
+    const { page, requests, problems } = await open(t)
+    await page.goto(`${eu.url}/console/`)
+    await logIn(page, 'legal')
+    t.same(await navLinks(page), ['Agreements'])
+    await page.waitForURL(/\/console\/agreements$/)
+    await page.getByText('Serbia shares with Europol (agreement "srb-europol", version 1).').waitFor()
+    t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
+    t.same(await page.locator('article.agreement .badge').allTextContents(), ['in force', 'not in force'])
+    await accessible(t, page, 'the agreements screen')
+
+    await page.getByLabel('From version').selectOption('1')
+    await page.getByLabel('To version').selectOption('2')
+    await page.getByRole('button', { name: 'Show the differences' }).click()
+    await page.locator('#diff li').first().waitFor()
+    t.equal(new URL(page.url()).search, '?agreement=srb-europol&from=1&to=2', 'the comparison has its own address')
+    const expected = await (await api('/v1/policy/diff?agreement=srb-europol&from=1&to=2', 'legal')).json() as { changes: string[] }
+    t.same(await page.locator('#diff li').allTextContents(), expected.changes)
+    t.ok(expected.changes.includes('Stricter protection: no count below 10 is sent (was 5).'))
+    await accessible(t, page, 'the agreements screen with a comparison')
+    await screenshot(page, 'legal-agreements')
+
+    await goInApp(page, '/console/totals?indicator=V1&years=2023')
+    t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (legal officer).')
+    t.notOk(requests.some(p => p.startsWith('/v1/regional') || p === '/v1/audit' || p === '/v1/status'), 'no request for another role\'s data')
+    t.same(problems, [])
+  })
+
+  t.test('operator: peers and their status; auditor: the audit log', async t => {
+    const op = await open(t)
+    await op.page.goto(`${eu.url}/console/`)
+    await logIn(op.page, 'operator')
+    t.same(await navLinks(op.page), ['Regional totals', 'Agreements', 'Peers', 'Audit log'])
+    await op.page.getByRole('link', { name: 'Peers' }).click()
+    const row = op.page.locator('#peers-table tbody tr')
+    await row.first().waitFor()
+    t.same(await row.locator('th').allTextContents(), ['SRB (Serbia)'])
+    t.equal(await row.locator('td').first().textContent(), 'ok')
+    await accessible(t, op.page, 'the peers screen')
+    await screenshot(op.page, 'operator-peers')
+    t.same(op.problems, [])
+
+    const au = await open(t)
+    await au.page.goto(`${eu.url}/console/audit`)
+    await logIn(au.page, 'auditor')
+    t.same(await navLinks(au.page), ['Peers', 'Audit log'])
+    const entries = au.page.locator('#audit-table tbody tr')
+    await entries.first().waitFor()
+    const newest = await (await api('/v1/audit?limit=200', 'auditor')).json() as { entries: Array<{ seq: number, event: string }> }
+    // The auditor's own login (and the API's just now) come after what the page read.
+    const shown = await entries.locator('td:nth-child(3)').allTextContents()
+    t.same(shown, newest.entries.slice(0, shown.length).map(e => e.event))
+    t.ok(shown.includes('user_added'))
+    await accessible(t, au.page, 'the audit log screen')
+    await screenshot(au.page, 'auditor-audit')
+    await goInApp(au.page, '/console/totals')
+    await au.page.getByRole('heading', { name: 'Not available' }).waitFor()
+    t.notOk(au.requests.some(p => p.startsWith('/v1/regional') || p.startsWith('/v1/policy')))
+    t.same(au.problems, [])
+  })
+
+  t.test('the session: log out, and the end of the session shown when the token expires', async t => {
+    const { page, context } = await open(t)
+    await context.clock.install()
+    await page.goto(`${eu.url}/console/`)
+    await page.getByLabel('User name').fill('liaison1')
+    await page.getByLabel('Password').fill('not the password at all')
+    await page.getByRole('button', { name: 'Log in' }).click()
+    t.equal(await page.getByRole('alert').textContent(), 'The user name or password is wrong, or the account is disabled.')
+    await logIn(page, 'liaison')
+    await page.getByRole('button', { name: 'Log out' }).click()
+    t.equal(await page.getByRole('status').textContent(), 'You have logged out.')
+    await logIn(page, 'liaison')
+    await context.clock.fastForward('01:00:01')
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    t.equal(await page.getByRole('status').textContent(), 'Your session has expired. Log in again.')
+  })
+})
