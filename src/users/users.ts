@@ -28,6 +28,7 @@ export const ROUTE_ROLES = {
   'GET /v1/policy/matrix': ['legal', 'operator'],
   'GET /v1/policy/agreements': ['legal', 'operator'],
   'GET /v1/policy/diff': ['legal', 'operator'],
+  'GET /v1/policy/preview': ['legal', 'operator'],
   'GET /v1/regional/*': ['liaison', 'operator'],
 } as const satisfies Record<string, readonly Role[]>
 

@@ -24,6 +24,7 @@ const REQUESTS: Partial<Record<GuardedRoute, string>> = {
   'GET /v1/policy/matrix': '/v1/policy/matrix',
   'GET /v1/policy/agreements': '/v1/policy/agreements',
   'GET /v1/policy/diff': '/v1/policy/diff?agreement=srb-europol&from=1&to=1',
+  'GET /v1/policy/preview': '/v1/policy/preview?peer=EUROPOL&year=2024&indicator=V1',
 }
 
 t.test('the session secret: created once, owner-only, refused when others can read it', async t => {
@@ -123,6 +124,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       'GET /v1/policy/matrix': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/agreements': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/diff': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
+      'GET /v1/policy/preview': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
     })
     t.same(ROUTE_ROLES['GET /v1/regional/*'], ['liaison', 'operator'])
 
@@ -132,7 +134,7 @@ t.test('users, tokens and roles over HTTP', async t => {
   })
 
   t.test('what each route answers', async t => {
-    t.same((await get('/v1/me', tokens.legal)).body, { user: 'legal1', role: 'legal', routes: ['GET /v1/me', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff'] })
+    t.same((await get('/v1/me', tokens.legal)).body, { user: 'legal1', role: 'legal', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview'] })
     t.same((await get('/v1/status', tokens.auditor)).body, { node: 'SRB', peers: [] })
     const matrix = await get('/v1/policy/matrix', tokens.legal)
     t.same(matrix.body, { matrix: [{ provider: 'SRB', recipient: 'EUROPOL', indicators: ['V1', 'V2', 'V3', 'C1', 'C3'], agreement: 'srb-europol', version: 1, in_force: true }] })
@@ -140,6 +142,9 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same(agreements.map((a: Record<string, unknown>) => [a.agreement, a.version, a.file, a.in_force, a.indicators]), [['srb-europol', 1, 'srb-europol.yaml', true, ['V1', 'V2', 'V3', 'C1', 'C3']]])
     t.match(agreements[0].explanation[0], /^Serbia shares with Europol \(agreement "srb-europol", version 1\)\.$/)
     t.same((await get('/v1/policy/diff?agreement=srb-europol&from=1&to=1', tokens.legal)).body, { agreement: 'srb-europol', from: 1, to: 1, same_hash: true, changes: ['The two versions hold the same agreement (same hash).'] })
+    t.same((await get('/v1/policy/preview?peer=HRV&year=2024', tokens.legal)).body, { peer: 'HRV', year: 2024, granted: false, tables: [], refused: [], held: [] }, 'no agreement with HRV: nothing would be sent')
+    const preview = (await get('/v1/policy/preview?peer=EUROPOL&year=2024&indicator=V2', tokens.legal)).body
+    t.same([preview.granted, preview.tables.map((x: { agreement: string, indicator: string, year: number, by: string[] }) => [x.agreement, x.indicator, x.year, x.by])], [true, [['srb-europol', 'V2', 2024, ['EXPLOIT']]]])
     const missing = await get('/v1/policy/diff?agreement=srb-europol&from=1&to=2', tokens.legal)
     t.same([missing.statusCode, missing.body.message], [404, 'this node holds no version 2 of agreement "srb-europol" (it holds 1)'])
 
@@ -180,7 +185,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/regional/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })
@@ -205,7 +210,7 @@ t.test('users, tokens and roles over HTTP', async t => {
     await addUser(db, clock, { name: 'liaison1', role: 'liaison', password: PASSWORD })
     t.same((await get('/v1/me', tokens.liaison)).body, refusedToken('user liaison1 has been removed or disabled since the token was issued; log in again'), 'also once the name is added again')
     const fresh = await loginAs('liaison1')
-    t.same((await get('/v1/me', fresh.body.token)).body, { user: 'liaison1', role: 'liaison', routes: ['GET /v1/me', 'GET /v1/regional/*'] }, 'a new login works')
+    t.same((await get('/v1/me', fresh.body.token)).body, { user: 'liaison1', role: 'liaison', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/regional/*'] }, 'a new login works')
 
     await db.updateTable('app_user').set({ disabled_at: new Date(now) }).where('name', '=', 'legal1').execute()
     t.same((await get('/v1/policy/matrix', tokens.legal)).body, refusedToken('user legal1 has been removed or disabled since the token was issued; log in again'))
@@ -223,7 +228,7 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same((await setUserDisabled(db, clock, 'auditor1', false)).changed, true)
     t.same((await get('/v1/me', before.body.token)).body, stale, 'enabled again: a token from before the disable is still refused')
     const after = await loginAs('auditor1')
-    t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit'] }, 'a new login works')
+    t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit'] }, 'a new login works')
     t.same((await listAudit(db)).filter(e => e.event === 'user_disabled' || e.event === 'user_enabled').map(e => [e.event, e.actor]), [['user_disabled', 'auditor1'], ['user_enabled', 'auditor1']])
     await t.rejects(setUserDisabled(db, clock, 'nobody', true), { code: 'USER_UNKNOWN' })
   })

@@ -217,7 +217,7 @@ t.test('dcimx user add, list, remove and dcimx login', async t => {
   const app = await buildApp({ ...node, clock: testClock, logger: createLogger({ level: 'silent' }) })
   try {
     const me = await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token.stdout.trim()}` } })
-    t.same([me.statusCode, me.json()], [200, { user: 'alice', role: 'liaison', routes: ['GET /v1/me', 'GET /v1/regional/*'] }])
+    t.same([me.statusCode, me.json()], [200, { user: 'alice', role: 'liaison', node: node.config.node.id, routes: ['GET /v1/me', 'GET /v1/regional/*'] }])
   } finally {
     await app.close()
     await node.db.close()

@@ -5,11 +5,9 @@ import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
 import { agreementHash, agreementSetProblems, formatProblem, lintAgreementText, loadAgreement, loadAgreements, POLICIES_DIR, type LintedAgreement } from '../../policy/load.js'
-import { activeGrants } from '../../policy/grants.js'
 import { openNode } from '../../node/home.js'
-import { protectGrants } from '../../stats/protect-grants.js'
+import { previewForPeer } from '../../stats/peer-preview.js'
 import { yearClosesOn } from '../../config.js'
-import { populationOf } from '../../stats/populations.js'
 import { heldLine } from '../held-line.js'
 import { line, type CliIo } from '../io.js'
 
@@ -102,20 +100,15 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
   const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
   try {
     const agreements = loadAgreements(policyFiles([], args.home, io))
-    const now = io.clock.now()
-    const all = activeGrants(agreements, node.config.node.id, now, yearClosesOn(node.config))
-    const wanted = all.filter(g => g.recipient === args.peer && (args.indicator === undefined || g.indicator === args.indicator))
-    if (wanted.length === 0) {
+    const preview = await previewForPeer(
+      { db: node.db.db, node: node.config.node.id, agreements, nowMs: io.clock.now(), yearClosesOn: yearClosesOn(node.config) },
+      { peer: args.peer, ...(args.indicator === undefined ? {} : { indicator: args.indicator }), ...(args.year === undefined ? {} : { year: Number(args.year) }) }
+    )
+    if (!preview.granted) {
       line(io.stdout, `No agreement in force grants ${nodeName(args.peer)} anything${args.indicator === undefined ? '' : ` of ${args.indicator}`}: nothing would be sent.`)
       return 0
     }
-    const year = args.year === undefined ? undefined : Number(args.year)
-    // Protection covers every peer's grants of the linked tables: one pattern for all.
-    const slices = new Set(wanted.flatMap(g => g.years.filter(y => year === undefined || y === year).map(y => `${populationOf(g.indicator)}|${y}`)))
-    const relevant = all.map(g => ({ ...g, years: g.years.filter(y => slices.has(`${populationOf(g.indicator)}|${y}`)) })).filter(g => g.years.length > 0)
-    const { tables, summary, held } = await protectGrants(node.db.db, relevant)
-    const mine = tables.filter(t => t.recipient === args.peer && (args.indicator === undefined || t.indicator === args.indicator) && (year === undefined || t.year === year))
-    const refused = summary.filter(s => !s.ok)
+    const { tables: mine, refused, held } = preview
     if (args.json === true) {
       line(io.stdout, JSON.stringify({ peer: args.peer, tables: mine, refused, held }, null, 2))
       return 0

@@ -2,15 +2,18 @@
  * The node's agreements for legal officers, read-only (the files stay under the operator's
  * change control): GET /v1/policy/agreements lists every agreement file the node holds, each
  * explained in plain language; GET /v1/policy/diff says what changed between two versions of
- * one agreement. Both are the CLI's `dcimx policy explain` and `dcimx policy diff` over HTTP.
+ * one agreement; GET /v1/policy/preview shows exactly what a peer would receive now. They are
+ * the CLI's `dcimx policy explain`, `diff` and `preview` over HTTP.
  */
 import { basename } from 'node:path'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { yearClosesOn } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { diffAgreements, explainAgreement } from '../../policy/explain.js'
 import { inForce } from '../../policy/grants.js'
 import { nodeAgreements } from '../../policy/load.js'
+import { previewForPeer } from '../../stats/peer-preview.js'
 import { ROUTE_ROLES } from '../../users/users.js'
 
 const ErrorBody = Type.Object({ statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String() })
@@ -107,6 +110,58 @@ export default async function policyRoutes (app: FastifyInstance): Promise<void>
       to: after.agreement.version,
       same_hash: same,
       changes: same ? ['The two versions hold the same agreement (same hash).'] : diffAgreements(before.agreement, after.agreement),
+    }
+  })
+
+  app.get('/v1/policy/preview', {
+    schema: {
+      summary: 'Exactly the protected tables a peer would receive now for one year, as publishing would cut them',
+      description: `Roles: ${ROUTE_ROLES['GET /v1/policy/preview'].join(', ')}. Authorization: Bearer <token from POST /v1/login>. As \`dcimx policy preview\`: nothing is signed or recorded. A confidential cell has no value (OBS_STATUS Q, CONF_STATUS C); a cell not listed is 0. \`granted\` is false when no agreement in force grants the peer what was asked. The protection is computed on each request (every peer's grants of the year's populations together).`,
+      tags: ['operations'],
+      querystring: Type.Object({
+        peer: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,15}$', description: 'the recipient, e.g. EUROPOL' }),
+        year: Type.String({ pattern: '^[0-9]{4}$' }),
+        indicator: Type.Optional(Type.String({ pattern: '^[VC][1-5]$', description: 'only this indicator (default: every one granted)' })),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          peer: Type.String(),
+          year: Type.Integer(),
+          granted: Type.Boolean(),
+          tables: Type.Array(Type.Object({
+            agreement: Type.String(),
+            indicator: Type.String(),
+            year: Type.Integer(),
+            by: Type.Array(Type.String()),
+            cells: Type.Array(Type.Object({
+              key: Type.Record(Type.String(), Type.String()),
+              value: Type.Optional(Type.Integer()),
+              obs_status: Type.String(),
+              conf_status: Type.String(),
+            })),
+          })),
+          refused: Type.Array(Type.Object({ indicator: Type.String(), year: Type.Integer(), unsafe: Type.Array(Type.String()) }), { description: 'indicator-years that cannot be protected: sent to nobody' }),
+          held: Type.Array(Type.Object({ population: Type.String(), year: Type.Integer(), added: Type.Integer(), withdrawn: Type.Integer(), released_at: Type.String({ format: 'date-time' }) }), { description: 'released years whose records changed since: the change is not sent' }),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/policy/preview']),
+  }, async (request, reply) => {
+    const q = request.query as { peer: string, year: string, indicator?: string }
+    const year = Number(q.year)
+    const preview = await previewForPeer(
+      { db: app.node.db.db, node: config.node.id, agreements: nodeAgreements(config.home), nowMs: clock.now(), yearClosesOn: yearClosesOn(config) },
+      { peer: q.peer, year, ...(q.indicator === undefined ? {} : { indicator: q.indicator }) }
+    )
+    reply.header('cache-control', 'no-store')
+    return {
+      peer: q.peer,
+      year,
+      granted: preview.granted,
+      tables: preview.tables.map(t => ({ agreement: t.agreement, indicator: t.indicator, year: t.year, by: t.by, cells: t.cells })),
+      refused: preview.refused.map(r => ({ indicator: r.indicator, year: r.year, unsafe: r.unsafe })),
+      held: preview.held.map(h => ({ population: h.population, year: h.year, added: h.added, withdrawn: h.withdrawn, released_at: h.releasedAt.toISOString() })),
     }
   })
 }
