@@ -25,6 +25,7 @@ export const ROUTE_ROLES = {
   'GET /v1/me': ROLES,
   'GET /v1/status': ['operator', 'auditor'],
   'GET /v1/audit': ['auditor', 'operator'],
+  'GET /v1/audit/verify': ['auditor', 'operator'],
   'GET /v1/policy/matrix': ['legal', 'operator'],
   'GET /v1/policy/agreements': ['legal', 'operator'],
   'GET /v1/policy/diff': ['legal', 'operator'],

@@ -21,6 +21,7 @@ const REQUESTS: Partial<Record<GuardedRoute, string>> = {
   'GET /v1/me': '/v1/me',
   'GET /v1/status': '/v1/status',
   'GET /v1/audit': '/v1/audit?limit=5',
+  'GET /v1/audit/verify': '/v1/audit/verify',
   'GET /v1/policy/matrix': '/v1/policy/matrix',
   'GET /v1/policy/agreements': '/v1/policy/agreements',
   'GET /v1/policy/diff': '/v1/policy/diff?agreement=srb-europol&from=1&to=1',
@@ -121,6 +122,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       'GET /v1/me': { operator: 200, legal: 200, liaison: 200, auditor: 200, none: 401 },
       'GET /v1/status': { operator: 200, legal: 403, liaison: 403, auditor: 200, none: 401 },
       'GET /v1/audit': { operator: 200, legal: 403, liaison: 403, auditor: 200, none: 401 },
+      'GET /v1/audit/verify': { operator: 200, legal: 403, liaison: 403, auditor: 200, none: 401 },
       'GET /v1/policy/matrix': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/agreements': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/diff': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
@@ -149,6 +151,9 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same([missing.statusCode, missing.body.message], [404, 'this node holds no version 2 of agreement "srb-europol" (it holds 1)'])
 
     const all = (await get('/v1/audit?limit=1000', tokens.auditor)).body.entries
+    const verified = (await get('/v1/audit/verify', tokens.auditor)).body
+    t.same(verified, { intact: true, entries: verified.entries, head: { seq: verified.entries, hash: verified.head.hash }, broken: null })
+    t.ok(verified.entries >= all.length, 'every entry checked')
     const newest = (await get('/v1/audit?limit=3', tokens.auditor)).body.entries
     t.same(newest, all.slice(-3), 'without after: the newest entries, oldest first')
     t.same((await get('/v1/audit?after=2&limit=2', tokens.operator)).body.entries.map((e: { seq: number }) => e.seq), [3, 4])
@@ -185,7 +190,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })
@@ -228,7 +233,7 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same((await setUserDisabled(db, clock, 'auditor1', false)).changed, true)
     t.same((await get('/v1/me', before.body.token)).body, stale, 'enabled again: a token from before the disable is still refused')
     const after = await loginAs('auditor1')
-    t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit'] }, 'a new login works')
+    t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify'] }, 'a new login works')
     t.same((await listAudit(db)).filter(e => e.event === 'user_disabled' || e.event === 'user_enabled').map(e => [e.event, e.actor]), [['user_disabled', 'auditor1'], ['user_enabled', 'auditor1']])
     await t.rejects(setUserDisabled(db, clock, 'nobody', true), { code: 'USER_UNKNOWN' })
   })

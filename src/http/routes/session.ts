@@ -6,7 +6,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { listAudit } from '../../audit/log.js'
+import { listAudit, verifyAuditLog } from '../../audit/log.js'
 import { peerStatuses } from '../../exchange/status.js'
 import { localDate, sharingMatrix } from '../../policy/explain.js'
 import { nodeAgreements } from '../../policy/load.js'
@@ -165,6 +165,28 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
     const entries = await listAudit(db.db, { after: query.after === undefined ? undefined : Number(query.after), limit, newest: true })
     reply.header('cache-control', 'no-store')
     return { entries: entries.map(e => ({ seq: Number(e.seq), at: e.at.toISOString(), event: e.event, actor: e.actor, detail: e.detail, prev_hash: e.prevHash, hash: e.hash })) }
+  })
+
+  app.get('/v1/audit/verify', {
+    schema: {
+      summary: 'Checks the whole hash-chained audit log, as `dcimx audit verify` does',
+      description: `${rolesText(ROUTE_ROLES['GET /v1/audit/verify'])} \`intact\` is false when a link does not hold; \`broken\` then names the first entry where it breaks and why. Reads the whole log: its cost grows with it.`,
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          intact: Type.Boolean(),
+          entries: Type.Integer(),
+          head: Type.Union([Type.Object({ seq: Type.Integer(), hash: Type.String() }), Type.Null()]),
+          broken: Type.Union([Type.Object({ seq: Type.Integer(), reason: Type.String() }), Type.Null()]),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/audit/verify']),
+  }, async (_request, reply) => {
+    const v = await verifyAuditLog(db.db)
+    reply.header('cache-control', 'no-store')
+    return { intact: v.broken === null, entries: v.entries, head: v.head === null ? null : { seq: Number(v.head.seq), hash: v.head.hash }, broken: v.broken === null ? null : { seq: Number(v.broken.seq), reason: v.broken.reason } }
   })
 
   app.get('/v1/policy/matrix', {
