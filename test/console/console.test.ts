@@ -22,20 +22,24 @@ const PASSWORD = 'a long console password'
 const ROLES = ['liaison', 'legal', 'operator', 'auditor'] as const
 
 t.test('the console in Chromium', { skip: missing ?? false }, async t => {
+  const started = performance.now()
   const [, browser, fed] = await Promise.all([ensureConsole(), launchBrowser(t), serbiaToEuropol(t, testClock())])
+  t.comment(`set-up (console build check, Chromium, two nodes with one pull): ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const eu = fed.eu
   const db = eu.running.node.db.db
   for (const role of ROLES) await addUser(db, testClock(), { name: `${role}1`, role, password: PASSWORD })
+  // Serbia's legal officer previews what Europol would receive.
+  await addUser(fed.srb.running.node.db.db, testClock(), { name: 'legal1', role: 'legal', password: PASSWORD })
   // A second version of the agreement, in force only from 2028: a difference for the legal
   // officer to read that changes nothing the node shares today.
   const v1 = readFileSync(join(SAMPLE_AGREEMENTS, 'srb-europol.yaml'), 'utf8')
   writeFileSync(join(eu.home, POLICIES_DIR, 'srb-europol-v2.yaml'), v1.replace('version: 1', 'version: 2').replace('threshold: 5', 'threshold: 10')
     .replace('from: 2026-01-01', 'from: 2028-01-01').replace('until: 2027-12-31', 'until: 2029-12-31'))
 
-  const api = async (path: string, role: string): Promise<Response> => {
-    const login = await fetch(`${eu.url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `${role}1`, password: PASSWORD }) })
+  const api = async (path: string, role: string, url = eu.url): Promise<Response> => {
+    const login = await fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `${role}1`, password: PASSWORD }) })
     const { token } = await login.json() as { token: string }
-    return await fetch(`${eu.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    return await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
   }
 
   /** A fresh context and page for one role; what the page asks the node and every CSP violation are recorded. */
@@ -159,7 +163,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const { page, requests, problems } = await open(t)
     await page.goto(`${eu.url}/console/`)
     await logIn(page, 'legal')
-    t.same(await navLinks(page), ['Agreements'])
+    t.same(await navLinks(page), ['Agreements', 'Preview for a peer'])
     await page.waitForURL(/\/console\/agreements$/)
     await page.getByText('Serbia shares with Europol (agreement "srb-europol", version 1).').waitFor()
     t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
@@ -179,6 +183,22 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
     await goInApp(page, '/console/totals?indicator=V1&years=2023')
     t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (legal officer).')
+
+    // At Serbia: exactly what Europol would receive, hidden cells marked.
+    const srb = await open(t)
+    await srb.page.goto(`${fed.srb.url}/console/preview?peer=EUROPOL&year=2023&indicator=V1`)
+    await logIn(srb.page, 'legal')
+    await srb.page.locator('#preview h2').first().waitFor()
+    const sent = await (await api('/v1/policy/preview?peer=EUROPOL&year=2023&indicator=V1', 'legal', fed.srb.url)).json() as { tables: Array<{ by: string[], cells: Array<{ value?: number }> }> }
+    t.equal(sent.tables.length, 1)
+    const cells = sent.tables[0]!.cells
+    t.ok(cells.some(c => c.value === undefined), 'some cells hidden (threshold 5, seven victims)')
+    const shown = await srb.page.locator('#preview tbody td.num').allTextContents()
+    t.same(shown, cells.map(c => c.value === undefined ? 'hidden (confidential)' : String(c.value)), 'each cell as it would be sent, hidden ones marked, none as 0')
+    t.equal(await srb.page.getByLabel('Peer').inputValue(), 'EUROPOL')
+    await accessible(t, srb.page, 'the preview screen')
+    await screenshot(srb.page, 'legal-preview')
+    t.same(srb.problems, [])
     t.notOk(requests.some(p => p.startsWith('/v1/regional') || p === '/v1/audit' || p === '/v1/status'), 'no request for another role\'s data')
     t.same(problems, [])
   })
@@ -187,7 +207,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const op = await open(t)
     await op.page.goto(`${eu.url}/console/`)
     await logIn(op.page, 'operator')
-    t.same(await navLinks(op.page), ['Regional totals', 'Agreements', 'Peers', 'Audit log'])
+    t.same(await navLinks(op.page), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log'])
     await op.page.getByRole('link', { name: 'Peers' }).click()
     const row = op.page.locator('#peers-table tbody tr')
     await row.first().waitFor()
@@ -203,11 +223,16 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.same(await navLinks(au.page), ['Peers', 'Audit log'])
     const entries = au.page.locator('#audit-table tbody tr')
     await entries.first().waitFor()
+    await au.page.locator('#audit-verify').waitFor()
     const newest = await (await api('/v1/audit?limit=200', 'auditor')).json() as { entries: Array<{ seq: number, event: string }> }
     // The auditor's own login (and the API's just now) come after what the page read.
     const shown = await entries.locator('td:nth-child(3)').allTextContents()
     t.same(shown, newest.entries.slice(0, shown.length).map(e => e.event))
     t.ok(shown.includes('user_added'))
+    const verified = await (await api('/v1/audit/verify', 'auditor')).json() as { entries: number }
+    const line = await au.page.locator('#audit-verify').textContent()
+    t.match(line, /^The chain is intact: all (\d+) entries check out, up to entry \1\.$/, 'the verification result')
+    t.ok(Number(/all (\d+)/.exec(line!)![1]) <= verified.entries)
     await accessible(t, au.page, 'the audit log screen')
     await screenshot(au.page, 'auditor-audit')
     await goInApp(au.page, '/console/totals')

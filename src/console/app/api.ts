@@ -8,6 +8,8 @@ export interface Session {
   token: string
   user: string
   role: string
+  /** The node logged in to. */
+  node: string
   /** The guarded routes the role may call, as GET /v1/me lists them. */
   routes: string[]
   /** When the token expires, by this browser's clock (ms since the epoch): counted from the node's expires_in, so a wrong clock here does not matter. */
@@ -59,8 +61,8 @@ export async function login (user: string, password: string): Promise<Session> {
   const issued = await res.json() as { token: string, role: string, expires_in: number }
   const me = await fetch('/v1/me', { headers: { authorization: `Bearer ${issued.token}` } })
   if (!me.ok) throw await failure(me)
-  const who = await me.json() as { user: string, role: string, routes: string[] }
-  current = { token: issued.token, user: who.user, role: who.role, routes: who.routes, expiresAt: started + issued.expires_in * 1000 }
+  const who = await me.json() as { user: string, role: string, node: string, routes: string[] }
+  current = { token: issued.token, user: who.user, role: who.role, node: who.node, routes: who.routes, expiresAt: started + issued.expires_in * 1000 }
   return current
 }
 

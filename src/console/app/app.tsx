@@ -7,6 +7,7 @@ import { AgreementsScreen } from './screens/agreements.js'
 import { AuditScreen } from './screens/audit.js'
 import { LoginScreen } from './screens/login.js'
 import { PeersScreen } from './screens/peers.js'
+import { PreviewScreen } from './screens/preview.js'
 import { TotalsScreen } from './screens/totals.js'
 import { texts } from './texts.js'
 
@@ -16,6 +17,7 @@ export interface ScreenProps { place: Place }
 const SCREENS: Array<{ screen: string, route: string, title: string, Component: ComponentType<ScreenProps> }> = [
   { screen: 'totals', route: 'GET /v1/regional/*', title: texts.nav.totals, Component: TotalsScreen },
   { screen: 'agreements', route: 'GET /v1/policy/agreements', title: texts.nav.agreements, Component: AgreementsScreen },
+  { screen: 'preview', route: 'GET /v1/policy/preview', title: texts.nav.preview, Component: PreviewScreen },
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },
 ]
@@ -33,7 +35,7 @@ function SessionBar ({ user, onLogout }: { user: Session, onLogout: () => void }
   const minutes = Math.max(0, Math.ceil((user.expiresAt - now) / 60_000))
   return (
     <div class='session'>
-      <span>{texts.session.who(user.user, texts.roles[user.role] ?? user.role)}</span>
+      <span>{texts.session.who(user.user, texts.roles[user.role] ?? user.role, user.node)}</span>
       <span id='session-expiry'>{texts.session.expires(clock(user.expiresAt), minutes)}</span>
       <button type='button' onClick={onLogout}>{texts.session.logout}</button>
     </div>

@@ -1,11 +1,23 @@
-/** The newest audit log entries as stored, from GET /v1/audit (auditors, operators). */
+/** The audit log's verification (GET /v1/audit/verify) and its newest entries as stored (GET /v1/audit): auditors, operators. */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, getJson } from '../api.js'
+import { ApiError, getJson, session } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.audit
 
 interface Entry { seq: number, at: string, event: string, actor: string, detail: unknown }
+interface Verification { intact: boolean, entries: number, head: { seq: number } | null, broken: { seq: number, reason: string } | null }
+
+function VerifyResult () {
+  const [v, setV] = useState<Verification | undefined>()
+  const [error, setError] = useState<string | undefined>()
+  useEffect(() => { getJson<Verification>('/v1/audit/verify').then(setV, (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)) }) }, [])
+  if (error !== undefined) return <p class='error' role='alert'>{texts.error(error)}</p>
+  if (v === undefined) return <p>{T.verifying}</p>
+  return v.broken === null
+    ? <p id='audit-verify' class='verified'>{T.intact(v.entries, v.head?.seq ?? null)}</p>
+    : <p id='audit-verify' class='error' role='alert'>{T.broken(v.broken.seq, v.broken.reason)}</p>
+}
 
 export function AuditScreen () {
   const [entries, setEntries] = useState<Entry[] | undefined>()
@@ -15,6 +27,7 @@ export function AuditScreen () {
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
+      <div aria-live='polite'>{session()?.routes.includes('GET /v1/audit/verify') === true && <VerifyResult />}</div>
       {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
       {entries === undefined && error === undefined && <p>{texts.loading}</p>}
       {entries !== undefined && (
