@@ -241,9 +241,10 @@ async function importDemoRecords (running: RunningNode, seed: number, clock: Clo
   return done.join(' and ')
 }
 
-/** The demo's liaison officer: user name, where the password is kept, and a fresh token. */
+/** The demo's liaison officer: user name, password and where it is kept, and a fresh token. */
 export interface DemoLogin {
   user: string
+  password: string
   file: string
   token: string
 }
@@ -268,5 +269,5 @@ export async function demoLogin (liaison: RunningNode): Promise<DemoLogin> {
   const res = await fetch(`${liaison.address}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: DEMO_USER, password }) })
   const body = await res.json() as { token?: string, message?: string }
   if (!res.ok || body.token === undefined) throw new AppError('USAGE', `the demo could not log in at ${liaison.address}: ${body.message ?? res.status}`)
-  return { user: DEMO_USER, file, token: body.token }
+  return { user: DEMO_USER, password, file, token: body.token }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { demoLogin, startDemoFederation } from '../../src/demo/federation.js'
@@ -23,7 +24,7 @@ t.test('the demo federation starts its nodes and each descriptor verifies', asyn
 
   // The liaison officer the demo prints: logged in over HTTP, and the token answers a query.
   const login = await demoLogin(fed.nodes[1]!)
-  t.same([login.user, login.file], ['liaison', join(dir, 'europol', 'demo-liaison.password')])
+  t.same([login.user, login.file, login.password], ['liaison', join(dir, 'europol', 'demo-liaison.password'), readFileSync(login.file, 'utf8').trim()])
   const totals = await fetch(`${fed.nodes[1]!.address}/v1/regional/totals?indicator=V1&years=2024`, { headers: { authorization: `Bearer ${login.token}` } })
   t.equal(totals.status, 200)
   const body = await totals.json() as { cells: Array<{ value?: number }> }

@@ -66,7 +66,8 @@ export async function demoCommand (args: DemoArgs, io: CliIo): Promise<number> {
     line(io.stdout, `  open ${first.address}/docs for the API`)
     if (liaison !== undefined) {
       const login = await demoLogin(liaison)
-      line(io.stdout, `  a liaison officer at ${liaison.node.config.node.id}: user ${login.user}, password in ${login.file}; a token valid for an hour:`)
+      line(io.stdout, `  the web console of ${liaison.node.config.node.id}: open ${liaison.address}/console/ and log in as ${login.user} with password ${login.password} (kept in ${login.file})`)
+      line(io.stdout, '  the same liaison officer\'s token, valid for an hour:')
       line(io.stdout, `  TOKEN=${login.token}`)
       line(io.stdout, `  curl -H "Authorization: Bearer $TOKEN" '${liaison.address}/v1/regional/totals?indicator=V2&years=${DEMO_YEARS.at(-5)}-${DEMO_YEARS.at(-1)}&by=EXPLOIT'`)
       line(io.stdout, `  curl -H "Authorization: Bearer $TOKEN" '${liaison.address}/v1/regional/totals?indicator=V1&years=${DEMO_YEARS.at(-1)}&by=SEX&format=sdmx-json'`)
