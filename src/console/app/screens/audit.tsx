@@ -38,7 +38,7 @@ export function AuditScreen () {
               {entries.map(e => (
                 <tr key={e.seq}>
                   <td class='num'>{e.seq}</td>
-                  <td>{e.at.replace('T', ' ').slice(0, 19)}</td>
+                  <td class='date'>{e.at.replace('T', ' ').slice(0, 19)}</td>
                   <td>{e.event}</td>
                   <td>{e.actor}</td>
                   <td><code>{JSON.stringify(e.detail)}</code></td>

@@ -26,7 +26,7 @@ export function PeersScreen () {
                 <tr key={p.peer}>
                   <th scope='row'>{`${p.peer} (${p.name})`}</th>
                   <td>{p.reason === null ? p.status : `${p.status}: ${p.reason}`}</td>
-                  <td>{p.last_success_at?.replace('T', ' ').slice(0, 16) ?? T.never}</td>
+                  <td class='date'>{p.last_success_at?.replace('T', ' ').slice(0, 16) ?? T.never}</td>
                   <td class='num'>{`${p.last_seq} / ${p.head_seq}`}</td>
                   <td class='num'>{p.failures}</td>
                   <td class='num'>{p.alerts.length}</td>
