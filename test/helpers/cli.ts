@@ -29,7 +29,7 @@ export async function cli (args: string[], options: { env?: Record<string, strin
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dcimx.js')
 
 /** Environment for child processes: no inherited DATABASE_URL unless given. */
-function childEnv (env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+export function childEnv (env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = { ...process.env, DCIMX_FROM_SOURCE: '1' }
   delete base.DATABASE_URL
   delete base.NODE_OPTIONS
