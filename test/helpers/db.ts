@@ -1,11 +1,13 @@
 // Each test file gets its own fresh database: an in-memory PGlite by default, or a new
 // PostgreSQL database (created and dropped here) when DATABASE_URL is set.
 import { randomBytes } from 'node:crypto'
-import { readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { createDb, pgliteTemplate, type Db } from '../../src/db/create-db.js'
 import { MIGRATIONS_DIR, migrateToLatest } from '../../src/db/migrate.js'
+import { templateKey } from '../../src/db/template.js'
 
 export const POSTGRES_URL = process.env.DATABASE_URL === '' ? undefined : process.env.DATABASE_URL
 
@@ -45,9 +47,34 @@ export async function freshDatabaseUrl (t: Test): Promise<string | undefined> {
 
 let template: Promise<Blob> | undefined
 
-/** One migrated, empty embedded database per test process, to start every other one from. */
+/**
+ * Where test processes keep the migrated template between them: under node_modules/.cache,
+ * which `npm ci` empties, so every CI run makes it afresh once.
+ */
+export const TEMPLATE_CACHE_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'dcimx-test')
+
+/**
+ * The migrated template for this PGlite version and these migrations (by content: the key of
+ * src/db/template.ts), made by the first test process that needs it and read back by the others:
+ * creating it (initdb, every migration, a dump) costs seconds of CPU in each of some fifty test files.
+ * Written to a side file and renamed, so a reader never sees half a file.
+ */
+async function cachedTemplate (): Promise<Blob> {
+  const file = join(TEMPLATE_CACHE_DIR, `pglite-template-${templateKey()}.tar`)
+  try {
+    return new Blob([readFileSync(file)])
+  } catch {}
+  const blob = await pgliteTemplate(migrateToLatest)
+  mkdirSync(TEMPLATE_CACHE_DIR, { recursive: true })
+  const side = `${file}.${process.pid}`
+  writeFileSync(side, Buffer.from(await blob.arrayBuffer()))
+  renameSync(side, file)
+  return blob
+}
+
+/** One migrated, empty embedded database (shared by the test processes), to start every other one from. */
 export async function pgTemplate (): Promise<Blob> {
-  template ??= pgliteTemplate(migrateToLatest)
+  template ??= cachedTemplate()
   return await template
 }
 
