@@ -397,6 +397,12 @@ function summary (t: Test, arm: string): void {
   t.comment(`${arm}: ${lines.join(', ')}`)
 }
 
+/**
+ * Runs per arm: with the fixed SEED a run's case does not depend on how many runs follow, so
+ * the counts were cut where more runs reached no new outcome (measured 2026-12-04 over the
+ * former counts: garbage's last new outcome came at run 9 of 120, bytes' at run 22 of 120,
+ * structure's at run 26 of 120); the arms whose outcomes kept growing keep their counts.
+ */
 async function fuzz<T> (t: Test, arm: string, arb: fc.Arbitrary<T>, build: (v: T) => Case, numRuns: number): Promise<void> {
   const before = elapsed
   await fc.assert(fc.asyncProperty(arb, async v => { await runCase(arm, build(v)) }), { seed: SEED, numRuns })
@@ -860,7 +866,7 @@ t.test('garbage bodies', async t => {
     fc.constantFrom('', ' ', 'null', '[]', '{}', '"feed"', '{"feed":null,"objects":null}', '{"feed":{},"objects":[]}', '{"__proto__":{"feed":1},"objects":[]}')
       .map(s => ({ body: s, expect: REJECTED }))
   )
-  await fuzz(t, 'garbage', arb, c => c, 120)
+  await fuzz(t, 'garbage', arb, c => c, 40)
 })
 
 t.test('byte and character mutations of a genuine page', async t => {
@@ -896,7 +902,7 @@ t.test('byte and character mutations of a genuine page', async t => {
     // Any change that is more than whitespace alters signed bytes or the page's shape.
     return { body: new Uint8Array(bytes), expect: REJECTED }
   }
-  await fuzz(t, 'bytes', fc.array(edit, { minLength: 1, maxLength: 3 }), build, 120)
+  await fuzz(t, 'bytes', fc.array(edit, { minLength: 1, maxLength: 3 }), build, 60)
 })
 
 t.test('structural mutations of a genuine page', async t => {
@@ -973,7 +979,7 @@ t.test('structural mutations of a genuine page', async t => {
     }
     throw new Error(`unknown structural mutation ${m.kind}`)
   }
-  await fuzz(t, 'structure', arb, build, 120)
+  await fuzz(t, 'structure', arb, build, 60)
 })
 
 t.test('correctly signed hostile objects', async t => {
