@@ -8,6 +8,7 @@ import { createDb } from '../../src/db/create-db.js'
 import { migrateToLatest, migrationNames } from '../../src/db/migrate.js'
 import { buildTemplate, templateKey, usableTemplate } from '../../src/db/template.js'
 import { initHome, openNode } from '../../src/node/home.js'
+import { cli } from '../helpers/cli.js'
 import { LATEST_MIGRATION, testDb } from '../helpers/db.js'
 import { tempDir, testClock } from '../helpers/node.js'
 
@@ -26,9 +27,22 @@ t.test('a built template is used when its key matches, and init from it gives a 
   const identity = await node.db.db.selectFrom('node_identity').select(['node_id', 'record_key_fingerprint']).execute()
   t.same(identity.map(r => [r.node_id, typeof r.record_key_fingerprint]), [['SRB', 'string']], 'bound to the node and its record-id secret')
 
+  // `dcimx init` with DCIMX_DB_TEMPLATE: a matching template is copied (a marker file shows it).
+  writeFileSync(join(dir, 'marker'), '')
+  const viaEnv = join(tempDir(t), 'hrv')
+  const made = await cli(['init', '--home', viaEnv, '--country', 'HRV'], { env: { DCIMX_DB_TEMPLATE: dir } })
+  t.equal(made.status, 0, made.stderr)
+  t.ok(readdirSync(join(viaEnv, 'db')).includes('marker'), 'DCIMX_DB_TEMPLATE: the named template is copied')
+
   // A template made by other code is never used.
   writeFileSync(join(dir, 'dcimx-template-key'), 'f'.repeat(64) + '\n')
   t.equal(usableTemplate(dir), undefined, 'another key: not used')
+  const other = join(tempDir(t), 'mne')
+  t.equal((await cli(['init', '--home', other, '--country', 'MNE'], { env: { DCIMX_DB_TEMPLATE: dir } })).status, 0)
+  t.notOk(readdirSync(join(other, 'db')).includes('marker'), 'DCIMX_DB_TEMPLATE of another key: created and migrated instead')
+  const opened = await openNode({ home: other, env: {}, clock: testClock })
+  t.teardown(() => opened.db.close())
+  t.same(await migrateToLatest(opened.db.db), { applied: [], latest: LATEST_MIGRATION })
 })
 
 t.test('the template key covers the PGlite version and the migrations by name and content', async t => {

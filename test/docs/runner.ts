@@ -15,6 +15,7 @@ import { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
 import { BIN, childEnv } from '../helpers/cli.js'
+import { POSTGRES_URL, pgTemplateDir } from '../helpers/db.js'
 import { tempDir } from '../helpers/node.js'
 import { docCommands, words, type DocCommand } from './doc-commands.js'
 import { NOT_RUN_HERE, SCRIPTS, type Step, type StepResult } from './scripts.js'
@@ -42,7 +43,7 @@ async function runInProcess (step: Step, vars: Record<string, string>): Promise<
     const status = await runCli(argv(step), {
       stdout: { write: (s: string) => { stdout += s } },
       stderr: { write: (s: string) => { stderr += s } },
-      env: { USER: 'operator' },
+      env: { USER: 'operator', ...await templateEnv() },
       clock: step.clock,
       stdin: step.stdinVar === undefined ? undefined : Readable.from([`${vars[step.stdinVar] ?? ''}\n`]),
     })
@@ -54,11 +55,19 @@ async function runInProcess (step: Step, vars: Record<string, string>): Promise<
 }
 
 /**
+ * `dcimx init` copies the migrated template that the test helpers make once per run (the build's
+ * dist/db-template is absent when the sources run), as DCIMX_DB_TEMPLATE lets an operator name one.
+ */
+async function templateEnv (): Promise<Record<string, string>> {
+  return POSTGRES_URL === undefined ? { DCIMX_DB_TEMPLATE: await pgTemplateDir() } : {}
+}
+
+/**
  * The environment of the processes started: as the helpers give them, except that bin/dcimx.js
  * chooses between dist/ and the sources as it does for a reader (dist/ while it matches them).
  */
-function processEnv (vars: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = childEnv({ ...vars, USER: 'operator' })
+function processEnv (vars: Record<string, string> = {}, template: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = childEnv({ ...template, ...vars, USER: 'operator' })
   delete env.DCIMX_FROM_SOURCE
   return env
 }
@@ -76,7 +85,7 @@ function shimDir (t: Test): string {
 async function runBash (step: Step, vars: Record<string, string>, shim: string): Promise<StepResult> {
   const names = ['TOKEN']
   const script = `${step.text}\n__status=$?\nprintf '\\0'\n${names.map(n => `printf '%s\\0' "\${${n}-}"`).join('\n')}\nexit $__status\n`
-  const env = { ...processEnv({ ...vars, ...step.env }), PATH: `${shim}:${process.env.PATH ?? ''}` }
+  const env = { ...processEnv({ ...vars, ...step.env }, await templateEnv()), PATH: `${shim}:${process.env.PATH ?? ''}` }
   const child = spawn('bash', ['-c', script], { cwd: step.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -90,7 +99,7 @@ async function runBash (step: Step, vars: Record<string, string>, shim: string):
 
 /** Starts `dcimx serve` as a process; resolves once it listens. */
 async function runServe (t: Test, step: Step): Promise<StepResult> {
-  const child = spawn(process.execPath, [BIN, ...argv(step)], { cwd: step.cwd, env: processEnv(step.env), stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...argv(step)], { cwd: step.cwd, env: processEnv(step.env, await templateEnv()), stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   const exited = once(child, 'exit') as Promise<[number | null]>
   const stop = async (): Promise<number | null> => {

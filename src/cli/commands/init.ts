@@ -1,4 +1,5 @@
 /** `dcimx init`: creates a node home. */
+import { usableTemplate } from '../../db/template.js'
 import { initHome } from '../../node/home.js'
 import { keyFile } from '../../node/key-store.js'
 import { line, type CliIo } from '../io.js'
@@ -14,7 +15,11 @@ export interface InitArgs {
 }
 
 export async function initCommand (args: InitArgs, io: CliIo): Promise<number> {
-  const r = await initHome({ ...args, databaseUrl: args.databaseUrl ?? io.env.DATABASE_URL, clock: io.clock })
+  // DCIMX_DB_TEMPLATE names a migrated template folder other than the build's (dist/db-template),
+  // used only when its key matches this code; otherwise the database is created and migrated.
+  const given = io.env.DCIMX_DB_TEMPLATE
+  const templateDir = given === undefined || given === '' ? undefined : usableTemplate(given) ?? null
+  const r = await initHome({ ...args, databaseUrl: args.databaseUrl ?? io.env.DATABASE_URL, clock: io.clock, templateDir })
   line(io.stdout, `created node ${r.config.node.id} (${r.config.node.name}) in ${r.home}`)
   line(io.stdout, `  signing key  ${r.kid} (${keyFile(r.home, r.kid)}, owner-only)`)
   line(io.stdout, `  database     ${r.config.database.url === null ? 'embedded, in ' + r.home + '/db' : 'PostgreSQL'}`)
