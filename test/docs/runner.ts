@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
-import { BIN, childEnv } from '../helpers/cli.js'
+import { BIN, childEnv, listening } from '../helpers/cli.js'
 import { POSTGRES_URL, pgTemplateDir } from '../helpers/db.js'
 import { tempDir } from '../helpers/node.js'
 import { docCommands, words, type DocCommand } from './doc-commands.js'
@@ -100,22 +100,13 @@ async function runBash (step: Step, vars: Record<string, string>, shim: string):
 /** Starts `dcimx serve` as a process; resolves once it listens. */
 async function runServe (t: Test, step: Step): Promise<StepResult> {
   const child = spawn(process.execPath, [BIN, ...argv(step)], { cwd: step.cwd, env: processEnv(step.env, await templateEnv()), stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  const exited = once(child, 'exit') as Promise<[number | null]>
+  t.teardown(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  const { url, stderr, exited } = await listening(child)
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
     return (await exited)[0]
   }
-  t.teardown(async () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      const m = /listening on (http:\/\/\S+)/.exec(stderr)
-      if (m !== null) resolve(m[1]!)
-    })
-    exited.then(([code]) => reject(new Error(`dcimx serve exited with ${code}: ${stderr}`)))
-  })
-  return { status: 0, stdout: '', stderr, url, stop }
+  return { status: 0, stdout: '', stderr: stderr(), url, stop }
 }
 
 /** The key of a documented command: file, line and text. */

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
 import type { Clock } from '../../src/clock.js'
@@ -59,9 +60,11 @@ export interface ServedNode {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
-/** Starts `dcimx serve` and resolves once it reports the address it listens on. */
-export async function serve (t: Test, args: string[], env: Record<string, string | undefined> = {}): Promise<ServedNode> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] })
+/**
+ * Waits until a started `dcimx serve` reports the address it listens on (rejects if it exits
+ * first); `stderr()` is everything it has written to standard error so far.
+ */
+export async function listening (child: ChildProcess & { stderr: Readable }): Promise<{ url: string, stderr: () => string, exited: Promise<[number | null]> }> {
   let stderr = ''
   const exited = once(child, 'exit') as Promise<[number | null]>
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,10 +75,17 @@ export async function serve (t: Test, args: string[], env: Record<string, string
     })
     exited.then(([code]) => reject(new Error(`dcimx serve exited with ${code}: ${stderr}`)))
   })
+  return { url, stderr: () => stderr, exited }
+}
+
+/** Starts `dcimx serve` and resolves once it reports the address it listens on. */
+export async function serve (t: Test, args: string[], env: Record<string, string | undefined> = {}): Promise<ServedNode> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: childEnv(env), stdio: ['ignore', 'ignore', 'pipe'] })
+  const { url, stderr, exited } = await listening(child)
   const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> => {
     if (child.exitCode === null) child.kill(signal)
     return (await exited)[0]
   }
   t.teardown(() => stop('SIGKILL'))
-  return { child, url, stderr: () => stderr, stop }
+  return { child, url, stderr, stop }
 }
