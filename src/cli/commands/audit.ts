@@ -1,9 +1,9 @@
 /** `dcimx audit verify` and `dcimx audit list`: check and show the node's hash-chained audit log. */
 import { AUDIT_EVENTS, listAudit, verifyAuditLog, type AuditEvent } from '../../audit/log.js'
 import { AppError, isAppError } from '../../errors.js'
-import { openNode } from '../../node/home.js'
 import { canonicalJson } from '../../protocol/canonical-json.js'
 import { line, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 
 /** Default and largest --limit of `audit list`. */
 export const LIST_DEFAULT = 20
@@ -20,8 +20,7 @@ function isoTime (at: Date): string {
 
 /** Exit status 0 when the chain is intact, 1 when broken (one line naming the first broken seq). */
 export async function auditVerifyCommand (args: { home: string, json?: boolean }, io: CliIo): Promise<number> {
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  return await withNode(args.home, io, async node => {
     const v = await verifyAuditLog(node.db.db)
     if (args.json === true) {
       line(io.stdout, JSON.stringify({ intact: v.broken === null, ...v }, null, 2))
@@ -33,9 +32,7 @@ export async function auditVerifyCommand (args: { home: string, json?: boolean }
       line(io.stdout, `audit log intact: ${entriesText(v.entries)}, head #${v.head.seq} ${v.head.hash}`)
     }
     return v.broken === null ? 0 : 1
-  } finally {
-    await node.db.close()
-  }
+  })
 }
 
 /** Detail with its members sorted (the order it was hashed in), whatever order the database keeps. */
@@ -68,8 +65,7 @@ export async function auditListCommand (args: { home: string, event?: string, li
   const limit = parseCount('--limit', args.limit, 1, LIST_MAX) ?? LIST_DEFAULT
   const after = parseCount('--after', args.after, 0, Number.MAX_SAFE_INTEGER)
   const event = args.event as AuditEvent | undefined
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  return await withNode(args.home, io, async node => {
     const entries = await listAudit(node.db.db, { limit, event, after, newest: after === undefined })
     if (args.json === true) {
       line(io.stdout, JSON.stringify(entries.map(e => ({ seq: e.seq, at: e.at.toISOString(), event: e.event, actor: e.actor, detail: e.detail, prev_hash: e.prevHash, hash: e.hash })), null, 2))
@@ -79,7 +75,5 @@ export async function auditListCommand (args: { home: string, event?: string, li
       for (const e of entries) line(io.stdout, `#${e.seq} ${isoTime(e.at)} ${e.event} ${e.actor} ${detailText(e.detail)}`)
     }
     return 0
-  } finally {
-    await node.db.close()
-  }
+  })
 }

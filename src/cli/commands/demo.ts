@@ -6,7 +6,7 @@ import { nodeAgreements } from '../../policy/load.js'
 import { formatTable } from '../../totals/format.js'
 import { regionalTotals } from '../../totals/regional.js'
 import { AppError } from '../../errors.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
 
 export interface DemoArgs {
   dir: string
@@ -17,7 +17,7 @@ export interface DemoArgs {
 export async function demoCommand (args: DemoArgs, io: CliIo): Promise<number> {
   const nodes = args.nodes === undefined ? DEMO_NODES : args.nodes.split(',').map(s => s.trim()).filter(s => s !== '')
   if (nodes.length === 0) throw new AppError('USAGE', '--nodes needs at least one node id')
-  const dir = resolve(args.dir)
+  const dir = resolve(pathFor(io, args.dir))
   const started = io.clock.now()
   line(io.stdout, `dcim-exchange demo federation: ${nodes.join(', ')} (homes in ${dir})`)
   const fed = await startDemoFederation({ dir, nodes, clock: io.clock, progress: s => line(io.stdout, `  ${s}`) })

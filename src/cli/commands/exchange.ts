@@ -86,6 +86,7 @@ export async function statusCommand (args: { home: string, json?: boolean }, io:
 }
 
 export async function alertsAckCommand (args: { home: string, peer?: string, id?: string }, io: CliIo): Promise<number> {
+  if (args.id !== undefined && !/^[1-9]\d{0,14}$/.test(args.id)) throw new AppError('USAGE', `--id ${JSON.stringify(args.id)}: give an alert's number, as dcimx status shows it`)
   return await withNode(args.home, io, async node => {
     const n = await acknowledgeAlerts(node.db.db, io.clock.now(), { peer: args.peer, id: args.id === undefined ? undefined : Number(args.id) })
     line(io.stdout, `${n} alert(s) acknowledged; the evidence is kept`)

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises'
 import { AppError } from '../../errors.js'
 import { parseYearSpec } from '../../year-spec.js'
 import { writeSyntheticCsv } from '../../ingest/synthetic.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
 
 export interface GenerateArgs {
   kind: string
@@ -22,7 +22,7 @@ export async function generateCommand (args: GenerateArgs, io: CliIo): Promise<n
   const seed = args.seed === undefined ? 1 : Number(args.seed)
   if (!Number.isInteger(seed)) throw new AppError('USAGE', `--seed must be a whole number (got "${args.seed}")`)
   const options = { country: args.country, years: parseYearSpec(args.years, '--years'), seed, ...(args.kind === 'victims' ? { victimsPerYear: count } : { offendersPerYear: count }) }
-  const out = createWriteStream(args.out, { flags: 'wx' })
+  const out = createWriteStream(pathFor(io, args.out), { flags: 'wx' })
   const opened = new Promise<void>((resolve, reject) => { out.once('open', () => resolve()).once('error', reject) })
   try {
     await opened

@@ -10,9 +10,9 @@ import { formatGroup } from '../../ingest/issues.js'
 import { nodeRecordKeyer } from '../../ingest/record-key.js'
 import { publish, type PublishReport } from '../../exchange/publish.js'
 import { heldLine } from '../held-line.js'
-import { openNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 import { byteProgress } from '../progress.js'
 
 export interface ImportArgs {
@@ -78,20 +78,20 @@ function summary (r: ImportReport): string[] {
 
 export async function importCommand (args: ImportArgs, io: CliIo): Promise<number> {
   if (args.kind !== 'victims' && args.kind !== 'offenders') throw new AppError('USAGE', `import what: "victims" or "offenders" (got "${args.kind}")`)
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  const kind = args.kind
+  return await withNode(args.home, io, async node => {
     if (node.config.node.kind === 'liaison') {
       throw new AppError('USAGE', `${node.config.node.id} is a liaison node: it holds no national records of its own`)
     }
     const defaultCrosswalk = join(node.config.home, DEFAULT_CROSSWALK)
-    const crosswalkFile = args.crosswalk ?? (existsSync(defaultCrosswalk) ? defaultCrosswalk : undefined)
+    const crosswalkFile = args.crosswalk === undefined ? (existsSync(defaultCrosswalk) ? defaultCrosswalk : undefined) : pathFor(io, args.crosswalk)
     const crosswalk = crosswalkFile === undefined ? EMPTY_CROSSWALK : loadCrosswalk(crosswalkFile)
     const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: await nodeRecordKeyer(node.db.db, node.config.home), crosswalk }
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
     const idColumns = args.idColumns?.split(',').map(c => c.trim()).filter(c => c !== '')
     if (idColumns !== undefined && idColumns.length === 0) throw new AppError('USAGE', '--id-columns names one or more columns, comma-separated')
-    const options = { kind: args.kind, path: args.file, dryRun: args.dryRun, format, idColumns, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
+    const options = { kind, path: pathFor(io, args.file), dryRun: args.dryRun, format, idColumns, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
     try {
       report = args.withdraw === true ? await withdrawRecords(deps, options) : await importFile(deps, options)
@@ -123,7 +123,5 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
       return 1
     }
     return report.status === 'rejected' ? 1 : 0
-  } finally {
-    await node.db.close()
-  }
+  })
 }

@@ -2,7 +2,7 @@
 import { usableTemplate } from '../../db/template.js'
 import { initHome } from '../../node/home.js'
 import { keyFile } from '../../node/key-store.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
 
 export interface InitArgs {
   home: string
@@ -19,7 +19,7 @@ export async function initCommand (args: InitArgs, io: CliIo): Promise<number> {
   // used only when its key matches this code; otherwise the database is created and migrated.
   const given = io.env.DCIMX_DB_TEMPLATE
   const templateDir = given === undefined || given === '' ? undefined : usableTemplate(given) ?? null
-  const r = await initHome({ ...args, databaseUrl: args.databaseUrl ?? io.env.DATABASE_URL, clock: io.clock, templateDir })
+  const r = await initHome({ ...args, home: pathFor(io, args.home), databaseUrl: args.databaseUrl ?? io.env.DATABASE_URL, clock: io.clock, templateDir })
   line(io.stdout, `created node ${r.config.node.id} (${r.config.node.name}) in ${r.home}`)
   line(io.stdout, `  signing key  ${r.kid} (${keyFile(r.home, r.kid)}, owner-only)`)
   line(io.stdout, `  database     ${r.config.database.url === null ? 'embedded, in ' + r.home + '/db' : 'PostgreSQL'}`)

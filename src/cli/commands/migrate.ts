@@ -1,13 +1,15 @@
 /** `dcimx migrate`: brings the node's database to the latest schema. */
 import { loadConfig } from '../../config.js'
-import { createDb } from '../../db/create-db.js'
+import { createDb, type Db } from '../../db/create-db.js'
 import { migrateToLatest } from '../../db/migrate.js'
 import { dbTarget } from '../../node/home.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
 
 export async function migrateCommand (args: { home: string }, io: CliIo): Promise<number> {
-  const config = loadConfig(args.home, io.env)
-  const db = await createDb(dbTarget(config))
+  // Inside a serving node (its admin channel) the database is open already, and was migrated
+  // when the node started.
+  const attached = io.attached?.db
+  const db: Db = attached ?? await createDb(dbTarget(loadConfig(pathFor(io, args.home), io.env)))
   try {
     const r = await migrateToLatest(db.db)
     line(io.stdout, r.applied.length === 0
@@ -15,6 +17,6 @@ export async function migrateCommand (args: { home: string }, io: CliIo): Promis
       : `applied ${r.applied.length} migration(s) on ${db.engine}: ${r.applied.join(', ')}`)
     return 0
   } finally {
-    await db.close()
+    if (attached === undefined) await db.close()
   }
 }

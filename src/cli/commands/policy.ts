@@ -5,19 +5,19 @@ import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
 import { agreementHash, agreementSetProblems, formatProblem, lintAgreementText, loadAgreement, loadAgreements, POLICIES_DIR, type LintedAgreement } from '../../policy/load.js'
-import { openNode } from '../../node/home.js'
 import { previewForPeer } from '../../stats/peer-preview.js'
 import { yearClosesOn } from '../../config.js'
 import { heldLine } from '../held-line.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 
 export { POLICIES_DIR }
 
 /** The agreement files named, or every *.yaml / *.yml in HOME/policies. */
 export function policyFiles (files: string[], home: string | undefined, io: CliIo): string[] {
-  if (files.length > 0) return files
+  if (files.length > 0) return files.map(f => pathFor(io, f))
   if (home === undefined) throw new AppError('USAGE', 'name agreement files, or give --home to use the node\'s policies folder')
-  const dir = join(loadConfig(home, io.env).home, POLICIES_DIR)
+  const dir = join(loadConfig(pathFor(io, home), io.env).home, POLICIES_DIR)
   let names: string[]
   try {
     names = readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort()
@@ -97,9 +97,8 @@ export interface PreviewArgs {
 
 /** Exactly the tables `peer` would receive now, protected, as they would be sent. */
 export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promise<number> {
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
-    const agreements = loadAgreements(policyFiles([], args.home, io))
+  return await withNode(args.home, io, async node => {
+    const agreements = loadAgreements(policyFiles([], node.config.home, io))
     const preview = await previewForPeer(
       { db: node.db.db, node: node.config.node.id, agreements, nowMs: io.clock.now(), yearClosesOn: yearClosesOn(node.config) },
       { peer: args.peer, ...(args.indicator === undefined ? {} : { indicator: args.indicator }), ...(args.year === undefined ? {} : { year: Number(args.year) }) }
@@ -122,7 +121,5 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
     for (const h of held) line(io.stdout, heldLine(h))
     line(io.stdout, `${mine.length} table(s) for ${nodeName(args.peer)}; ${refused.length} refused${held.length === 0 ? '' : `; ${held.length} revision(s) held back`}. Confidential cells carry no value (OBS_STATUS Q, CONF_STATUS C); a cell not listed is 0.`)
     return 0
-  } finally {
-    await node.db.close()
-  }
+  })
 }

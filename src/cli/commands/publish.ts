@@ -1,21 +1,20 @@
 /** `dcimx publish`: sign and queue the releases every peer's agreements grant now. */
 import { publish } from '../../exchange/publish.js'
-import { openNode } from '../../node/home.js'
 import { nodeName } from '../../policy/explain.js'
 import { loadAgreements } from '../../policy/load.js'
 import { heldLine } from '../held-line.js'
 import { yearClosesOn } from '../../config.js'
 import { line, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 import { policyFiles } from './policy.js'
 
 export async function publishCommand (args: { home: string, json?: boolean }, io: CliIo): Promise<number> {
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  return await withNode(args.home, io, async node => {
     if (node.config.node.kind === 'liaison') {
       line(io.stdout, `${node.config.node.id} is a liaison node: it publishes nothing of its own.`)
       return 0
     }
-    const agreements = loadAgreements(policyFiles([], args.home, io))
+    const agreements = loadAgreements(policyFiles([], node.config.home, io))
     const report = await publish({ db: node.db.db, clock: io.clock, node: node.config.node.id, signingKey: node.signingKey, agreements, yearClosesOn: yearClosesOn(node.config) })
     if (args.json === true) {
       line(io.stdout, JSON.stringify(report, null, 2))
@@ -28,7 +27,5 @@ export async function publishCommand (args: { home: string, json?: boolean }, io
       line(io.stdout, `${report.issued.length} signed object(s) issued, ${report.unchanged} table(s) unchanged, ${report.refused.length} refused${report.held.length === 0 ? '' : `, ${report.held.length} revision(s) held back`}`)
     }
     return report.refused.length === 0 ? 0 : 1
-  } finally {
-    await node.db.close()
-  }
+  })
 }

@@ -1,11 +1,11 @@
 /** `dcimx tables`: the operator's view of the node's own unprotected indicator tables. */
 import { AppError } from '../../errors.js'
 import { parseYearSpec } from '../../year-spec.js'
-import { openNode } from '../../node/home.js'
 import { toCsvLine } from '../../ingest/csv-line.js'
 import { INDICATOR_IDS } from '../../protocol/indicators.js'
 import { readTable, tableYears, type IndicatorTable } from '../../stats/tables.js'
 import type { CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 
 export interface TablesArgs {
   home: string
@@ -35,8 +35,7 @@ export async function tablesCommand (args: TablesArgs, io: CliIo): Promise<numbe
   const unknown = indicators.find(i => !(INDICATOR_IDS as readonly string[]).includes(i))
   if (unknown !== undefined || indicators.length === 0) throw new AppError('USAGE', `unknown indicator "${unknown ?? ''}"; use one of ${INDICATOR_IDS.join(', ')}`)
   const givenYears = args.year === undefined ? undefined : parseYearSpec(args.year, '--year')
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  return await withNode(args.home, io, async node => {
     const years = givenYears ?? await tableYears(node.db.db, args.indicator === undefined ? [] : indicators)
     const many = indicators.length * years.length !== 1
     if (many && format === 'csv') throw new AppError('USAGE', 'CSV holds one table: give one --indicator and one --year, or use --format json or table for several')
@@ -50,7 +49,5 @@ export async function tablesCommand (args: TablesArgs, io: CliIo): Promise<numbe
     else if (format === 'json') io.stdout.write(`[${tables.map(t => formatTable(t, 'json').trimEnd()).join(',\n')}]\n`)
     else io.stdout.write(tables.map(t => formatTable(t, 'table')).join('\n'))
     return 0
-  } finally {
-    await node.db.close()
-  }
+  })
 }

@@ -2,7 +2,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { AppError } from '../../errors.js'
 import { parseYearSpec } from '../../year-spec.js'
-import { openNode } from '../../node/home.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { keySetFromJwks, type KeySet } from '../../protocol/keys.js'
 import { readTextFile } from '../../read-text-file.js'
@@ -11,7 +10,8 @@ import { computeTotals } from '../../totals/compute.js'
 import { formatCsv, formatTable } from '../../totals/format.js'
 import { gatherTotals } from '../../totals/regional.js'
 import { toSdmxJson } from '../../totals/sdmx.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
+import { withNode } from '../with-node.js'
 
 export const TOTALS_FORMATS = ['table', 'csv', 'json', 'sdmx-json'] as const
 
@@ -69,22 +69,21 @@ export interface TotalsArgs {
 export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<number> {
   const format = args.format ?? 'table'
   if (!(TOTALS_FORMATS as readonly string[]).includes(format)) throw new AppError('USAGE', `--format must be one of ${TOTALS_FORMATS.join(', ')}`)
-  if (args.bundle !== undefined && existsSync(args.bundle)) throw new AppError('USAGE', `${args.bundle} exists; the bundle is written to a new file`)
+  if (args.bundle !== undefined && existsSync(pathFor(io, args.bundle))) throw new AppError('USAGE', `${args.bundle} exists; the bundle is written to a new file`)
   const query = {
     indicator: args.indicator.toUpperCase(),
     years: parseYearSpec(args.years, '--years'),
     by: args.by === undefined || args.by === '' ? [] : args.by.split(',').map(d => d.trim().toUpperCase()),
     ...(args.asOf === undefined ? {} : { asOf: parseAsOf(args.asOf) }),
   }
-  const node = await openNode({ home: args.home, env: io.env, clock: io.clock })
-  try {
+  return await withNode(args.home, io, async node => {
     // The home's owner is its operator and sees the node's own, unprotected tables; a bundle
     // leaves the node, so it (and the result printed with it) is computed without them.
     const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now(), includeOwn: args.bundle === undefined }, query)
     const result = await computeTotals(input)
     if (args.bundle !== undefined) {
       const bundle = await makeBundle(node.db.db, input, result)
-      writeFileSync(args.bundle, JSON.stringify(bundle, null, 1) + '\n', { flag: 'wx' })
+      writeFileSync(pathFor(io, args.bundle), JSON.stringify(bundle, null, 1) + '\n', { flag: 'wx' })
     }
     switch (format) {
       case 'json': line(io.stdout, JSON.stringify(result, null, 2)); break
@@ -95,22 +94,20 @@ export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<numbe
         if (args.bundle !== undefined) line(io.stdout, `provenance written to ${args.bundle}; check it with: dcimx verify-bundle ${args.bundle}`)
     }
     return 0
-  } finally {
-    await node.db.close()
-  }
+  })
 }
 
 export async function verifyBundleCommand (args: { file: string, jwks?: string[], json?: boolean }, io: CliIo): Promise<number> {
   let bundle: unknown
   try {
-    bundle = JSON.parse(readTextFile(args.file))
+    bundle = JSON.parse(readTextFile(pathFor(io, args.file)))
   } catch (err) {
     if (err instanceof AppError) throw err
     throw new AppError('USAGE', `${args.file}: not JSON`)
   }
   let trust: Map<string, KeySet> | undefined
   for (const file of args.jwks ?? []) {
-    const keys = keySetFromJwks(JSON.parse(readTextFile(file)))
+    const keys = keySetFromJwks(JSON.parse(readTextFile(pathFor(io, file))))
     trust ??= new Map()
     for (const k of keys.values()) trust.set(k.node, new Map([...(trust.get(k.node) ?? new Map()), [k.kid, k]]))
   }

@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../../errors.js'
 import { describeVerified } from '../../protocol/describe.js'
 import { keySetFromJwks } from '../../protocol/keys.js'
 import { verifySigned } from '../../protocol/verify.js'
-import { line, type CliIo } from '../io.js'
+import { line, pathFor, type CliIo } from '../io.js'
 import { readJson } from '../read-input.js'
 
 export interface VerifyArgs {
@@ -24,10 +24,15 @@ export function parseTime (value: string): number {
   return Math.floor(ms / 1000)
 }
 
+/** A URL as it is; a file as the caller meant it. */
+function fileOrUrl (io: CliIo, source: string): string {
+  return /^https?:\/\//.test(source) ? source : pathFor(io, source)
+}
+
 /** Returns the exit status: 0 only when the object is valid. */
 export async function verifyCommand (args: VerifyArgs, io: CliIo): Promise<number> {
   const now = args.at === undefined ? epochSeconds(io.clock) : epochSeconds(fixedClock(parseTime(args.at) * 1000))
-  const [signed, jwks] = await Promise.all([readJson(args.file, 'signed object'), readJson(args.jwks, 'JWKS')])
+  const [signed, jwks] = await Promise.all([readJson(fileOrUrl(io, args.file), 'signed object'), readJson(fileOrUrl(io, args.jwks), 'JWKS')])
   const keys = keySetFromJwks(jwks)
   try {
     const v = verifySigned(signed, keys, { now })
