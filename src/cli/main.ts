@@ -3,8 +3,10 @@
  * one-line `dcimx: ...` message on stderr and a non-zero exit status, never a stack trace
  * (set DCIMX_DEBUG=1 to see one).
  */
+import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { isAppError } from '../errors.js'
+import { AppError, isAppError } from '../errors.js'
+import { ROUTED_COMMANDS } from './admin/protocol.js'
 import { line, type CliIo } from './io.js'
 
 /**
@@ -272,14 +274,49 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
   return cmd
 }
 
+/** A command that ran in the serving node, with its exit status (thrown to skip the action here). */
+class RanInServe {
+  constructor (readonly status: number) {}
+}
+
+/** `user add` for the command `add` under `user`. */
+function commandPath (command: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = command; c?.parent != null; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
+/**
+ * Before a command that opens the home's database runs: when a live `dcimx serve` holds that
+ * (embedded) database, the command runs there, through the home's admin channel
+ * (src/cli/admin/), instead of failing on the lock. Inside the serving node, only those
+ * commands are taken.
+ */
+async function routeIfServed (action: Command, argv: string[], io: CliIo): Promise<void> {
+  const name = commandPath(action)
+  if (io.attached !== undefined) {
+    if (!ROUTED_COMMANDS.has(name)) throw new AppError('USAGE', `dcimx ${name} does not run through a serving node's admin channel; run it directly`)
+    return
+  }
+  const home = (action.opts() as { home?: unknown }).home
+  // With PostgreSQL there is no lock: every process opens the database itself.
+  if (!ROUTED_COMMANDS.has(name) || typeof home !== 'string' || (io.env.DATABASE_URL ?? '') !== '') return
+  const cwd = io.cwd ?? process.cwd()
+  const { routeToServe } = await import('./admin/client.js')
+  const status = await routeToServe(resolve(cwd, home), argv, io, cwd)
+  if (status !== undefined) throw new RanInServe(status)
+}
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit status. */
 export async function runCli (argv: string[], io: CliIo): Promise<number> {
   let status = 0
   const cmd = program(io, s => { status = s })
+  cmd.hook('preAction', async (_root, action) => { await routeIfServed(action, argv, io) })
   try {
     await cmd.parseAsync(argv, { from: 'user' })
     return status
   } catch (err) {
+    if (err instanceof RanInServe) return err.status
     if (err instanceof CommanderError) {
       // Help and version end here with status 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : EXIT_USAGE
