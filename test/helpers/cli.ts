@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
 import type { Clock } from '../../src/clock.js'
@@ -14,8 +14,11 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `dcimx ARGS` in this process with captured output. */
-export async function cli (args: string[], options: { env?: Record<string, string | undefined>, clock?: Clock } = {}): Promise<CliResult> {
+/**
+ * Runs `dcimx ARGS` in this process with captured output; `cwd` is the folder relative paths
+ * mean, `stdin` what standard input holds (none when not given).
+ */
+export async function cli (args: string[], options: { env?: Record<string, string | undefined>, clock?: Clock, cwd?: string, stdin?: string } = {}): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const status = await runCli(args, {
@@ -23,6 +26,8 @@ export async function cli (args: string[], options: { env?: Record<string, strin
     stderr: { write: (s: string) => { stderr += s } },
     env: options.env ?? {},
     clock: options.clock ?? testClock,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    ...(options.stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(options.stdin, 'utf8')]) }),
   })
   return { status, stdout, stderr }
 }
@@ -42,13 +47,14 @@ export function childEnv (env: Record<string, string | undefined>): NodeJS.Proce
   return { ...base, ...env }
 }
 
-/** Runs `dcimx ARGS` as a real process and waits for it to exit. */
-export async function spawnCli (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs `dcimx ARGS` as a real process (in `cwd`, with `input` on its standard input) and waits for it to exit. */
+export async function spawnCli (args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string, input?: string } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env), cwd: options.cwd, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
+  if (options.input !== undefined) child.stdin!.end(options.input)
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const [code] = await once(child, 'close') as [number | null]
   return { status: code ?? -1, stdout, stderr }
 }
