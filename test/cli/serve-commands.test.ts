@@ -8,10 +8,11 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileS
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
+import type { Command } from 'commander'
 import t, { type Test } from 'tap'
-import { ADMIN_SOCKET, frame, frameReader, type ClientFrame, type ServerFrame } from '../../src/cli/admin/protocol.js'
+import { ADMIN_SOCKET, frame, frameReader, ROUTED_COMMANDS, type ClientFrame, type ServerFrame } from '../../src/cli/admin/protocol.js'
 import { openAdminChannel } from '../../src/cli/admin/server.js'
-import { runCli } from '../../src/cli/main.js'
+import { program, runCli } from '../../src/cli/main.js'
 import type { NodeConfig } from '../../src/config.js'
 import { signDescriptor } from '../../src/node/descriptor.js'
 import { initHome, openNode } from '../../src/node/home.js'
@@ -24,6 +25,8 @@ import { SAMPLE_AGREEMENTS } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
 const clock = { now: () => Date.now() }
+/** More than MAX_FRAME_BYTES (1 MiB), in one write. */
+const OUTPUT_BYTES = 3 * 1024 * 1024
 const PASSWORD = 'correct horse battery'
 
 interface Expected {
@@ -144,6 +147,15 @@ async function croatia (t: Test): Promise<{ url: string, kid: string }> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return { url, kid: key.kid }
 }
+
+t.test('the routed commands are commands of the CLI that take a home; init, serve and demo are not', async t => {
+  const root = program({ stdout: { write: () => true }, stderr: { write: () => true }, env: {}, clock }, () => {})
+  for (const name of ROUTED_COMMANDS) {
+    const command = name.split(' ').reduce<Command | undefined>((c, n) => c?.commands.find(x => x.name() === n), root)
+    t.ok(command?.options.some(o => o.long === '--home'), name)
+  }
+  for (const name of ['init', 'serve', 'demo']) t.notOk(ROUTED_COMMANDS.has(name), name)
+})
 
 t.test('a node served by dcimx serve, and the commands its operator runs meanwhile', async t => {
   const started = Date.now()
@@ -286,9 +298,15 @@ t.test('a node served by dcimx serve, and the commands its operator runs meanwhi
       // code serve runs (a second serve process would only add its start-up time).
       const opened = await openNode({ home, env: {}, clock })
       t.teardown(() => opened.db.close())
-      const channel = await openAdminChannel({ node: opened, clock, run: runCli })
+      // `big` stands for a command writing megabytes at once (a JSON export).
+      const big = 'x'.repeat(OUTPUT_BYTES - 1) + '\u{1F600}'.repeat(1000)
+      const channel = await openAdminChannel({ node: opened, clock, run: async (argv, io) => argv[0] === 'big' ? (io.stdout.write(big), 0) : await runCli(argv, io) })
       if ('unavailable' in channel) throw new Error(channel.unavailable)
       t.same(await cli(['status', '--home', 'srb'], { cwd: work, clock }), { status: 0, stdout: 'Serbia (SRB), 0 peer(s)\n', stderr: '' })
+      const large = rawCaller(socket)
+      large.send(runFrame(['big'], work))
+      t.same(await large.next('exit'), { t: 'exit', status: 0 })
+      t.ok(text(large.frames, 'out') === big, 'megabytes written at once arrive whole, in frames of bounded size')
       // Closed (serve stopping) while a command waits for its input: the command ends, exit status 1.
       const waiting = rawCaller(socket)
       waiting.send(runFrame(['user', 'add', 'late', '--role', 'auditor', '--home', home, '--password-stdin'], work, true))

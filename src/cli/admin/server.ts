@@ -36,6 +36,9 @@ export interface AdminChannelOptions {
 
 type RunFrame = Extract<ClientFrame, { t: 'run' }>
 
+/** Characters of output per frame: JSON escaping at most sextuples them, well under MAX_FRAME_BYTES. */
+const OUTPUT_PIECE = 64 * 1024
+
 function isRunFrame (f: unknown): f is RunFrame {
   const r = f as Partial<RunFrame> | null
   return typeof r === 'object' && r !== null && r.t === 'run' && r.v === PROTOCOL_VERSION &&
@@ -92,6 +95,16 @@ export async function openAdminChannel (options: AdminChannelOptions): Promise<A
     let gone = false
     let stdin: PassThrough | undefined
     const send = (f: ServerFrame): void => { if (!gone) conn.write(frame(f)) }
+    /** Output in pieces that stay frames of bounded size, however much one write holds. */
+    const output = (t: 'out' | 'err', s: string): void => {
+      for (let i = 0; i < s.length;) {
+        let end = Math.min(i + OUTPUT_PIECE, s.length)
+        // Never between the two halves of a surrogate pair (an emoji in a name).
+        if (end < s.length && /[\uD800-\uDBFF]/.test(s[end - 1]!)) end--
+        send({ t, s: s.slice(i, end) })
+        i = end
+      }
+    }
     const finish = (status: number): void => {
       send({ t: 'exit', status })
       conn.end()
@@ -127,8 +140,8 @@ export async function openAdminChannel (options: AdminChannelOptions): Promise<A
           }
           const columns = typeof request.tty.columns === 'number' ? request.tty.columns : undefined
           const io: CliIo = {
-            stdout: { write: (s: string) => { send({ t: 'out', s }); return true }, isTTY: request.tty.stdout === true, ...(columns === undefined ? {} : { columns }) },
-            stderr: { write: (s: string) => { send({ t: 'err', s }); return true }, isTTY: request.tty.stderr === true, ...(columns === undefined ? {} : { columns }) },
+            stdout: { write: (s: string) => { output('out', s); return true }, isTTY: request.tty.stdout === true, ...(columns === undefined ? {} : { columns }) },
+            stderr: { write: (s: string) => { output('err', s); return true }, isTTY: request.tty.stderr === true, ...(columns === undefined ? {} : { columns }) },
             env: forwardedEnv(request.env),
             clock: options.clock,
             cwd: request.cwd,
