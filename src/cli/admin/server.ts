@@ -155,6 +155,7 @@ export async function openAdminChannel (options: AdminChannelOptions): Promise<A
                 if (stdin === undefined) {
                   stdin = new PassThrough()
                   if (gone) stdin.destroy(new AppError('ADMIN_CHANNEL_UNAVAILABLE', 'the caller disconnected before its standard input ended'))
+                  else if (closing) stdin.destroy(new AppError('ADMIN_CHANNEL_UNAVAILABLE', 'the serving node is shutting down'))
                   else send({ t: 'stdin' })
                   endInput = reason => stdin?.destroy(new AppError('ADMIN_CHANNEL_UNAVAILABLE', reason))
                 }
