@@ -251,6 +251,11 @@ const OPERATOR_GUIDE: DocScript = {
     const served = yield d.step('node bin/dcimx.js serve --home /srv/dcimx/srb')
     t.equal(await served.stop!(), 0, `${OPERATOR}: serve stops cleanly on SIGTERM`)
 
+    // Commands while serving: a command beside a running serve runs in it (admin channel).
+    const serving = yield d.step('dcimx serve --home DIR', { via: 'serve' })
+    yield d.step('dcimx status --home DIR', { checks: [shows('Serbia (SRB), 0 peer(s)')] })
+    t.equal(await serving.stop!(), 0, `${OPERATOR}: serve stops cleanly on SIGTERM`)
+
     // Import national records: the year's exports (seeded synthetic records of 2023 and 2024).
     await synthetic(join(cwd, 'victims-2024.csv'), 'victims', 'SRB', [2024], 3)
     await synthetic(join(cwd, 'offenders-2024.csv'), 'offenders', 'SRB', [2024], 3)
