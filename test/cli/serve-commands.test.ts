@@ -4,7 +4,7 @@
 // channel (src/cli/admin/); with PostgreSQL they open the database themselves. Then the
 // channel itself: input, exit codes, waiting its turn, callers that leave, commands it refuses,
 // a serve killed with SIGKILL and one stopped while a command waits.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
@@ -20,7 +20,8 @@ import { resolveNodeIdentity } from '../../src/node/identity.js'
 import { generateSigningKey, jwksOf } from '../../src/protocol/keys.js'
 import { cli, serve, spawnCli, type CliResult } from '../helpers/cli.js'
 import { freshDatabaseUrl } from '../helpers/db.js'
-import { DOC_FILES, invocations } from '../docs/doc-commands.js'
+import { blockAfter, DOC_FILES, invocations, lineOf } from '../docs/doc-commands.js'
+import { windows1250 } from '../docs/scripts.js'
 import { SAMPLE_AGREEMENTS } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
@@ -63,10 +64,14 @@ function expectations (home: string): Record<string, Expected> {
     'import victims victims-2024.csv --home /srv/dcimx/srb --dry-run': { status: 0, stdout: 'victims-2024.csv: dry run, valid; would give: 80 inserted, 0 updated, 0 unchanged, 0 rejected\n', stderr: 'victims-2024.csv: 100% read (0.0 of 0.0 MB)\n' },
     'import victims victims-2024.csv --home /srv/dcimx/srb': { status: 0, stdout: /^victims-2024\.csv: import applied \(run 2\): 80 row\(s\): 80 inserted, 0 updated, 0 unchanged, 0 rejected\ntables recomputed: V1 2024; V2 2024; V3 2024; V4 2024; V5 2024\npublished: \d+ signed object\(s\) issued, \d+ table\(s\) unchanged, 0 refused\n$/ },
     'import offenders offenders-2024.csv --home /srv/dcimx/srb': { status: 0, stdout: /^offenders-2024\.csv: import applied \(run 3\): 50 row\(s\): 50 inserted, 0 updated, 0 unchanged, 0 rejected\ntables recomputed: C1 2024; C2 2024; C3 2024; C4 2024\npublished: \d+ signed object\(s\) issued, \d+ table\(s\) unchanged, 0 refused\n$/ },
-    'import victims zrtve-2024.csv --home /srv/dcimx/srb --id-columns case_no,registered_on --dry-run': { status: 0, stdout: 'zrtve-2024.csv: dry run, valid; would give: 80 inserted, 0 updated, 0 unchanged, 0 rejected\n' },
+    'import victims zrtve-2024.csv --home /srv/dcimx/srb --delimiter ; --encoding windows-1250 --dry-run': { status: 0, stdout: /^zrtve-2024\.csv: dry run, valid; would give: 2 inserted, 0 updated, 0 unchanged, 0 rejected\n/ },
+    'import victims zrtve.csv --home /srv/dcimx/srb --encoding windows-1250 --id-columns case_no,registered_on --dry-run': { status: 0, stdout: /^zrtve\.csv: dry run, valid/ },
+    'import victims zrtve.csv --home /srv/dcimx/srb --encoding windows-1250 --id-columns case_no,registered_on': { status: 0, stdout: /defaults applied \(docs\/operator-guide\.md, "Unknowns"\): status empty on 1 row\(s\), counted as PRES\nage bands straddling 18: 1 row\(s\) counted in age group UNK\n/ },
+    'tables --home /srv/dcimx/srb --indicator V2 --year 2021': { status: 0, stdout: /^MIX +_T +_T +1\n[^]*^OTH +_T +_T +1$/m },
+    'import victims zrtve-2024.csv --home /srv/dcimx/srb --id-columns case_no,registered_on --dry-run': { status: 0, stdout: /^zrtve-2024\.csv: dry run, valid; would give: 2 inserted, 0 updated, 0 unchanged, 0 rejected\n/ },
     'tables --home DIR --indicator V2 --year 2023': { status: 0, stdout: /^V2 Victims by form of exploitation, 2023 \(unprotected: for this node's operators only; _T = total; cells not listed are 0\)\nEXPLOIT +SEX +AGE_GROUP +value\n/ },
     'tables --home DIR --indicator V2 --year 2023 --format csv': { status: 0, stdout: /^EXPLOIT,SEX,AGE_GROUP,value\n([A-Z_]+,[A-Z_]+,[A-Z0-9_]+,\d+\n)+$/ },
-    'tables --home DIR': { status: 0, stdout: /^V1 Registered victims, 2023 [^]*\nV1 Registered victims, 2024 [^]*\nC4 [^]*, 2024 / },
+    'tables --home DIR': { status: 0, stdout: /^V1 Registered victims, 2021 [^]*\nV1 Registered victims, 2023 [^]*\nV1 Registered victims, 2024 [^]*\nC4 [^]*, 2024 / },
     'tables --home DIR --indicator V1,V4 --year 2020-2024 --format json': { status: 0, stdout: /^\[\{\n {2}"indicator": "V1",[^]*"indicator": "V4",\n[^]*"year": 2024,[^]*\}\]\n$/ },
     'policy lint --home DIR': { status: 0, stdout: '1 agreement file(s), no problems\n' },
     'policy preview --home DIR --peer HRV': { status: 0, stdout: /\nV1 2024, by [^\n]*\(agreement srb-hrv\): \d+ cells, \d+ confidential\n[^]*table\(s\) for Croatia; 0 refused\. / },
@@ -77,10 +82,11 @@ function expectations (home: string): Record<string, Expected> {
     'peer list --home DIR': { status: 0, stdout: /^HRV +country +http:\/\/127\.0\.0\.1:\d+ +key \S+\n1 peer\(s\)\n$/ },
     'peer remove HRV --home DIR': { status: 0, stdout: 'HRV removed: it is no longer served or pulled; what was received from it is kept\n' },
     // The guide's node pulls from SRB; this one is SRB and has no such peer.
-    'sync --home DIR --peer SRB --json': { status: 1, stderr: 'dcimx: SRB is not a peer of this node; add it with dcimx peer add\n' },
+    // HRV was removed just before.
+    'sync --home DIR --peer HRV --json': { status: 1, stderr: 'dcimx: HRV is not a peer of this node; add it with dcimx peer add\n' },
     'status --home DIR --json': { status: 0, stdout: '{\n  "node": "SRB",\n  "peers": []\n}\n' },
     // N stands for an alert's number.
-    'alerts ack --home DIR --peer SRB --id N': { status: 2, stderr: 'dcimx: --id "N": give an alert\'s number, as dcimx status shows it\n' },
+    'alerts ack --home DIR --peer HRV --id N': { status: 2, stderr: 'dcimx: --id "N": give an alert\'s number, as dcimx status shows it\n' },
     'status --home DIR': { status: 0, stdout: 'Serbia (SRB), 0 peer(s)\n' },
     'peer skip SRB 13 --object o_eKnr... --reason SRB confirmed the faulty retraction --home DIR': { status: 1, stderr: 'dcimx: SRB is not a peer of this node\n' },
     'audit verify --home DIR': { status: 0, stdout: /^audit log intact: \d+ entries, head #\d+ \S+\n$/ },
@@ -94,6 +100,30 @@ function expectations (home: string): Record<string, Expected> {
     'login marko --home DIR --password-stdin': { status: 0, stdout: /^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/ },
   }
 }
+
+/** The files a documented command reads, written as the operator guide shows them, just before it runs. */
+const BEFORE: Record<string, (work: string, home: string) => void> = {
+  // As the register writes it: semicolons, Windows-1250.
+  'import victims zrtve-2024.csv --home /srv/dcimx/srb --delimiter ; --encoding windows-1250 --dry-run': work => writeFileSync(join(work, 'zrtve-2024.csv'), windows1250([
+    'record_id;registered_on;status;sex;age;citizenship;country_of_exploitation;exploitation;identified_by;assistance',
+    'Šabac-2024-1;2024-02-11;IDENT;F;17;SRB;SRB;SEX;POL;SHELTER',
+    'Čačak-2024-2;2024-03;;M;;UNK;DEU;LAB|BEG;NGO;',
+  ].join('\r\n') + '\r\n')),
+  // The same register without record ids: a case number instead.
+  'import victims zrtve-2024.csv --home /srv/dcimx/srb --id-columns case_no,registered_on --dry-run': work => writeFileSync(join(work, 'zrtve-2024.csv'), [
+    'case_no,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance',
+    '2024/001,2024-02-11,IDENT,F,17,SRB,SRB,SEX,POL,SHELTER',
+    '2024/002,2024-03,,M,,UNK,DEU,LAB|BEG,NGO,',
+  ].join('\n') + '\n'),
+  // The export of "Importing a real export" and its crosswalk, as the guide shows them.
+  'import victims zrtve.csv --home /srv/dcimx/srb --encoding windows-1250 --id-columns case_no,registered_on --dry-run': (work, home) => {
+    writeFileSync(join(home, 'crosswalk.yaml'), blockAfter(GUIDE, lineOf(GUIDE, '1. **Write the crosswalk**')).text)
+    writeFileSync(join(work, 'zrtve.csv'), windows1250(blockAfter(GUIDE, lineOf(GUIDE, 'A walk through, end to end')).text.trimEnd().split('\n').join('\r\n') + '\r\n'))
+  },
+  // The crosswalk served that register only.
+  'tables --home /srv/dcimx/srb --indicator V2 --year 2021': (_work, home) => rmSync(join(home, 'crosswalk.yaml')),
+}
+const GUIDE = 'docs/operator-guide.md'
 
 /** The arguments on the test's home: the docs' folders are `srb` (relative), HRV is the running peer. */
 function onTestHome (args: string[], hrv: { url: string, kid: string }): string[] {
@@ -172,8 +202,6 @@ t.test('a node served by dcimx serve, and the commands its operator runs meanwhi
   for (const [kind, year] of [['victims', '2023'], ['victims', '2024'], ['offenders', '2024']] as const) {
     t.equal((await cli(['generate', kind, '--country', 'SRB', '--years', year, '--out', `${kind}-${year}.csv`], { cwd: work })).status, 0)
   }
-  // A register without record ids: its case number stands in (operator guide, "No record ids").
-  writeFileSync(join(work, 'zrtve-2024.csv'), readFileSync(join(work, 'victims-2024.csv'), 'utf8').replace(/^record_id,/, 'case_no,'))
   t.comment(`set up after ${Date.now() - started} ms`)
   const node = await serve(t, ['--home', home], env)
   t.comment(`serving after ${Date.now() - started} ms`)
@@ -196,6 +224,7 @@ t.test('a node served by dcimx serve, and the commands its operator runs meanwhi
         }
         // A second serve on PostgreSQL would simply start: there is no lock to refuse it.
         if (inv.args[0] === 'serve' && !embedded) continue
+        BEFORE[key]?.(work, home)
         const stdin = inv.shown.includes('--password-stdin') ? `${PASSWORD}\n` : undefined
         const r = await cli(onTestHome(inv.args, hrv), { env, cwd: work, clock, ...(stdin === undefined ? {} : { stdin }) })
         check(t, r, e, `${file}:${inv.line}: ${inv.shown}`)
@@ -260,6 +289,8 @@ t.test('a node served by dcimx serve, and the commands its operator runs meanwhi
 
     t.test('a caller that leaves during an import loses its output, not the import', async t => {
       t.equal((await cli(['generate', 'victims', '--country', 'SRB', '--years', '2022', '--out', 'victims-2022.csv'], { cwd: work })).status, 0)
+      const total = (csv: string): number => Number(/^_T,_T,_T,_T,(\d+)$/m.exec(csv)?.[1] ?? 0)
+      const before = total((await cli(['tables', '--home', 'srb', '--indicator', 'V1', '--year', '2022', '--format', 'csv'], { cwd: work, clock })).stdout)
       const leaving = rawCaller(socket)
       leaving.send(runFrame(['import', 'victims', 'victims-2022.csv', '--home', 'srb'], work))
       await leaving.next('err')
@@ -267,7 +298,7 @@ t.test('a node served by dcimx serve, and the commands its operator runs meanwhi
       // Queued behind the import: sees it whole.
       const r = await cli(['tables', '--home', 'srb', '--indicator', 'V1', '--year', '2022', '--format', 'csv'], { cwd: work, clock })
       t.equal(r.status, 0)
-      t.match(r.stdout, /^_T,_T,_T,_T,80$/m)
+      t.equal(total(r.stdout), before + 80, 'the 80 records of 2022 are counted')
     })
 
     t.test('commands that must not run in the serving node are refused; so is another home', async t => {

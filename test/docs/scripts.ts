@@ -175,7 +175,7 @@ async function synthetic (file: string, kind: 'victims' | 'offenders', country: 
 }
 
 /** Windows-1250 bytes of a text holding only ASCII and the letters below. */
-function windows1250 (text: string): Buffer {
+export function windows1250 (text: string): Buffer {
   const map: Record<string, number> = { Ž: 0x8e, ž: 0x9e, Š: 0x8a, š: 0x9a, Č: 0xc8, č: 0xe8, Ć: 0xc6, ć: 0xe6, Đ: 0xd0, đ: 0xf0 }
   return Buffer.from([...text].map(ch => {
     if (ch.charCodeAt(0) < 128) return ch.charCodeAt(0)
