@@ -21,6 +21,7 @@ import strangers from './plugins/strangers.js'
 import feedRoutes from './routes/feed.js'
 import consoleRoutes from './routes/console.js'
 import healthRoutes from './routes/health.js'
+import importRoutes from './routes/import.js'
 import policyRoutes from './routes/policy.js'
 import regionalRoutes from './routes/regional.js'
 import sessionRoutes from './routes/session.js'
@@ -97,6 +98,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes)
   await app.register(regionalRoutes)
   await app.register(policyRoutes)
+  await app.register(importRoutes)
   await app.register(consoleRoutes)
   return app
 }

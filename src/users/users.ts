@@ -31,6 +31,7 @@ export const ROUTE_ROLES = {
   'GET /v1/policy/diff': ['legal', 'operator'],
   'GET /v1/policy/preview': ['legal', 'operator'],
   'GET /v1/regional/*': ['liaison', 'operator'],
+  'POST /v1/import/*': ['operator'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type GuardedRoute = keyof typeof ROUTE_ROLES

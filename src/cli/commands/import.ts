@@ -1,13 +1,10 @@
 /** `dcimx import victims|offenders FILE`: import (or withdraw) national records. */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { AppError, isAppError } from '../../errors.js'
 import { yearClosesOn } from '../../config.js'
-import { EMPTY_CROSSWALK, loadCrosswalk } from '../../ingest/crosswalk.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import type { Encoding } from '../../ingest/csv-rows.js'
 import { formatGroup } from '../../ingest/issues.js'
-import { nodeRecordKeyer } from '../../ingest/record-key.js'
+import { nodeImportDeps } from '../../ingest/node-import.js'
 import { publish, type PublishReport } from '../../exchange/publish.js'
 import { heldLine } from '../held-line.js'
 import { nodeAgreements } from '../../policy/load.js'
@@ -40,7 +37,7 @@ export function parseDelimiter (value: string): string {
 }
 
 /** The node's default crosswalk, used when --crosswalk is not given and the file exists. */
-export const DEFAULT_CROSSWALK = 'crosswalk.yaml'
+export { DEFAULT_CROSSWALK } from '../../ingest/node-import.js'
 
 function summary (r: ImportReport): string[] {
   const verb = r.action === 'withdraw' ? 'withdrawal' : 'import'
@@ -80,13 +77,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
   if (args.kind !== 'victims' && args.kind !== 'offenders') throw new AppError('USAGE', `import what: "victims" or "offenders" (got "${args.kind}")`)
   const kind = args.kind
   return await withNode(args.home, io, async node => {
-    if (node.config.node.kind === 'liaison') {
-      throw new AppError('USAGE', `${node.config.node.id} is a liaison node: it holds no national records of its own`)
-    }
-    const defaultCrosswalk = join(node.config.home, DEFAULT_CROSSWALK)
-    const crosswalkFile = args.crosswalk === undefined ? (existsSync(defaultCrosswalk) ? defaultCrosswalk : undefined) : pathFor(io, args.crosswalk)
-    const crosswalk = crosswalkFile === undefined ? EMPTY_CROSSWALK : loadCrosswalk(crosswalkFile)
-    const deps = { db: node.db.db, clock: io.clock, reporter: node.config.node.id, keyer: await nodeRecordKeyer(node.db.db, node.config.home), crosswalk }
+    const deps = await nodeImportDeps(node.db.db, io.clock, node.config, args.crosswalk === undefined ? undefined : pathFor(io, args.crosswalk))
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
     const idColumns = args.idColumns?.split(',').map(c => c.trim()).filter(c => c !== '')

@@ -72,12 +72,18 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
   app.get('/v1/me', {
     schema: {
       summary: 'The user a token was issued to, their role, this node, and the guarded routes that role may call',
-      description: `${rolesText(ROUTE_ROLES['GET /v1/me'])} \`routes\` lists the guarded routes (as "METHOD /path", \`*\` for every route under a prefix) the role may call: the console shows the screens of these routes only; the routes themselves check the role.`,
+      description: `${rolesText(ROUTE_ROLES['GET /v1/me'])} \`routes\` lists the guarded routes (as "METHOD /path", \`*\` for every route under a prefix) the role may call (at a liaison node, which holds no national records, without \`POST /v1/import/*\`): the console shows the screens of these routes only; the routes themselves check the role.`,
       tags: ['users'],
       response: { 200: Type.Object({ user: Type.String(), role: RoleSchema, node: Type.String({ description: 'this node\'s id' }), routes: Type.Array(Type.String()) }), ...Denied },
     },
     preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/me']),
-  }, async request => ({ user: request.user.name, role: request.user.role, node: config.node.id, routes: routesOf(request.user.role) }))
+  }, async request => ({
+    user: request.user.name,
+    role: request.user.role,
+    node: config.node.id,
+    // A liaison node holds no national records: its import route refuses every file, so it is not offered.
+    routes: routesOf(request.user.role).filter(r => !(config.node.kind === 'liaison' && r === 'POST /v1/import/*')),
+  }))
 
   app.get('/v1/status', {
     schema: {
