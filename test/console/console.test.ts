@@ -1,17 +1,21 @@
 // The web console in real Chromium against a liaison node (Europol) fed by a country node
 // (Serbia): each role logs in and does its main task, sees only its own screens, and every
-// screen passes axe-core without a serious or critical violation. One browser for the file;
-// each role gets its own browser context (its own memory, so its own session).
+// screen passes axe-core without a serious or critical violation (each screen checked once).
+// One browser, one context and one page for the whole file: the roles log in and out in turn
+// (the session lives in the page's memory, so logging out ends it), which is cheaper than a
+// context for each role. The set-up is the smallest that holds what the screens show: a
+// liaison node with real regional totals needs a country node that published them and a pull
+// (the regional tests' serbiaToEuropol); that country node also serves the legal officer's
+// preview and the operator's import.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { BrowserContext, Page } from 'playwright-core'
 import { ensureConsole } from '../../bin/build-console.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
 import type { RegionalResult } from '../../src/totals/types.js'
 import { addUser } from '../../src/users/users.js'
 import { browserMissing, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js'
-import { SAMPLE_AGREEMENTS, serbiaToEuropol, testClock } from '../helpers/federation.js'
+import { FIXTURES, SAMPLE_AGREEMENTS, serbiaToEuropol, testClock } from '../helpers/federation.js'
 
 const missing = browserMissing()
 if (missing !== undefined && process.env.CI === 'true') {
@@ -28,50 +32,61 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
   const eu = fed.eu
   const db = eu.running.node.db.db
   for (const role of ROLES) await addUser(db, testClock(), { name: `${role}1`, role, password: PASSWORD })
-  // Serbia's legal officer previews what Europol would receive.
-  await addUser(fed.srb.running.node.db.db, testClock(), { name: 'legal1', role: 'legal', password: PASSWORD })
+  // Serbia's legal officer previews what Europol would receive; Serbia's operator imports.
+  const srbDb = fed.srb.running.node.db.db
+  for (const role of ['legal', 'operator']) await addUser(srbDb, testClock(), { name: `${role}1`, role, password: PASSWORD })
   // A second version of the agreement, in force only from 2028: a difference for the legal
   // officer to read that changes nothing the node shares today.
   const v1 = readFileSync(join(SAMPLE_AGREEMENTS, 'srb-europol.yaml'), 'utf8')
   writeFileSync(join(eu.home, POLICIES_DIR, 'srb-europol-v2.yaml'), v1.replace('version: 1', 'version: 2').replace('threshold: 5', 'threshold: 10')
     .replace('from: 2026-01-01', 'from: 2028-01-01').replace('until: 2027-12-31', 'until: 2029-12-31'))
 
-  const api = async (path: string, role: string, url = eu.url): Promise<Response> => {
+  const api = async (path: string, role: string, url = eu.url, body?: string): Promise<Response> => {
     const login = await fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `${role}1`, password: PASSWORD }) })
     const { token } = await login.json() as { token: string }
-    return await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+    return await fetch(`${url}${path}`, body === undefined ? { headers: { authorization: `Bearer ${token}` } } : { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' } })
   }
 
-  /** A fresh context and page for one role; what the page asks the node and every CSP violation are recorded. */
-  async function open (t: Test): Promise<{ context: BrowserContext, page: Page, requests: string[], problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
-    t.teardown(async () => { await context.close() })
-    const page = await context.newPage()
-    const requests: string[] = []
-    const problems: string[] = []
-    page.on('request', r => { requests.push(new URL(r.url()).pathname) })
-    page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
-    page.on('pageerror', e => { problems.push(e.message) })
-    return { context, page, requests, problems }
+  // The one context and page of the file; what the page asks the nodes and every script error
+  // or CSP violation are recorded, and each test checks its own stretch of them.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true })
+  t.teardown(async () => { await context.close() })
+  const page = await context.newPage()
+  const requests: string[] = []
+  const problems: string[] = []
+  page.on('request', r => { requests.push(new URL(r.url()).pathname) })
+  page.on('console', m => { if (m.type() === 'error') problems.push(m.text()) })
+  page.on('pageerror', e => { problems.push(e.message) })
+  /** Marks where a test starts: `requests()` and `problems()` then give what happened since. */
+  const since = () => {
+    const r = requests.length
+    const p = problems.length
+    return { requests: () => requests.slice(r), problems: () => problems.slice(p) }
   }
 
-  async function logIn (page: Page, role: string): Promise<void> {
+  async function logIn (role: string): Promise<void> {
     await page.getByLabel('User name').fill(`${role}1`)
     await page.getByLabel('Password').fill(PASSWORD)
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.getByRole('button', { name: 'Log out' }).waitFor()
   }
 
-  async function accessible (t: Test, page: Page, screen: string): Promise<void> {
+  /** Logs out (as the user would, before the next role uses the browser). */
+  async function logOut (): Promise<void> {
+    await page.getByRole('button', { name: 'Log out' }).click()
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+  }
+
+  async function accessible (t: Test, screen: string): Promise<void> {
     t.same(await seriousViolations(page), [], `axe: no serious or critical violation on ${screen}`)
   }
 
-  async function navLinks (page: Page): Promise<string[]> {
+  async function navLinks (): Promise<string[]> {
     return await page.getByRole('navigation', { name: 'Screens' }).getByRole('link').allTextContents()
   }
 
   /** Goes to a screen inside the app (a reload would end the session: the token lives in the page's memory). */
-  async function goInApp (page: Page, path: string): Promise<void> {
+  async function goInApp (path: string): Promise<void> {
     await page.evaluate(`history.pushState(null, '', ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent('popstate'))`)
   }
 
@@ -98,14 +113,14 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
   })
 
   t.test('liaison officer: regional totals from a shared address, hidden parts as intervals, CSV equal to the API\'s', async t => {
-    const { page, requests, problems } = await open(t)
+    const seen = since()
     const view = '/console/totals?indicator=V1&years=2023-2024&by=SEX'
     await page.goto(`${eu.url}${view}`)
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
-    await accessible(t, page, 'the login screen')
+    await accessible(t, 'the login screen')
     await screenshot(page, 'login')
-    await logIn(page, 'liaison')
-    t.same(await navLinks(page), ['Regional totals'], 'the liaison officer sees the totals only')
+    await logIn('liaison')
+    t.same(await navLinks(), ['Regional totals'], 'the liaison officer sees the totals only')
     t.equal(new URL(page.url()).pathname + new URL(page.url()).search, view, 'the shared address survives the login')
     await page.locator('#totals-table').waitFor()
     t.match(await page.locator('#session-expiry').textContent(), /^Session ends at \d\d:\d\d \(in 60 min\)$/)
@@ -130,7 +145,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const srbCells = await srb.locator('td').allTextContents()
     const srbApi = expected.contributions.find(c => c.country === 'SRB' && c.year === 2023)!
     t.same(srbCells, ['2023', 'included', '', srbApi.issuedAt!.slice(0, 10), srbApi.expiresAt!.slice(0, 10), String(srbApi.suppressedCells ?? '')], 'Serbia\'s part with its freshness')
-    await accessible(t, page, 'the totals screen')
+    await accessible(t, 'the totals screen')
     await screenshot(page, 'liaison-totals')
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()])
@@ -151,24 +166,24 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.equal(await page.locator('#totals-table tbody tr').count(), v2.cells.length)
 
     // Screens of other roles: not offered, not shown, and their data never asked for.
-    await goInApp(page, '/console/agreements')
+    await goInApp('/console/agreements')
     t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (liaison officer).')
-    await goInApp(page, '/console/audit')
+    await goInApp('/console/audit')
     await page.getByRole('heading', { name: 'Not available' }).waitFor()
-    t.same(requests.filter(p => p.startsWith('/v1/') && !['/v1/login', '/v1/me', '/v1/regional/totals'].includes(p)), [], 'no request for another role\'s data')
-    t.same(problems, [], 'no script error, no Content-Security-Policy violation')
+    t.same(seen.requests().filter(p => p.startsWith('/v1/') && !['/v1/login', '/v1/me', '/v1/regional/totals'].includes(p)), [], 'no request for another role\'s data')
+    await logOut()
+    t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })
 
   t.test('legal officer: agreements explained, and the difference between two versions', async t => {
-    const { page, requests, problems } = await open(t)
+    const seen = since()
     await page.goto(`${eu.url}/console/`)
-    await logIn(page, 'legal')
-    t.same(await navLinks(page), ['Agreements', 'Preview for a peer'])
+    await logIn('legal')
+    t.same(await navLinks(), ['Agreements', 'Preview for a peer'])
     await page.waitForURL(/\/console\/agreements$/)
     await page.getByText('Serbia shares with Europol (agreement "srb-europol", version 1).').waitFor()
     t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
     t.same(await page.locator('article.agreement .badge').allTextContents(), ['in force', 'not in force'])
-    await accessible(t, page, 'the agreements screen')
 
     await page.getByLabel('From version').selectOption('1')
     await page.getByLabel('To version').selectOption('2')
@@ -178,81 +193,139 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const expected = await (await api('/v1/policy/diff?agreement=srb-europol&from=1&to=2', 'legal')).json() as { changes: string[] }
     t.same(await page.locator('#diff li').allTextContents(), expected.changes)
     t.ok(expected.changes.includes('Stricter protection: no count below 10 is sent (was 5).'))
-    await accessible(t, page, 'the agreements screen with a comparison')
+    // One axe run covers the screen: the agreements as listed, and the comparison below them.
+    await accessible(t, 'the agreements screen with a comparison')
     await screenshot(page, 'legal-agreements')
 
-    await goInApp(page, '/console/totals?indicator=V1&years=2023')
+    await goInApp('/console/totals?indicator=V1&years=2023')
     t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (legal officer).')
+    await logOut()
 
     // At Serbia: exactly what Europol would receive, hidden cells marked.
-    const srb = await open(t)
-    await srb.page.goto(`${fed.srb.url}/console/preview?peer=EUROPOL&year=2023&indicator=V1`)
-    await logIn(srb.page, 'legal')
-    await srb.page.locator('#preview h2').first().waitFor()
+    await page.goto(`${fed.srb.url}/console/preview?peer=EUROPOL&year=2023&indicator=V1`)
+    await logIn('legal')
+    await page.locator('#preview h2').first().waitFor()
     const sent = await (await api('/v1/policy/preview?peer=EUROPOL&year=2023&indicator=V1', 'legal', fed.srb.url)).json() as { tables: Array<{ by: string[], cells: Array<{ value?: number }> }> }
     t.equal(sent.tables.length, 1)
     const cells = sent.tables[0]!.cells
     t.ok(cells.some(c => c.value === undefined), 'some cells hidden (threshold 5, seven victims)')
-    const shown = await srb.page.locator('#preview tbody td.num').allTextContents()
+    const shown = await page.locator('#preview tbody td.num').allTextContents()
     t.same(shown, cells.map(c => c.value === undefined ? 'hidden (confidential)' : String(c.value)), 'each cell as it would be sent, hidden ones marked, none as 0')
-    t.equal(await srb.page.getByLabel('Peer').inputValue(), 'EUROPOL')
-    await accessible(t, srb.page, 'the preview screen')
-    await screenshot(srb.page, 'legal-preview')
-    t.same(srb.problems, [])
-    t.notOk(requests.some(p => p.startsWith('/v1/regional') || p === '/v1/audit' || p === '/v1/status'), 'no request for another role\'s data')
-    t.same(problems, [])
+    t.equal(await page.getByLabel('Peer').inputValue(), 'EUROPOL')
+    await accessible(t, 'the preview screen')
+    await screenshot(page, 'legal-preview')
+    await logOut()
+    t.notOk(seen.requests().some(p => p.startsWith('/v1/regional') || p === '/v1/audit' || p === '/v1/status' || p.startsWith('/v1/import')), 'no request for another role\'s data')
+    t.same(seen.problems(), [])
   })
 
   t.test('operator: peers and their status; auditor: the audit log', async t => {
-    const op = await open(t)
-    await op.page.goto(`${eu.url}/console/`)
-    await logIn(op.page, 'operator')
-    t.same(await navLinks(op.page), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log'])
-    await op.page.getByRole('link', { name: 'Peers' }).click()
-    const row = op.page.locator('#peers-table tbody tr')
+    const seen = since()
+    await page.goto(`${eu.url}/console/`)
+    await logIn('operator')
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log'], 'no import at a liaison node')
+    await page.getByRole('link', { name: 'Peers' }).click()
+    const row = page.locator('#peers-table tbody tr')
     await row.first().waitFor()
     t.same(await row.locator('th').allTextContents(), ['SRB (Serbia)'])
     t.equal(await row.locator('td').first().textContent(), 'ok')
-    await accessible(t, op.page, 'the peers screen')
-    await screenshot(op.page, 'operator-peers')
-    t.same(op.problems, [])
+    await accessible(t, 'the peers screen')
+    await screenshot(page, 'operator-peers')
+    await logOut()
+    t.same(seen.problems(), [])
 
-    const au = await open(t)
-    await au.page.goto(`${eu.url}/console/audit`)
-    await logIn(au.page, 'auditor')
-    t.same(await navLinks(au.page), ['Peers', 'Audit log'])
-    const entries = au.page.locator('#audit-table tbody tr')
+    const auditor = since()
+    await page.goto(`${eu.url}/console/audit`)
+    await logIn('auditor')
+    t.same(await navLinks(), ['Peers', 'Audit log'])
+    const entries = page.locator('#audit-table tbody tr')
     await entries.first().waitFor()
-    await au.page.locator('#audit-verify').waitFor()
+    await page.locator('#audit-verify').waitFor()
     const newest = await (await api('/v1/audit?limit=200', 'auditor')).json() as { entries: Array<{ seq: number, event: string }> }
     // The auditor's own login (and the API's just now) come after what the page read.
     const shown = await entries.locator('td:nth-child(3)').allTextContents()
     t.same(shown, newest.entries.slice(0, shown.length).map(e => e.event))
     t.ok(shown.includes('user_added'))
     const verified = await (await api('/v1/audit/verify', 'auditor')).json() as { entries: number }
-    const line = await au.page.locator('#audit-verify').textContent()
+    const line = await page.locator('#audit-verify').textContent()
     t.match(line, /^The chain is intact: all (\d+) entries check out, up to entry \1\.$/, 'the verification result')
     t.ok(Number(/all (\d+)/.exec(line!)![1]) <= verified.entries)
-    await accessible(t, au.page, 'the audit log screen')
-    await screenshot(au.page, 'auditor-audit')
-    await goInApp(au.page, '/console/totals')
-    await au.page.getByRole('heading', { name: 'Not available' }).waitFor()
-    t.notOk(au.requests.some(p => p.startsWith('/v1/regional') || p.startsWith('/v1/policy')))
-    t.same(au.problems, [])
+    await accessible(t, 'the audit log screen')
+    await screenshot(page, 'auditor-audit')
+    await goInApp('/console/totals')
+    await page.getByRole('heading', { name: 'Not available' }).waitFor()
+    await logOut()
+    t.notOk(auditor.requests().some(p => p.startsWith('/v1/regional') || p.startsWith('/v1/policy') || p.startsWith('/v1/import')))
+    t.same(auditor.problems(), [])
+  })
+
+  t.test('operator at Serbia: imports a file with problems, reads the report, fixes it and applies', async t => {
+    const seen = since()
+    const victims = async (): Promise<number> => Number((await srbDb.selectFrom('victim').select(d => d.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)
+    const before = await victims()
+    // Seven new victims (new record ids); the broken copy has an unknown sex code on line 3 and
+    // a date that does not exist on line 5.
+    const good = readFileSync(join(FIXTURES, 'victims-small.csv'), 'utf8').replace(/^V(\d+),/gm, 'V10$1,')
+    const lines = good.split('\n')
+    const bad = [lines[0], lines[1], lines[2]!.replace(',F,', ',Q,'), lines[3], lines[4]!.replace(/^(V\d+),\d{4}-\d\d-\d\d/, '$1,2023-13-40'), ...lines.slice(5)].join('\n')
+    const choose = async (text: string): Promise<void> => {
+      await page.getByLabel('Export file (CSV)').setInputFiles({ name: 'victims-march.csv', mimeType: 'text/csv', buffer: Buffer.from(text) })
+    }
+
+    await page.goto(`${fed.srb.url}/console/import`)
+    await logIn('operator')
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log', 'Import records'])
+    t.ok(await page.getByRole('radio', { name: 'Victims' }).isChecked(), 'victims by default')
+    await choose(bad)
+    await page.getByRole('button', { name: 'Check the file' }).click()
+    const problemRows = page.locator('#import-problems tbody tr')
+    await problemRows.first().waitFor()
+    const expected = await (await api('/v1/import/victims?file=victims-march.csv', 'operator', fed.srb.url, bad)).json() as { problems: Array<{ code: string, column?: string, value?: string, message: string, count: number, lines: number[] }> }
+    t.same(expected.problems.map(p => [p.code, p.column, p.value, p.lines]), [['UNKNOWN_CODE', 'sex', 'Q', [3]], ['BAD_DATE', 'registered_on', '2023-13-40', [5]]])
+    const shownProblems: string[][] = []
+    for (const r of await problemRows.all()) shownProblems.push([await r.locator('th').textContent() ?? '', ...await r.locator('td').allTextContents()])
+    t.same(shownProblems, expected.problems.map(p => [p.code, p.column ?? '', p.value ?? '', p.message, String(p.count), p.lines.join(', ')]), 'every problem with its column, value, reason and lines, as the API reports them')
+    t.equal(await page.locator('#import-report p.error').textContent(), 'victims-march.csv: 2 problem(s) in 2 row(s) of 7. Nothing was changed. Fix the file and check it again.')
+    t.equal(await page.getByRole('button', { name: 'Apply the import' }).count(), 0, 'no apply for a file with problems')
+    await accessible(t, 'the import screen with a report of problems')
+    await screenshot(page, 'operator-import')
+    t.equal(await victims(), before, 'checking changed nothing')
+
+    await choose(good)
+    t.equal(await page.locator('#import-problems').count(), 0, 'a new file clears the old report')
+    await page.getByRole('button', { name: 'Check the file' }).click()
+    await page.getByText('victims-march.csv is valid: 7 row(s). Applying it would add 7 record(s), update 0 and leave 0 unchanged.').waitFor()
+    t.equal(await victims(), before, 'the dry run changed nothing')
+    await page.getByRole('button', { name: 'Apply the import' }).click()
+    const done = page.locator('#import-report p.verified')
+    await done.filter({ hasText: 'is imported' }).waitFor()
+    t.equal(await victims(), before + 7, 'the seven records imported')
+    const run = await srbDb.selectFrom('import_run').select(['id', 'file_name', 'inserted']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    t.same([run.file_name, run.inserted], ['victims-march.csv', 7])
+    t.equal(await done.textContent(), `victims-march.csv is imported (run ${run.id}): 7 record(s) added, 0 updated, 0 unchanged. The node publishes the change with its next scheduled publish.`)
+    const recomputed = await srbDb.selectFrom('indicator_table').select(['indicator', 'year']).where('import_id', '=', run.id).orderBy('indicator').orderBy('year').execute()
+    t.ok(recomputed.length > 0, 'the tables recomputed by this import')
+    const byIndicator = new Map<string, number[]>()
+    for (const r of recomputed) byIndicator.set(r.indicator, [...(byIndicator.get(r.indicator) ?? []), r.year])
+    t.same((await page.locator('#import-tables').textContent())?.replace(/^Tables recomputed: |\.$/g, '').split('; ').sort(), [...byIndicator].map(([i, ys]) => `${i} ${ys.join(', ')}`).sort(), 'the tables the page names are those the import recomputed')
+    t.equal(await page.getByRole('button', { name: 'Apply the import' }).count(), 0, 'applied once')
+    await logOut()
+    t.same(seen.requests().filter(p => p.startsWith('/v1/')).filter(p => !['/v1/login', '/v1/me', '/v1/import/victims'].includes(p)), [], 'the import screen asks for nothing else')
+    t.same(seen.problems(), [])
   })
 
   t.test('the session: log out, and the end of the session shown when the token expires', async t => {
-    const { page, context } = await open(t)
+    // Last: the page's clock is Playwright's from here on.
     await context.clock.install()
     await page.goto(`${eu.url}/console/`)
     await page.getByLabel('User name').fill('liaison1')
     await page.getByLabel('Password').fill('not the password at all')
     await page.getByRole('button', { name: 'Log in' }).click()
     t.equal(await page.getByRole('alert').textContent(), 'The user name or password is wrong, or the account is disabled.')
-    await logIn(page, 'liaison')
+    await logIn('liaison')
     await page.getByRole('button', { name: 'Log out' }).click()
     t.equal(await page.getByRole('status').textContent(), 'You have logged out.')
-    await logIn(page, 'liaison')
+    await logIn('liaison')
     await context.clock.fastForward('01:00:01')
     await page.getByRole('heading', { name: 'Log in' }).waitFor()
     t.equal(await page.getByRole('status').textContent(), 'Your session has expired. Log in again.')

@@ -190,7 +190,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })

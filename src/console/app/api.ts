@@ -78,6 +78,18 @@ export async function get (path: string): Promise<Response> {
   return res
 }
 
+/** POST a body to a path of the node's API with the user token; a 401 ends the session. */
+export async function post (path: string, body: Blob, contentType: string): Promise<Response> {
+  if (current === undefined) throw new ApiError(401, 'USER_TOKEN_MISSING', 'not logged in')
+  const res = await fetch(path, { method: 'POST', body, headers: { authorization: `Bearer ${current.token}`, 'content-type': contentType } })
+  if (res.status === 401) {
+    current = undefined
+    onUnauthorized()
+  }
+  if (!res.ok) throw await failure(res)
+  return res
+}
+
 export async function getJson<T> (path: string): Promise<T> {
   return await (await get(path)).json() as T
 }

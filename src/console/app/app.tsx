@@ -5,6 +5,7 @@ import { logout, session, whenUnauthorized, type Session } from './api.js'
 import { hrefOf, navigate, usePlace, type Place } from './router.js'
 import { AgreementsScreen } from './screens/agreements.js'
 import { AuditScreen } from './screens/audit.js'
+import { ImportScreen } from './screens/import.js'
 import { LoginScreen } from './screens/login.js'
 import { PeersScreen } from './screens/peers.js'
 import { PreviewScreen } from './screens/preview.js'
@@ -20,6 +21,7 @@ const SCREENS: Array<{ screen: string, route: string, title: string, Component: 
   { screen: 'preview', route: 'GET /v1/policy/preview', title: texts.nav.preview, Component: PreviewScreen },
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },
+  { screen: 'import', route: 'POST /v1/import/*', title: texts.nav.import, Component: ImportScreen },
 ]
 
 function clock (ms: number): string {

@@ -1,8 +1,9 @@
 /**
  * Request bodies: small, and JSON nested no deeper than MAX_JSON_DEPTH. The node is pulled
- * from, never pushed to: the only body it takes is a login's, so every route gets a small limit
- * (MAX_BODY_BYTES, smaller per route where it can be) and a body over it is refused as it
- * arrives (413 BODY_TOO_LARGE), before it is read whole. The nesting depth is counted on the
+ * from, never pushed to: the only JSON body it takes is a login's, so every route gets a small
+ * limit (MAX_BODY_BYTES, smaller per route where it can be) and a body over it is refused as it
+ * arrives (413 BODY_TOO_LARGE), before it is read whole. The one larger body is an operator's
+ * CSV upload, with a limit of its own on its one route (routes/import.ts). The nesting depth is counted on the
  * text in one pass before JSON.parse runs (400 JSON_TOO_DEEP): a body of brackets costs a scan
  * of its bytes, not a parser's stack or heap.
  */
