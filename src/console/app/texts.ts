@@ -114,7 +114,7 @@ export const en = {
   },
   import: {
     title: 'Import records',
-    intro: 'Upload a national export (CSV, at most 32 MiB). The node first checks it and changes nothing; you apply it only once the check finds no problem. It is the import of `dcimx import`: all of the file or nothing.',
+    intro: 'Upload a national export (CSV, at most 32 MiB). The node first checks it and changes nothing; you apply it only once the check finds no problem. It is the same import as the command dcimx import: all of the file or nothing.',
     kind: 'Records in the file',
     victims: 'Victims',
     offenders: 'Offenders',
