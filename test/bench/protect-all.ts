@@ -50,6 +50,8 @@
  *                  without the victims, whose population-years take minutes each there
  *   BENCH_JSON     a file: the raw results as JSON, with the process.hrtime windows (µs) of the
  *                  timed protectGrants runs, to cut a --cpu-prof profile to them
+ *   BENCH_DUMP     a folder: write each population-year's protection problem there as JSON
+ *                  (population-year.json) and stop; test/bench/protect-one.ts times one of them
  *
  * Prints markdown tables on stdout, progress on stderr; exits 1 when a table is refused or an
  * independent audit fails.
@@ -539,6 +541,14 @@ async function main (): Promise<void> {
       if (POPULATIONS.length < ALL_POPULATIONS.length) log(`only the populations ${POPULATIONS.join(', ')}: ${grants.length} grants`)
       log(`${agreements.length} agreements, ${grants.length} grants in force, years ${grants[0]!.years[0]}-${grants[0]!.years.at(-1)}`)
 
+      // BENCH_DUMP=DIR: write each population-year's problem as JSON (for test/bench/protect-one.ts) and stop.
+      if (process.env.BENCH_DUMP !== undefined) {
+        for (const c of await cutGrants(db, grants)) {
+          if (c.problem !== undefined) writeFileSync(join(process.env.BENCH_DUMP, `${c.population}-${c.year}.json`), JSON.stringify(c.problem))
+        }
+        log(`problems written to ${process.env.BENCH_DUMP}`)
+        return
+      }
       // Load the HiGHS WebAssembly module and warm the engine up outside the measurement.
       if (LP) await instrumentSolver()
       await protect(crossTableProblem([['a', 'b'], ['c', 'd']], [1, 5, 7, 9]))
