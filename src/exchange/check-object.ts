@@ -9,8 +9,7 @@ import { isCodeOf } from '../protocol/area.js'
 import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import type { Release, Retraction } from '../protocol/messages.js'
-import { grantedDimensions, inForce } from '../policy/grants.js'
-import type { Agreement } from '../policy/agreement.js'
+import { grantedDimensions, grantThreshold, inForce } from '../policy/grants.js'
 import { yearsOf, type LoadedAgreement } from '../policy/load.js'
 
 export interface FeedPosition {
@@ -74,18 +73,6 @@ function grantedBy (held: LoadedAgreement, indicator: string, year: number): Map
     if (x.indicator === indicator && x.by === undefined && (x.years === undefined || yearsOf(x.years, 2200).includes(year))) return undefined
   }
   return by === undefined ? undefined : new Map([...by].map(([d, groups]) => [d, groups === undefined ? undefined : new Set(Object.keys(groups))]))
-}
-
-/**
- * The threshold T a release of `indicator` for `year` must respect under `a`: the agreement's,
- * or a grant's own when higher (the highest of the grants covering that indicator-year).
- */
-export function grantThreshold (a: Agreement, indicator: string, year: number): number {
-  let threshold = a.threshold
-  for (const g of a.grants) {
-    if (g.indicator === indicator && yearsOf(g.years, 2200).includes(year)) threshold = Math.max(threshold, g.threshold ?? 0)
-  }
-  return threshold
 }
 
 function validCode (codelist: string, code: string): boolean {

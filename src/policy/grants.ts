@@ -95,6 +95,18 @@ function toActive (a: Agreement, hash: string, g: Grant, lastClosed: number): Ac
 }
 
 /**
+ * The threshold T a release of `indicator` for `year` must respect under `a`: the agreement's,
+ * or a grant's own when higher (the highest of the grants covering that indicator-year).
+ */
+export function grantThreshold (a: Agreement, indicator: string, year: number): number {
+  let threshold = a.threshold
+  for (const g of a.grants) {
+    if (g.indicator === indicator && yearsOf(g.years, 2200).includes(year)) threshold = Math.max(threshold, g.threshold ?? 0)
+  }
+  return threshold
+}
+
+/**
  * What `agreement` grants of `indicator` for `year`, whatever the day: each dimension it may
  * be broken down by, with its groups when the grant gives it only in groups (undefined: in the
  * codes of its codelist). Undefined when no grant covers it. Prohibitions are not applied.

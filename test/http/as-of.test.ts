@@ -1,7 +1,7 @@
 // as_of (GET /v1/regional/totals) and --as-of (dcimx totals): calendar dates within a range.
 // Before: 0000-01-01 reached the database and gave 500; 2024-02-30 was read as 2024-03-01.
 import t from 'tap'
-import { AS_OF_RANGE, parseAsOf } from '../../src/cli/commands/totals.js'
+import { AS_OF_RANGE, parseAsOf } from '../../src/as-of.js'
 import { AppError } from '../../src/errors.js'
 import { addUser } from '../../src/users/users.js'
 import { testApp } from '../helpers/app.js'

@@ -10,7 +10,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { parseAsOf } from '../../cli/commands/totals.js'
+import { parseAsOf } from '../../as-of.js'
 import { watchAgreements } from '../../policy/watch.js'
 import { formatCsv } from '../../totals/format.js'
 import { regionalTotals } from '../../totals/regional.js'
