@@ -23,6 +23,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show for a failed request: the node's own message, or the error as text. */
+export function errorText (err: unknown): string {
+  return err instanceof ApiError ? err.message : String(err)
+}
+
 let current: Session | undefined
 let onUnauthorized: () => void = () => {}
 

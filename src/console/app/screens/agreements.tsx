@@ -4,7 +4,7 @@
  * /v1/policy/diff), the comparison kept in the address (?agreement=&from=&to=).
  */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, getJson } from '../api.js'
+import { errorText, getJson } from '../api.js'
 import type { ScreenProps } from '../app.js'
 import { countryName } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -66,7 +66,7 @@ export function AgreementsScreen ({ place }: ScreenProps) {
   const [held, setHeld] = useState<HeldAgreement[] | undefined>()
   const [diff, setDiff] = useState<Diff | undefined>()
   const [error, setError] = useState<string | undefined>()
-  const fail = (err: unknown): void => { setError(err instanceof ApiError ? err.message : String(err)) }
+  const fail = (err: unknown): void => { setError(errorText(err)) }
   const p = place.params
   const diffQuery = p.get('agreement') !== null && p.get('from') !== null && p.get('to') !== null
     ? `/v1/policy/diff?${new URLSearchParams({ agreement: p.get('agreement')!, from: p.get('from')!, to: p.get('to')! }).toString()}`

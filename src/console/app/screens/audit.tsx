@@ -1,6 +1,6 @@
 /** The audit log's verification (GET /v1/audit/verify) and its newest entries as stored (GET /v1/audit): auditors, operators. */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, getJson, session } from '../api.js'
+import { errorText, getJson, session } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.audit
@@ -11,7 +11,7 @@ interface Verification { intact: boolean, entries: number, head: { seq: number }
 function VerifyResult () {
   const [v, setV] = useState<Verification | undefined>()
   const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<Verification>('/v1/audit/verify').then(setV, (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)) }) }, [])
+  useEffect(() => { getJson<Verification>('/v1/audit/verify').then(setV, (err: unknown) => { setError(errorText(err)) }) }, [])
   if (error !== undefined) return <p class='error' role='alert'>{texts.error(error)}</p>
   if (v === undefined) return <p>{T.verifying}</p>
   return v.broken === null
@@ -22,7 +22,7 @@ function VerifyResult () {
 export function AuditScreen () {
   const [entries, setEntries] = useState<Entry[] | undefined>()
   const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<{ entries: Entry[] }>('/v1/audit?limit=200').then(r => { setEntries(r.entries) }, (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)) }) }, [])
+  useEffect(() => { getJson<{ entries: Entry[] }>('/v1/audit?limit=200').then(r => { setEntries(r.entries) }, (err: unknown) => { setError(errorText(err)) }) }, [])
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>

@@ -1,6 +1,6 @@
 /** The node's peers and their exchange status, from GET /v1/status (operators, auditors). */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, getJson } from '../api.js'
+import { errorText, getJson } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.peers
@@ -10,7 +10,7 @@ interface PeerStatus { peer: string, name: string, status: string, reason: strin
 export function PeersScreen () {
   const [peers, setPeers] = useState<PeerStatus[] | undefined>()
   const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<{ peers: PeerStatus[] }>('/v1/status').then(r => { setPeers(r.peers) }, (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)) }) }, [])
+  useEffect(() => { getJson<{ peers: PeerStatus[] }>('/v1/status').then(r => { setPeers(r.peers) }, (err: unknown) => { setError(errorText(err)) }) }, [])
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>

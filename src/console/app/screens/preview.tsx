@@ -3,7 +3,7 @@
  * and indicator are the address (/console/preview?peer=EUROPOL&year=2024&indicator=V1).
  */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, getJson, session } from '../api.js'
+import { errorText, getJson, session } from '../api.js'
 import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, INDICATORS } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -92,7 +92,7 @@ export function PreviewScreen ({ place }: ScreenProps) {
     const self = session()?.node
     getJson<{ agreements: Held[] }>('/v1/policy/agreements').then(
       r => { setPeers([...new Set(r.agreements.filter(a => a.provider === self && a.in_force).map(a => a.recipient))].sort()) },
-      (err: unknown) => { setError(err instanceof ApiError ? err.message : String(err)) }
+      (err: unknown) => { setError(errorText(err)) }
     )
   }, [])
   useEffect(() => {
@@ -101,7 +101,7 @@ export function PreviewScreen ({ place }: ScreenProps) {
     setState({ query })
     getJson<Preview>(query).then(
       preview => { if (live) setState({ query, preview }) },
-      (err: unknown) => { if (live) setState({ query, error: err instanceof ApiError ? err.message : String(err) }) }
+      (err: unknown) => { if (live) setState({ query, error: errorText(err) }) }
     )
     return () => { live = false }
   }, [query])

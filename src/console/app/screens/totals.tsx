@@ -4,7 +4,7 @@
  * /v1/regional/totals's, shown as the node computed them (hidden parts as intervals).
  */
 import { useEffect, useState } from 'preact/hooks'
-import { ApiError, get, getJson } from '../api.js'
+import { errorText, get, getJson } from '../api.js'
 import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, indicatorOf, INDICATORS } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -112,7 +112,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
   const [failed, setFailed] = useState<string | undefined>()
   const save = (format: 'csv' | 'sdmx-json'): void => {
     setFailed(undefined)
-    download(params, format).catch((err: unknown) => { setFailed(err instanceof ApiError ? err.message : String(err)) })
+    download(params, format).catch((err: unknown) => { setFailed(errorText(err)) })
   }
   return (
     <div class='results'>
@@ -203,7 +203,7 @@ export function TotalsScreen ({ place }: ScreenProps) {
     setState({ query })
     getJson<RegionalResult>(query).then(
       result => { if (live) setState({ query, result }) },
-      (err: unknown) => { if (live) setState({ query, error: err instanceof ApiError ? err.message : String(err) }) }
+      (err: unknown) => { if (live) setState({ query, error: errorText(err) }) }
     )
     return () => { live = false }
   }, [query])
