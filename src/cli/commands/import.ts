@@ -36,9 +36,6 @@ export function parseDelimiter (value: string): string {
   return d
 }
 
-/** The node's default crosswalk, used when --crosswalk is not given and the file exists. */
-export { DEFAULT_CROSSWALK } from '../../ingest/node-import.js'
-
 function summary (r: ImportReport): string[] {
   const verb = r.action === 'withdraw' ? 'withdrawal' : 'import'
   const counts = r.action === 'withdraw'
