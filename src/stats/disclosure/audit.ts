@@ -104,8 +104,15 @@ export class AttackerLp {
   private rowCell: number[] = []
   private readonly suppressed = new Set<number>()
   private cost: Float64Array | undefined
-  /** Per atom: the largest value it can take (null: unbounded), and a point attaining it. */
-  private reach = new Map<number, Optimum>()
+  /**
+   * Per atom: the largest value it could take (null: unbounded), a point attaining it, and the
+   * model it was computed on (see {@link models}). Kept across suppressions: they only drop
+   * equations, so the point stays feasible and an unbounded atom stays unbounded; a maximum on
+   * a later model can only be larger.
+   */
+  private readonly reach = new Map<number, { optimum: Optimum, model: number }>()
+  /** How many models were built so far: suppression changes the model. */
+  private models = 0
   /**
    * Feasible points (atom values) met so far, newest last, the truth first. Suppression only
    * drops equations, so a point stays feasible for the rest of the run.
@@ -124,7 +131,6 @@ export class AttackerLp {
     this.suppressed.add(cell)
     this.model?.dispose()
     this.model = undefined
-    this.reach = new Map()
   }
 
   private build (): Model {
@@ -163,6 +169,7 @@ export class AttackerLp {
     // optimum stays feasible. Presolve would redo its work on every solve.
     model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex', simplex_strategy: 4 })
     this.cost = undefined
+    this.models++
     return model
   }
 
@@ -200,16 +207,19 @@ export class AttackerLp {
     throw new Error(`disclosure audit: LP ended with status ${status}`)
   }
 
-  /** The largest value atom `s` can take, and a point attaining it (cached until suppression changes). */
-  private reachOf (s: number): Optimum {
-    let r = this.reach.get(s)
-    if (r === undefined) {
-      const cost = new Float64Array(this.n)
-      cost[s] = 1
-      r = this.solve(cost, true)
-      this.reach.set(s, r)
-    }
-    return r
+  /**
+   * A feasible point where atom `s` is largest: on the current model when `current`, otherwise
+   * possibly on an earlier one (see {@link reach}), which needs no solve.
+   */
+  private reachOf (s: number, current: boolean): Optimum {
+    this.model ??= this.build()
+    const known = this.reach.get(s)
+    if (known !== undefined && (!current || known.model === this.models)) return known.optimum
+    const cost = new Float64Array(this.n)
+    cost[s] = 1
+    const optimum = this.solve(cost, true)
+    this.reach.set(s, { optimum, model: this.models })
+    return optimum
   }
 
   /** Runs `run` with x_s >= 1 for every atom s of `atoms`, then restores x_s >= 0. */
@@ -318,22 +328,29 @@ export class AttackerLp {
       const minOk = min.point[s]! >= 1 - EPS
       const maxOk = M0 === null || max.point[s]! >= 1 - EPS
       if (minOk && maxOk) return
-      const z = this.reachOf(s)
-      if (z.value === null && M0 !== null) return
+      if (M0 === null) {
+        // Unbounded above for every attacker: only the lower bound can narrow (mode 'exact').
+        if (mode === 'check') return
+      } else if (this.reachOf(s, false).value === null) return
       if (mode === 'check') {
-        if (M0 === null) return // unbounded above for every attacker
-        // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or z.
-        const mixes = (x: Float64Array, fx: number): number[] => {
-          const a = x[s]!
-          const list = [truth]
-          const zs = z.value!
-          list.push(((zs - 1) * fx + (1 - a) * valueAt(z.point)) / (zs - a))
-          if (atom.value > 1) list.push(((atom.value - 1) * fx + (1 - a) * truth) / (atom.value - a))
-          return list
+        // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or with a
+        // point where x_s is largest (first one found earlier, then one on the current model).
+        const proven = (z: Optimum): boolean => {
+          const mixes = (x: Float64Array, fx: number): number[] => {
+            const a = x[s]!
+            const list = [truth]
+            const zs = z.value!
+            list.push(((zs - 1) * fx + (1 - a) * valueAt(z.point)) / (zs - a))
+            if (atom.value > 1) list.push(((atom.value - 1) * fx + (1 - a) * truth) / (atom.value - a))
+            return list
+          }
+          const lowMax = maxOk ? M0 : Math.max(...mixes(max.point, M0))
+          const highMin = minOk ? m0 : Math.min(...mixes(min.point, m0))
+          return isProtected(highMin, lowMax, T)
         }
-        const lowMax = maxOk ? M0 : Math.max(...mixes(max.point, M0))
-        const highMin = minOk ? m0 : Math.min(...mixes(min.point, m0))
-        if (isProtected(highMin, lowMax, T)) return
+        if (proven(this.reachOf(s, false))) return
+        const z = this.reachOf(s, true)
+        if (z.value === null || proven(z)) return
         pending.push({ s, minOk, maxOk })
         return
       }
