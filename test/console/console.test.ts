@@ -179,7 +179,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const seen = since()
     await page.goto(`${eu.url}/console/`)
     await logIn('legal')
-    t.same(await navLinks(), ['Agreements', 'Preview for a peer'])
+    t.same(await navLinks(), ['Agreements', 'Sharing matrix', 'Preview for a peer'])
     await page.waitForURL(/\/console\/agreements$/)
     await page.getByText('Serbia shares with Europol (agreement "srb-europol", version 1).').waitFor()
     t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
@@ -196,6 +196,22 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     // One axe run covers the screen: the agreements as listed, and the comparison below them.
     await accessible(t, 'the agreements screen with a comparison')
     await screenshot(page, 'legal-agreements')
+
+    // The sharing matrix: who shares what with whom, a table with row and column headers.
+    const matrixStarted = performance.now()
+    await page.getByRole('link', { name: 'Sharing matrix' }).click()
+    await page.locator('#matrix-table tbody td').first().waitFor()
+    const matrix = await (await api('/v1/policy/matrix', 'legal')).json() as { matrix: unknown[] }
+    t.same(matrix.matrix, [{ provider: 'SRB', recipient: 'EUROPOL', indicators: ['V1', 'V2', 'V3', 'C1', 'C3'], agreement: 'srb-europol', version: 1, in_force: true }], 'version 1 is in force today (version 2 from 2028)')
+    const table = page.getByRole('table', { name: 'Indicators shared: rows are the countries that share, columns the nodes that receive' })
+    t.same(await table.getByRole('columnheader').allTextContents(), ['Shared by, with', 'Europol'])
+    t.same(await table.getByRole('rowheader').allTextContents(), ['Serbia'])
+    t.same(await table.locator('th').evaluateAll(ths => ths.map(th => th.getAttribute('scope'))), ['col', 'col', 'row'], 'every header says what it heads')
+    t.same(await table.getByRole('cell').allInnerTexts(), ['V1, V2, V3, C1, C3 in force\nagreement srb-europol, version 1'])
+    t.same(await page.locator('#matrix-legend dt').allTextContents(), ['C1', 'C3', 'V1', 'V2', 'V3'])
+    await accessible(t, 'the sharing matrix')
+    await screenshot(page, 'legal-matrix')
+    t.comment(`sharing matrix: ${((performance.now() - matrixStarted) / 1000).toFixed(2)} s`)
 
     await goInApp('/console/totals?indicator=V1&years=2023')
     t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (legal officer).')
@@ -223,7 +239,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const seen = since()
     await page.goto(`${eu.url}/console/`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log'], 'no import at a liaison node')
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Preview for a peer', 'Peers', 'Audit log'], 'no import at a liaison node')
     await page.getByRole('link', { name: 'Peers' }).click()
     const row = page.locator('#peers-table tbody tr')
     await row.first().waitFor()
@@ -274,7 +290,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
     await page.goto(`${fed.srb.url}/console/import`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Preview for a peer', 'Peers', 'Audit log', 'Import records'])
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Preview for a peer', 'Peers', 'Audit log', 'Import records'])
     t.ok(await page.getByRole('radio', { name: 'Victims' }).isChecked(), 'victims by default')
     await choose(bad)
     await page.getByRole('button', { name: 'Check the file' }).click()

@@ -7,6 +7,7 @@ import { AgreementsScreen } from './screens/agreements.js'
 import { AuditScreen } from './screens/audit.js'
 import { ImportScreen } from './screens/import.js'
 import { LoginScreen } from './screens/login.js'
+import { MatrixScreen } from './screens/matrix.js'
 import { PeersScreen } from './screens/peers.js'
 import { PreviewScreen } from './screens/preview.js'
 import { TotalsScreen } from './screens/totals.js'
@@ -18,6 +19,7 @@ export interface ScreenProps { place: Place }
 const SCREENS: Array<{ screen: string, route: string, title: string, Component: ComponentType<ScreenProps> }> = [
   { screen: 'totals', route: 'GET /v1/regional/*', title: texts.nav.totals, Component: TotalsScreen },
   { screen: 'agreements', route: 'GET /v1/policy/agreements', title: texts.nav.agreements, Component: AgreementsScreen },
+  { screen: 'matrix', route: 'GET /v1/policy/matrix', title: texts.nav.matrix, Component: MatrixScreen },
   { screen: 'preview', route: 'GET /v1/policy/preview', title: texts.nav.preview, Component: PreviewScreen },
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },

@@ -7,7 +7,7 @@ export const en = {
   appName: 'dcim-exchange console',
   skipToContent: 'Skip to content',
   loading: 'Loading…',
-  nav: { label: 'Screens', totals: 'Regional totals', agreements: 'Agreements', preview: 'Preview for a peer', peers: 'Peers', audit: 'Audit log', import: 'Import records' },
+  nav: { label: 'Screens', totals: 'Regional totals', agreements: 'Agreements', preview: 'Preview for a peer', matrix: 'Sharing matrix', peers: 'Peers', audit: 'Audit log', import: 'Import records' },
   login: {
     title: 'Log in',
     introNoNode: 'Log in with your account on this node.',
@@ -92,6 +92,18 @@ export const en = {
     compareSubmit: 'Show the differences',
     changes: (id: string, from: number, to: number) => `What changes in "${id}" from version ${from} to version ${to}`,
     oneVersion: 'Every agreement here has one version only: there is nothing to compare.',
+  },
+  matrix: {
+    title: 'Sharing matrix',
+    intro: 'Who shares what with whom under the agreements this node holds, as dcimx policy matrix prints it: for each agreement, the version in force today, or its latest version when none is.',
+    none: 'This node holds no agreements: nothing is shared.',
+    caption: 'Indicators shared: rows are the countries that share, columns the nodes that receive',
+    corner: 'Shared by, with',
+    nothing: 'nothing',
+    inForce: 'in force',
+    notInForce: 'not in force today',
+    under: (agreement: string, version: number) => `agreement ${agreement}, version ${version}`,
+    legend: 'Indicators',
   },
   preview: {
     title: 'Preview for a peer',

@@ -2,15 +2,16 @@
  * The node's agreements for legal officers, read-only (the files stay under the operator's
  * change control): GET /v1/policy/agreements lists every agreement file the node holds, each
  * explained in plain language; GET /v1/policy/diff says what changed between two versions of
- * one agreement; GET /v1/policy/preview shows exactly what a peer would receive now. They are
- * the CLI's `dcimx policy explain`, `diff` and `preview` over HTTP.
+ * one agreement; GET /v1/policy/preview shows exactly what a peer would receive now; GET
+ * /v1/policy/matrix says who shares what with whom. They are the CLI's `dcimx policy explain`,
+ * `diff`, `preview` and `matrix` over HTTP.
  */
 import { basename } from 'node:path'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { yearClosesOn } from '../../config.js'
 import { AppError } from '../../errors.js'
-import { diffAgreements, explainAgreement } from '../../policy/explain.js'
+import { diffAgreements, explainAgreement, localDate, sharingMatrix } from '../../policy/explain.js'
 import { inForce } from '../../policy/grants.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { previewForPeer } from '../../stats/peer-preview.js'
@@ -163,5 +164,32 @@ export default async function policyRoutes (app: FastifyInstance): Promise<void>
       refused: preview.refused.map(r => ({ indicator: r.indicator, year: r.year, unsafe: r.unsafe })),
       held: preview.held.map(h => ({ population: h.population, year: h.year, added: h.added, withdrawn: h.withdrawn, released_at: h.releasedAt.toISOString() })),
     }
+  })
+
+  app.get('/v1/policy/matrix', {
+    schema: {
+      summary: 'Who shares what with whom under the node\'s agreements: each one\'s version in force today, or its latest',
+      description: `Roles: ${ROUTE_ROLES['GET /v1/policy/matrix'].join(', ')}. Authorization: Bearer <token from POST /v1/login>. As \`dcimx policy matrix\`: one row per agreement, the version in force today (the highest of those in force), or the latest version when none is; sorted by provider, recipient, agreement.`,
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          matrix: Type.Array(Type.Object({
+            provider: Type.String(),
+            recipient: Type.String(),
+            indicators: Type.Array(Type.String()),
+            agreement: Type.String(),
+            version: Type.Integer(),
+            in_force: Type.Boolean(),
+          })),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/policy/matrix']),
+  }, async (_request, reply) => {
+    const now = clock.now()
+    const rows = sharingMatrix(nodeAgreements(config.home).map(l => l.agreement), tz => localDate(now, tz))
+    reply.header('cache-control', 'no-store')
+    return { matrix: rows.map(r => ({ provider: r.provider, recipient: r.recipient, indicators: r.indicators, agreement: r.agreement, version: r.version, in_force: r.inForce })) }
   })
 }

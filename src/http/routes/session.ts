@@ -1,15 +1,13 @@
 /**
  * The node's human users over HTTP: POST /v1/login issues a user token (src/http/plugins/auth.ts),
- * GET /v1/me says whose it is, and the views each role may read: exchange status, the audit
- * log, the sharing matrix of the node's agreements. Who may call what is ROUTE_ROLES
+ * GET /v1/me says whose it is, and the views each role may read: exchange status and the audit
+ * log (the agreements' views are in policy.ts). Who may call what is ROUTE_ROLES
  * (src/users/users.ts).
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { listAudit, verifyAuditLog } from '../../audit/log.js'
 import { peerStatuses } from '../../exchange/status.js'
-import { localDate, sharingMatrix } from '../../policy/explain.js'
-import { nodeAgreements } from '../../policy/load.js'
 import { AppError } from '../../errors.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../users/throttle.js'
 import { LOGIN_RATE } from '../rate-limit.js'
@@ -193,32 +191,5 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
     const v = await verifyAuditLog(db.db)
     reply.header('cache-control', 'no-store')
     return { intact: v.broken === null, entries: v.entries, head: v.head === null ? null : { seq: Number(v.head.seq), hash: v.head.hash }, broken: v.broken === null ? null : { seq: Number(v.broken.seq), reason: v.broken.reason } }
-  })
-
-  app.get('/v1/policy/matrix', {
-    schema: {
-      summary: 'Who shares what with whom under the node\'s agreements (latest version of each)',
-      description: rolesText(ROUTE_ROLES['GET /v1/policy/matrix']),
-      tags: ['operations'],
-      response: {
-        200: Type.Object({
-          matrix: Type.Array(Type.Object({
-            provider: Type.String(),
-            recipient: Type.String(),
-            indicators: Type.Array(Type.String()),
-            agreement: Type.String(),
-            version: Type.Integer(),
-            in_force: Type.Boolean(),
-          })),
-        }),
-        ...Denied,
-      },
-    },
-    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/policy/matrix']),
-  }, async (_request, reply) => {
-    const now = clock.now()
-    const rows = sharingMatrix(nodeAgreements(config.home).map(l => l.agreement), tz => localDate(now, tz))
-    reply.header('cache-control', 'no-store')
-    return { matrix: rows.map(r => ({ provider: r.provider, recipient: r.recipient, indicators: r.indicators, agreement: r.agreement, version: r.version, in_force: r.inForce })) }
   })
 }
