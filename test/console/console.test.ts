@@ -185,6 +185,18 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
     t.same(await page.locator('article.agreement .badge').allTextContents(), ['in force', 'not in force'])
 
+    // Validity on a timeline (a bar per version, today marked), and the same as text.
+    const held = (await (await api('/v1/policy/agreements', 'legal')).json() as { agreements: Array<{ validity: { from: string, until: string, timezone: string } }> }).agreements
+    t.same(await page.locator('#validity-table tbody tr').evaluateAll(trs => trs.map(tr => [...tr.children].map(c => c.textContent))), [
+      ['srb-europol', '1', held[0]!.validity.from, held[0]!.validity.until, held[0]!.validity.timezone, 'in force'],
+      ['srb-europol', '2', '2028-01-01', '2029-12-31', held[1]!.validity.timezone, 'not yet in force'],
+    ], 'each version\'s dates and state as text')
+    const bars = await page.locator('.timeline rect.bar').evaluateAll(rs => rs.map(r => [Number(r.getAttribute('x')), Number(r.getAttribute('width'))] as [number, number]))
+    const today = Number(await page.locator('.timeline line.today').getAttribute('x1'))
+    t.equal(bars.length, 2, 'a bar for each version')
+    t.ok(bars[0]![0] < today && today < bars[0]![0] + bars[0]![1], 'today falls on version 1\'s bar')
+    t.ok(bars[1]![0] > today && bars[1]![0] >= bars[0]![0] + bars[0]![1], 'version 2 starts after today, after version 1 ends')
+
     await page.getByLabel('From version').selectOption('1')
     await page.getByLabel('To version').selectOption('2')
     await page.getByRole('button', { name: 'Show the differences' }).click()

@@ -62,6 +62,83 @@ function Compare ({ held, params }: { held: HeldAgreement[], params: URLSearchPa
   )
 }
 
+/** A day as a number (days since 1970-01-01), from YYYY-MM-DD. */
+function dayOf (date: string): number {
+  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000
+}
+
+/** Today in this browser's time zone, as YYYY-MM-DD. */
+function localToday (): string {
+  const d = new Date()
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+function state (a: HeldAgreement, today: string): string {
+  if (a.in_force) return T.inForce
+  if (a.validity.until < today) return T.ended
+  if (a.validity.from > today) return T.notYet
+  return T.notInForce
+}
+
+const WIDTH = 800
+const LABEL = 190
+const ROW = 30
+const AXIS = 26
+
+/**
+ * Each agreement's versions as bars over their dates, today marked: a drawing for the eye
+ * (hidden from screen readers), and the same dates and states as a table below it.
+ */
+function Timeline ({ held }: { held: HeldAgreement[] }) {
+  const today = localToday()
+  const first = Math.min(Number(today.slice(0, 4)), ...held.map(a => Number(a.validity.from.slice(0, 4))))
+  const last = Math.max(Number(today.slice(0, 4)), ...held.map(a => Number(a.validity.until.slice(0, 4))))
+  const start = dayOf(`${first}-01-01`)
+  const end = dayOf(`${last + 1}-01-01`)
+  const x = (date: string, after = 0): number => LABEL + (WIDTH - LABEL - 10) * (dayOf(date) + after - start) / (end - start)
+  const height = AXIS + held.length * ROW + 6
+  const years = Array.from({ length: last - first + 2 }, (_, i) => first + i)
+  return (
+    <figure class='timeline' aria-labelledby='timeline-caption'>
+      <figcaption id='timeline-caption'>{T.timelineCaption}</figcaption>
+      <svg viewBox={`0 0 ${WIDTH} ${height}`} width='100%' aria-hidden='true' focusable='false'>
+        {years.map(y => (
+          <g key={y}>
+            <line class='tick' x1={x(`${y}-01-01`)} x2={x(`${y}-01-01`)} y1={AXIS - 6} y2={height} />
+            {y <= last && <text class='year' x={x(`${y}-01-01`) + 4} y={AXIS - 10}>{y}</text>}
+          </g>
+        ))}
+        {held.map((a, i) => (
+          <g key={`${a.agreement}|${a.version}`} class={a.in_force ? 'version in-force' : 'version'}>
+            <text class='label' x={0} y={AXIS + i * ROW + 19}>{`${a.agreement} v${a.version}`}</text>
+            <rect class='bar' x={x(a.validity.from)} y={AXIS + i * ROW + 6} width={Math.max(2, x(a.validity.until, 1) - x(a.validity.from))} height={ROW - 12} rx={3} />
+          </g>
+        ))}
+        <line class='today' x1={x(today, 0.5)} x2={x(today, 0.5)} y1={AXIS - 4} y2={height} />
+        <text class='today-label' x={x(today, 0.5) + 3} y={height - 2}>{T.today}</text>
+      </svg>
+      <div class='scroll' tabIndex={0} role='region' aria-labelledby='timeline-caption'>
+        <table id='validity-table'>
+          <caption>{T.validityCaption(today)}</caption>
+          <thead><tr><th scope='col'>{T.compareAgreement}</th><th scope='col'>{T.versionHeader}</th><th scope='col'>{T.validFrom}</th><th scope='col'>{T.validUntil}</th><th scope='col'>{T.timezone}</th><th scope='col'>{T.state}</th></tr></thead>
+          <tbody>
+            {held.map(a => (
+              <tr key={`${a.agreement}|${a.version}`}>
+                <th scope='row'>{a.agreement}</th>
+                <td class='num'>{a.version}</td>
+                <td class='date'>{a.validity.from}</td>
+                <td class='date'>{a.validity.until}</td>
+                <td>{a.validity.timezone}</td>
+                <td>{state(a, today)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </figure>
+  )
+}
+
 export function AgreementsScreen ({ place }: ScreenProps) {
   const [held, setHeld] = useState<HeldAgreement[] | undefined>()
   const [diff, setDiff] = useState<Diff | undefined>()
@@ -86,6 +163,12 @@ export function AgreementsScreen ({ place }: ScreenProps) {
       {held === undefined && error === undefined && <p>{texts.loading}</p>}
       {held !== undefined && (
         <>
+          {held.length > 0 && (
+            <>
+              <h2>{T.timeline}</h2>
+              <Timeline held={held} />
+            </>
+          )}
           <h2>{T.compare}</h2>
           <Compare key={diffQuery ?? ''} held={held} params={p} />
           {diff !== undefined && (
