@@ -4,7 +4,7 @@
  * dimensions and codes are refused; a permission that a prohibition contradicts makes the
  * agreement invalid. Default deny: what no grant names is not sent.
  */
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
@@ -23,6 +23,9 @@ import { KNOWN_LIAISONS, resolveNodeIdentity } from '../node/identity.js'
 export interface PolicyProblem {
   file: string
   line: number
+  /** The member the problem is about (`grants[0].indicator`, `agreement` for the whole), when it is about one. */
+  field?: string
+  /** What is wrong, without the field. */
   message: string
 }
 
@@ -104,7 +107,7 @@ export function contradicts (grant: Grant, prohibition: Prohibition): boolean {
 
 function semanticProblems (a: AgreementFile, at: (path: Array<string | number>) => number, file: string): PolicyProblem[] {
   const problems: PolicyProblem[] = []
-  const add = (path: Array<string | number>, message: string): void => { problems.push({ file, line: at(path), message: `${where(path)}: ${message}` }) }
+  const add = (path: Array<string | number>, message: string): void => { problems.push({ file, line: at(path), field: where(path), message }) }
   // Countries publish; liaison organisations receive and publish nothing of their own.
   if (nodeKind(a.provider) !== 'country') add(['provider'], `the provider must be a country that publishes (${COUNTRIES}), not "${a.provider}"`)
   if (a.recipient === a.provider) add(['recipient'], `the recipient must differ from the provider (both "${a.provider}")`)
@@ -228,32 +231,32 @@ export function lintAgreementText (text: string, file: string): { problems: Poli
         if (constDone.has(e.instancePath)) continue
         constDone.add(e.instancePath)
         const list = errors.find(x => x.instancePath === e.instancePath && (x.keyword === 'minItems' || x.keyword === 'uniqueItems'))
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: ${list?.message ?? 'must be a list of codes, or rest'}` })
+        problems.push({ file, line: lineOf(doc, lc, path), field: where(path), message: list?.message ?? 'must be a list of codes, or rest' })
         continue
       }
       if (e.keyword === 'additionalProperties') {
         const key = (e.params as { additionalProperty: string }).additionalProperty
-        problems.push({ file, line: keyLine(doc, lc, path, key), message: `${where([...path, key])}: unknown key "${key}"` })
+        problems.push({ file, line: keyLine(doc, lc, path, key), field: where([...path, key]), message: `unknown key "${key}"` })
       } else if (e.keyword === 'required') {
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: missing "${(e.params as { missingProperty: string }).missingProperty}"` })
+        problems.push({ file, line: lineOf(doc, lc, path), field: where(path) || 'agreement', message: `missing "${(e.params as { missingProperty: string }).missingProperty}"` })
       } else if (e.keyword === 'const') {
         // A closed list is a union of constants: one problem naming every allowed value.
         if (constDone.has(e.instancePath)) continue
         constDone.add(e.instancePath)
         const allowed = errors.filter(x => x.keyword === 'const' && x.instancePath === e.instancePath).map(x => String((x.params as { allowedValue: unknown }).allowedValue))
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: "${String(doc.getIn(path))}" is not allowed; use one of ${allowed.join(', ')}` })
+        problems.push({ file, line: lineOf(doc, lc, path), field: where(path), message: `"${String(doc.getIn(path))}" is not allowed; use one of ${allowed.join(', ')}` })
       } else if ((e.keyword === 'format' || e.keyword === 'pattern' || e.keyword === 'type') && path[0] === 'validity' && (path[1] === 'from' || path[1] === 'until')) {
         // A day: one problem, quoting the value as written.
         if (constDone.has(e.instancePath)) continue
         constDone.add(e.instancePath)
         const node = doc.getIn(path, true)
         const value = isScalar(node) ? String(node.source ?? node.value) : String(doc.getIn(path))
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path)}: "${value}" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01` })
+        problems.push({ file, line: lineOf(doc, lc, path), field: where(path), message: `"${value}" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01` })
       } else {
         // The value as written, so that a bad date or number can be found at a glance.
         const node = path.length === 0 ? undefined : doc.getIn(path, true)
         const shown = isScalar(node) ? `, not ${JSON.stringify(String(node.source ?? node.value))}` : ''
-        problems.push({ file, line: lineOf(doc, lc, path), message: `${where(path) || 'agreement'}: ${e.message ?? 'is invalid'}${shown}` })
+        problems.push({ file, line: lineOf(doc, lc, path), field: where(path) || 'agreement', message: `${e.message ?? 'is invalid'}${shown}` })
       }
     }
     return { problems: problems.sort((a, b) => a.line - b.line) }
@@ -313,7 +316,7 @@ export function agreementSetProblems (agreements: readonly LintedAgreement[]): P
     const B = b.agreement
     for (const a of sorted.slice(0, j)) {
       const A = a.agreement
-      const add = (path: Array<string | number>, message: string): void => { problems.push({ file: b.file, line: b.lineOf(path), message: `${where(path)}: ${message}` }) }
+      const add = (path: Array<string | number>, message: string): void => { problems.push({ file: b.file, line: b.lineOf(path), field: where(path), message }) }
       if (A.agreement === B.agreement) {
         if (A.version === B.version && a.hash !== b.hash) {
           add(['version'], `${B.agreement} version ${B.version} is also ${ref(a, ['version'])}, with other terms: each text of an agreement needs its own version`)
@@ -357,18 +360,48 @@ export function loadAgreements (files: readonly string[]): LoadedAgreement[] {
 }
 
 export function formatProblem (p: PolicyProblem): string {
-  return `${p.file}:${p.line}: ${p.message}`
+  return `${p.file}:${p.line}: ${p.field === undefined ? '' : `${p.field}: `}${p.message}`
 }
 
 /** Folder of a node's home that holds its agreement files. */
 export const POLICIES_DIR = 'policies'
+
+/** The agreement files in `home`/policies (*.yaml, *.yml), in file-name order; none when the folder is absent. */
+export function policyFolderFiles (home: string): string[] {
+  const dir = join(home, POLICIES_DIR)
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort().map(n => join(dir, n))
+}
 
 /**
  * Every agreement in `home`/policies (*.yaml, *.yml), in file-name order; none when the folder
  * is absent. Throws CONFIG_INVALID when one is invalid or two are in conflict.
  */
 export function nodeAgreements (home: string): LoadedAgreement[] {
-  const dir = join(home, POLICIES_DIR)
-  if (!existsSync(dir)) return []
-  return loadAgreements(readdirSync(dir).filter(n => /\.ya?ml$/.test(n)).sort().map(n => join(dir, n)))
+  return loadAgreements(policyFolderFiles(home))
+}
+
+/**
+ * Every problem of agreement files, as a node holding them all would load them: each file on
+ * its own ({@link lintAgreementText}), then the valid ones together ({@link
+ * agreementSetProblems}). `name` is how a file is named in the problems (its path unless
+ * given). What `dcimx policy lint` prints and GET /v1/policy/lint answers.
+ */
+export function lintAgreementFiles (files: readonly string[], name: (file: string) => string = f => f): PolicyProblem[] {
+  const problems: PolicyProblem[] = []
+  const valid: LintedAgreement[] = []
+  for (const path of files) {
+    const file = name(path)
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (err) {
+      problems.push({ file, line: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})` })
+      continue
+    }
+    const { problems: own, agreement, lineOf } = lintAgreementText(text, file)
+    problems.push(...own)
+    if (agreement !== undefined) valid.push({ file, agreement, hash: agreementHash(agreement), lineOf: lineOf! })
+  }
+  return [...problems, ...agreementSetProblems(valid)]
 }

@@ -30,6 +30,7 @@ export const ROUTE_ROLES = {
   'GET /v1/policy/agreements': ['legal', 'operator'],
   'GET /v1/policy/diff': ['legal', 'operator'],
   'GET /v1/policy/preview': ['legal', 'operator'],
+  'GET /v1/policy/lint': ['legal', 'operator'],
   'GET /v1/regional/*': ['liaison', 'operator'],
   'POST /v1/import/*': ['operator'],
 } as const satisfies Record<string, readonly Role[]>

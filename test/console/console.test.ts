@@ -7,7 +7,7 @@
 // liaison node with real regional totals needs a country node that published them and a pull
 // (the regional tests' serbiaToEuropol); that country node also serves the legal officer's
 // preview and the operator's import.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ensureConsole } from '../../bin/build-console.js'
@@ -27,7 +27,8 @@ const ROLES = ['liaison', 'legal', 'operator', 'auditor'] as const
 
 t.test('the console in Chromium', { skip: missing ?? false }, async t => {
   const started = performance.now()
-  const [, browser, fed] = await Promise.all([ensureConsole(), launchBrowser(t), serbiaToEuropol(t, testClock())])
+  // The nodes start once the console is built: a node reads the built console when it starts.
+  const [browser, fed] = await Promise.all([launchBrowser(t), ensureConsole().then(async () => await serbiaToEuropol(t, testClock()))])
   t.comment(`set-up (console build check, Chromium, two nodes with one pull): ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const eu = fed.eu
   const db = eu.running.node.db.db
@@ -179,7 +180,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const seen = since()
     await page.goto(`${eu.url}/console/`)
     await logIn('legal')
-    t.same(await navLinks(), ['Agreements', 'Sharing matrix', 'Preview for a peer'])
+    t.same(await navLinks(), ['Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer'])
     await page.waitForURL(/\/console\/agreements$/)
     await page.getByText('Serbia shares with Europol (agreement "srb-europol", version 1).').waitFor()
     t.equal(await page.locator('article.agreement').count(), 2, 'both versions the node holds')
@@ -225,6 +226,28 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     await screenshot(page, 'legal-matrix')
     t.comment(`sharing matrix: ${((performance.now() - matrixStarted) / 1000).toFixed(2)} s`)
 
+    // Agreement checks: a broken file in the node's policies folder, its problems with file and
+    // line as the API gives them. Removed at once: while it is there the node cannot use its agreements.
+    const lintStarted = performance.now()
+    const broken = join(eu.home, POLICIES_DIR, 'srb-europol-v3.yaml')
+    writeFileSync(broken, v1.replace('version: 1', 'version: 3').replace('from: 2026-01-01', 'from: 2026-02-30').replace('threshold: 5', 'threshold: 5\ncolour: blue'))
+    try {
+      await page.getByRole('link', { name: 'Agreement checks' }).click()
+      await page.locator('#lint-table tbody tr').first().waitFor()
+      const lint = await (await api('/v1/policy/lint', 'legal')).json() as { files: string[], problems: Array<{ file: string, line: number, field: string | null, message: string }> }
+      t.same(lint.problems, [
+        { file: 'srb-europol-v3.yaml', line: 13, field: 'validity.from', message: '"2026-02-30" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01' },
+        { file: 'srb-europol-v3.yaml', line: 17, field: 'colour', message: 'unknown key "colour"' },
+      ])
+      t.same(await page.locator('#lint-table tbody tr').evaluateAll(trs => trs.map(tr => [...tr.children].map(c => c.textContent))), lint.problems.map(p => [p.file, String(p.line), p.field, p.message]), 'each problem with its file, line and field')
+      t.equal(await page.locator('#lint-result').textContent(), '2 problem(s) in 1 of 3 agreement file(s). The node cannot use its agreements until they are fixed.')
+      await accessible(t, 'the agreement checks with problems')
+      await screenshot(page, 'legal-lint')
+    } finally {
+      rmSync(broken)
+    }
+    t.comment(`agreement checks: ${((performance.now() - lintStarted) / 1000).toFixed(2)} s`)
+
     await goInApp('/console/totals?indicator=V1&years=2023')
     t.equal(await page.locator('#forbidden').textContent(), 'This screen is not available to your role (legal officer).')
     await logOut()
@@ -251,7 +274,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const seen = since()
     await page.goto(`${eu.url}/console/`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Preview for a peer', 'Peers', 'Audit log'], 'no import at a liaison node')
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Audit log'], 'no import at a liaison node')
     await page.getByRole('link', { name: 'Peers' }).click()
     const row = page.locator('#peers-table tbody tr')
     await row.first().waitFor()
@@ -302,7 +325,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
     await page.goto(`${fed.srb.url}/console/import`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Preview for a peer', 'Peers', 'Audit log', 'Import records'])
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Audit log', 'Import records'])
     t.ok(await page.getByRole('radio', { name: 'Victims' }).isChecked(), 'victims by default')
     await choose(bad)
     await page.getByRole('button', { name: 'Check the file' }).click()

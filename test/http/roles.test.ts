@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto'
-import { chmodSync, copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { SignJWT } from 'jose'
 import t from 'tap'
@@ -26,6 +26,7 @@ const REQUESTS: Partial<Record<GuardedRoute, string>> = {
   'GET /v1/policy/agreements': '/v1/policy/agreements',
   'GET /v1/policy/diff': '/v1/policy/diff?agreement=srb-europol&from=1&to=1',
   'GET /v1/policy/preview': '/v1/policy/preview?peer=EUROPOL&year=2024&indicator=V1',
+  'GET /v1/policy/lint': '/v1/policy/lint',
 }
 
 t.test('the session secret: created once, owner-only, refused when others can read it', async t => {
@@ -127,6 +128,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       'GET /v1/policy/agreements': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/diff': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/preview': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
+      'GET /v1/policy/lint': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
     })
     t.same(ROUTE_ROLES['GET /v1/regional/*'], ['liaison', 'operator'])
 
@@ -136,7 +138,7 @@ t.test('users, tokens and roles over HTTP', async t => {
   })
 
   t.test('what each route answers', async t => {
-    t.same((await get('/v1/me', tokens.legal)).body, { user: 'legal1', role: 'legal', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview'] })
+    t.same((await get('/v1/me', tokens.legal)).body, { user: 'legal1', role: 'legal', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint'] })
     t.same((await get('/v1/status', tokens.auditor)).body, { node: 'SRB', peers: [] })
     const matrix = await get('/v1/policy/matrix', tokens.legal)
     t.same(matrix.body, { matrix: [{ provider: 'SRB', recipient: 'EUROPOL', indicators: ['V1', 'V2', 'V3', 'C1', 'C3'], agreement: 'srb-europol', version: 1, in_force: true }] })
@@ -149,6 +151,26 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same([preview.granted, preview.tables.map((x: { agreement: string, indicator: string, year: number, by: string[] }) => [x.agreement, x.indicator, x.year, x.by])], [true, [['srb-europol', 'V2', 2024, ['EXPLOIT']]]])
     const missing = await get('/v1/policy/diff?agreement=srb-europol&from=1&to=2', tokens.legal)
     t.same([missing.statusCode, missing.body.message], [404, 'this node holds no version 2 of agreement "srb-europol" (it holds 1)'])
+
+    // Lint: each problem with its file, line and field; while one is there, the agreements cannot be used.
+    t.same((await get('/v1/policy/lint', tokens.legal)).body, { files: ['srb-europol.yaml'], problems: [] })
+    const policies = join(node.config.home, 'policies')
+    const v1 = readFileSync(join(policies, 'srb-europol.yaml'), 'utf8')
+    writeFileSync(join(policies, 'srb-europol-v2.yaml'), v1.replace('version: 1', 'version: 2').replace('from: 2026-01-01', 'from: 2026-02-30').replace('threshold: 5', 'threshold: 5\ncolour: blue'))
+    t.same((await get('/v1/policy/lint', tokens.operator)).body, {
+      files: ['srb-europol-v2.yaml', 'srb-europol.yaml'],
+      problems: [
+        { file: 'srb-europol-v2.yaml', line: 13, field: 'validity.from', message: '"2026-02-30" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01' },
+        { file: 'srb-europol-v2.yaml', line: 17, field: 'colour', message: 'unknown key "colour"' },
+      ],
+    }, 'the file\'s name in the policies folder (not its path), the line, the field and what is wrong')
+    t.equal((await get('/v1/policy/agreements', tokens.legal)).statusCode, 500, 'the agreements cannot be used meanwhile')
+    // Two valid files in conflict: the problem in the later one, naming the other by its name.
+    writeFileSync(join(policies, 'srb-europol-v2.yaml'), v1.replace('threshold: 5', 'threshold: 6'))
+    const conflict = (await get('/v1/policy/lint', tokens.legal)).body
+    t.same(conflict.problems, [{ file: 'srb-europol.yaml', line: 4, field: 'version', message: 'srb-europol version 1 is also srb-europol-v2.yaml:4, with other terms: each text of an agreement needs its own version' }])
+    rmSync(join(policies, 'srb-europol-v2.yaml'))
+    t.same((await get('/v1/policy/lint', tokens.legal)).body, { files: ['srb-europol.yaml'], problems: [] })
 
     const all = (await get('/v1/audit?limit=1000', tokens.auditor)).body.entries
     const verified = (await get('/v1/audit/verify', tokens.auditor)).body
@@ -190,7 +212,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })

@@ -1,10 +1,10 @@
 /** `dcimx policy lint|explain|diff|matrix`: agreements for legal officers. */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppError } from '../../errors.js'
 import { loadConfig } from '../../config.js'
 import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } from '../../policy/explain.js'
-import { agreementHash, agreementSetProblems, formatProblem, lintAgreementText, loadAgreement, loadAgreements, POLICIES_DIR, type LintedAgreement } from '../../policy/load.js'
+import { formatProblem, lintAgreementFiles, loadAgreement, loadAgreements, POLICIES_DIR } from '../../policy/load.js'
 import { previewForPeer } from '../../stats/peer-preview.js'
 import { yearClosesOn } from '../../config.js'
 import { heldLine } from '../held-line.js'
@@ -29,28 +29,10 @@ export function policyFiles (files: string[], home: string | undefined, io: CliI
 
 export async function policyLintCommand (args: { files: string[], home?: string }, io: CliIo): Promise<number> {
   const files = policyFiles(args.files, args.home, io)
-  let count = 0
-  const valid: LintedAgreement[] = []
-  for (const file of files) {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (err) {
-      line(io.stdout, `${file}:1: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
-      count++
-      continue
-    }
-    const { problems, agreement, lineOf } = lintAgreementText(text, file)
-    for (const p of problems) line(io.stdout, formatProblem(p))
-    count += problems.length
-    if (agreement !== undefined) valid.push({ file, agreement, hash: agreementHash(agreement), lineOf: lineOf! })
-  }
-  // The files together, as a node holding them all would load them.
-  const together = agreementSetProblems(valid)
-  for (const p of together) line(io.stdout, formatProblem(p))
-  count += together.length
-  line(io.stdout, `${files.length} agreement file(s), ${count === 0 ? 'no problems' : `${count} problem(s)`}`)
-  return count === 0 ? 0 : 1
+  const problems = lintAgreementFiles(files)
+  for (const p of problems) line(io.stdout, formatProblem(p))
+  line(io.stdout, `${files.length} agreement file(s), ${problems.length === 0 ? 'no problems' : `${problems.length} problem(s)`}`)
+  return problems.length === 0 ? 0 : 1
 }
 
 export async function policyExplainCommand (args: { file: string }, io: CliIo): Promise<number> {

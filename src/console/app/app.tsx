@@ -6,6 +6,7 @@ import { hrefOf, navigate, usePlace, type Place } from './router.js'
 import { AgreementsScreen } from './screens/agreements.js'
 import { AuditScreen } from './screens/audit.js'
 import { ImportScreen } from './screens/import.js'
+import { LintScreen } from './screens/lint.js'
 import { LoginScreen } from './screens/login.js'
 import { MatrixScreen } from './screens/matrix.js'
 import { PeersScreen } from './screens/peers.js'
@@ -20,6 +21,7 @@ const SCREENS: Array<{ screen: string, route: string, title: string, Component: 
   { screen: 'totals', route: 'GET /v1/regional/*', title: texts.nav.totals, Component: TotalsScreen },
   { screen: 'agreements', route: 'GET /v1/policy/agreements', title: texts.nav.agreements, Component: AgreementsScreen },
   { screen: 'matrix', route: 'GET /v1/policy/matrix', title: texts.nav.matrix, Component: MatrixScreen },
+  { screen: 'lint', route: 'GET /v1/policy/lint', title: texts.nav.lint, Component: LintScreen },
   { screen: 'preview', route: 'GET /v1/policy/preview', title: texts.nav.preview, Component: PreviewScreen },
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },

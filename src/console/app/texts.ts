@@ -7,7 +7,7 @@ export const en = {
   appName: 'dcim-exchange console',
   skipToContent: 'Skip to content',
   loading: 'Loading…',
-  nav: { label: 'Screens', totals: 'Regional totals', agreements: 'Agreements', preview: 'Preview for a peer', matrix: 'Sharing matrix', peers: 'Peers', audit: 'Audit log', import: 'Import records' },
+  nav: { label: 'Screens', totals: 'Regional totals', agreements: 'Agreements', preview: 'Preview for a peer', matrix: 'Sharing matrix', lint: 'Agreement checks', peers: 'Peers', audit: 'Audit log', import: 'Import records' },
   login: {
     title: 'Log in',
     introNoNode: 'Log in with your account on this node.',
@@ -115,6 +115,18 @@ export const en = {
     notInForce: 'not in force today',
     under: (agreement: string, version: number) => `agreement ${agreement}, version ${version}`,
     legend: 'Indicators',
+  },
+  lint: {
+    title: 'Agreement checks',
+    intro: 'Every problem of the agreement files in this node\'s policies folder, with its file and line, as dcimx policy lint finds them: each file on its own, then the files together. While a file has a problem the node cannot use its agreements. The files are fixed by the operator, under change control.',
+    clean: (files: number) => `${files} agreement file(s) checked: no problems.`,
+    problems: (problems: number, inFiles: number, files: number) => `${problems} problem(s) in ${inFiles} of ${files} agreement file(s). The node cannot use its agreements until they are fixed.`,
+    caption: 'Problems, by file and line',
+    file: 'File',
+    line: 'Line',
+    field: 'Field',
+    message: 'What is wrong',
+    checked: (files: string) => `Files checked: ${files}.`,
   },
   preview: {
     title: 'Preview for a peer',

@@ -3,8 +3,9 @@
  * change control): GET /v1/policy/agreements lists every agreement file the node holds, each
  * explained in plain language; GET /v1/policy/diff says what changed between two versions of
  * one agreement; GET /v1/policy/preview shows exactly what a peer would receive now; GET
- * /v1/policy/matrix says who shares what with whom. They are the CLI's `dcimx policy explain`,
- * `diff`, `preview` and `matrix` over HTTP.
+ * /v1/policy/matrix says who shares what with whom; GET /v1/policy/lint lists the files'
+ * problems with file and line. They are the CLI's `dcimx policy explain`, `diff`, `preview`,
+ * `matrix` and `lint` over HTTP.
  */
 import { basename } from 'node:path'
 import { Type } from '@sinclair/typebox'
@@ -13,7 +14,7 @@ import { yearClosesOn } from '../../config.js'
 import { AppError } from '../../errors.js'
 import { diffAgreements, explainAgreement, localDate, sharingMatrix } from '../../policy/explain.js'
 import { inForce } from '../../policy/grants.js'
-import { nodeAgreements } from '../../policy/load.js'
+import { lintAgreementFiles, nodeAgreements, policyFolderFiles } from '../../policy/load.js'
 import { previewForPeer } from '../../stats/peer-preview.js'
 import { ROUTE_ROLES } from '../../users/users.js'
 
@@ -191,5 +192,31 @@ export default async function policyRoutes (app: FastifyInstance): Promise<void>
     const rows = sharingMatrix(nodeAgreements(config.home).map(l => l.agreement), tz => localDate(now, tz))
     reply.header('cache-control', 'no-store')
     return { matrix: rows.map(r => ({ provider: r.provider, recipient: r.recipient, indicators: r.indicators, agreement: r.agreement, version: r.version, in_force: r.inForce })) }
+  })
+
+  app.get('/v1/policy/lint', {
+    schema: {
+      summary: 'Every problem of the agreement files in the node\'s policies folder, with its file and line',
+      description: `Roles: ${ROUTE_ROLES['GET /v1/policy/lint'].join(', ')}. Authorization: Bearer <token from POST /v1/login>. As \`dcimx policy lint --home\`: each file checked on its own, then the valid ones together, as the node loads them. \`file\` is the file's name in the policies folder, \`line\` its line (1 for the file as a whole), \`field\` the member the problem is about (null when it is about no member, e.g. not valid YAML). While a file has a problem the node holds no agreements it can use: the other /v1/policy routes answer 500.`,
+      tags: ['operations'],
+      response: {
+        200: Type.Object({
+          files: Type.Array(Type.String(), { description: 'the agreement files checked (*.yaml, *.yml), in name order' }),
+          problems: Type.Array(Type.Object({
+            file: Type.String(),
+            line: Type.Integer({ minimum: 1 }),
+            field: Type.Union([Type.String(), Type.Null()]),
+            message: Type.String({ description: 'what is wrong, without the field' }),
+          })),
+        }),
+        ...Denied,
+      },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['GET /v1/policy/lint']),
+  }, async (_request, reply) => {
+    const files = policyFolderFiles(config.home)
+    const problems = lintAgreementFiles(files, basename)
+    reply.header('cache-control', 'no-store')
+    return { files: files.map(f => basename(f)), problems: problems.map(p => ({ file: p.file, line: p.line, field: p.field ?? null, message: p.message })) }
   })
 }
