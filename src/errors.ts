@@ -71,6 +71,7 @@ export type ExchangeErrorCode =
 export type UserErrorCode =
   | 'USER_EXISTS'
   | 'USER_UNKNOWN'
+  | 'USER_IS_SELF'
   | 'USER_NAME_INVALID'
   | 'ROLE_INVALID'
   | 'PASSWORD_WEAK'
@@ -121,6 +122,7 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   REQUEST_TIMEOUT: 408,
   AGREEMENT_MISMATCH: 409,
   USER_EXISTS: 409,
+  USER_IS_SELF: 409,
   BODY_TOO_LARGE: 413,
   LOGIN_THROTTLED: 429,
   RATE_LIMITED: 429,

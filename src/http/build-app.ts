@@ -25,6 +25,7 @@ import importRoutes from './routes/import.js'
 import policyRoutes from './routes/policy.js'
 import regionalRoutes from './routes/regional.js'
 import sessionRoutes from './routes/session.js'
+import userRoutes from './routes/users.js'
 import wellKnownRoutes from './routes/well-known.js'
 
 export interface AppDeps {
@@ -98,6 +99,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes)
   await app.register(regionalRoutes)
   await app.register(policyRoutes)
+  await app.register(userRoutes)
   await app.register(importRoutes)
   await app.register(consoleRoutes)
   return app

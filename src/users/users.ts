@@ -31,6 +31,9 @@ export const ROUTE_ROLES = {
   'GET /v1/policy/diff': ['legal', 'operator'],
   'GET /v1/policy/preview': ['legal', 'operator'],
   'GET /v1/policy/lint': ['legal', 'operator'],
+  'GET /v1/users': ['operator'],
+  'POST /v1/users': ['operator'],
+  'POST /v1/users/*': ['operator'],
   'GET /v1/regional/*': ['liaison', 'operator'],
   'POST /v1/import/*': ['operator'],
 } as const satisfies Record<string, readonly Role[]>
@@ -146,8 +149,11 @@ function toUser (row: { name: string, role: string, created_at: Date, disabled_a
   return { name: row.name, role: row.role as Role, createdAt: new Date(row.created_at).toISOString(), disabledAt: row.disabled_at === null ? null : new Date(row.disabled_at).toISOString() }
 }
 
-/** Adds a user. Throws USER_NAME_INVALID, ROLE_INVALID, PASSWORD_WEAK or USER_EXISTS. */
-export async function addUser (db: Kysely<Database>, clock: Clock, user: { name: string, role: string, password: string }): Promise<User> {
+/**
+ * Adds a user. Throws USER_NAME_INVALID, ROLE_INVALID, PASSWORD_WEAK or USER_EXISTS. `by`: the
+ * user who did it (over HTTP), recorded in the audit entry; the password never is.
+ */
+export async function addUser (db: Kysely<Database>, clock: Clock, user: { name: string, role: string, password: string }, by?: string): Promise<User> {
   checkUserName(user.name)
   checkRole(user.role)
   checkPasswordStrength(user.password)
@@ -161,7 +167,7 @@ export async function addUser (db: Kysely<Database>, clock: Clock, user: { name:
       .returning(['name', 'role', 'created_at', 'disabled_at'])
       .executeTakeFirst()
     if (inserted === undefined) throw new AppError('USER_EXISTS', `user ${user.name} already exists; remove it first to add it again`)
-    await appendAudit(trx, { at: createdAt, event: 'user_added', actor: user.name, detail: { role } })
+    await appendAudit(trx, { at: createdAt, event: 'user_added', actor: user.name, detail: by === undefined ? { role } : { role, by } })
     return toUser(inserted)
   })
 }
@@ -183,9 +189,13 @@ export async function removeUser (db: Kysely<Database>, clock: Clock, name: stri
  * Disables a user (`disabled: true`): no login, and every token issued before is refused from
  * now on, also after the user is enabled again (the user's version changes); or enables a
  * disabled user, who may log in again. Audited; a no-op when the user is already so. Throws
- * USER_UNKNOWN.
+ * USER_UNKNOWN. `by`: the user who does it (over HTTP), recorded in the audit entry; a user
+ * may not disable themself (USER_IS_SELF): that would end their session, and the last operator
+ * would lock every operator out of the node's API (whoever holds the node's home folder can
+ * still use dcimx user).
  */
-export async function setUserDisabled (db: Kysely<Database>, clock: Clock, name: string, disabled: boolean): Promise<{ user: User, changed: boolean }> {
+export async function setUserDisabled (db: Kysely<Database>, clock: Clock, name: string, disabled: boolean, by?: string): Promise<{ user: User, changed: boolean }> {
+  if (disabled && by === name) throw new AppError('USER_IS_SELF', `${name} cannot disable their own account; another operator can, or dcimx user disable on the node`)
   return await db.transaction().execute(async trx => {
     const row = await trx.selectFrom('app_user').select(['name', 'role', 'created_at', 'disabled_at']).where('name', '=', name).forUpdate().executeTakeFirst()
     if (row === undefined) throw new AppError('USER_UNKNOWN', `no user ${JSON.stringify(name.slice(0, 40))}; dcimx user list shows the users`)
@@ -194,7 +204,7 @@ export async function setUserDisabled (db: Kysely<Database>, clock: Clock, name:
     // Disabling also moves the user's version on: tokens issued before stay refused once enabled.
     const updated = await trx.updateTable('app_user').set(disabled ? { disabled_at: at, tokens_after: at } : { disabled_at: null }).where('name', '=', name)
       .returning(['name', 'role', 'created_at', 'disabled_at']).executeTakeFirstOrThrow()
-    await appendAudit(trx, { at, event: disabled ? 'user_disabled' : 'user_enabled', actor: name, detail: { role: row.role } })
+    await appendAudit(trx, { at, event: disabled ? 'user_disabled' : 'user_enabled', actor: name, detail: by === undefined ? { role: row.role } : { role: row.role, by } })
     return { user: toUser(updated), changed: true }
   })
 }

@@ -27,6 +27,7 @@ const REQUESTS: Partial<Record<GuardedRoute, string>> = {
   'GET /v1/policy/diff': '/v1/policy/diff?agreement=srb-europol&from=1&to=1',
   'GET /v1/policy/preview': '/v1/policy/preview?peer=EUROPOL&year=2024&indicator=V1',
   'GET /v1/policy/lint': '/v1/policy/lint',
+  'GET /v1/users': '/v1/users',
 }
 
 t.test('the session secret: created once, owner-only, refused when others can read it', async t => {
@@ -112,7 +113,7 @@ t.test('users, tokens and roles over HTTP', async t => {
   })
 
   t.test('who may call what: every role against every guarded route', async t => {
-    t.same(Object.keys(REQUESTS).sort(), Object.keys(ROUTE_ROLES).filter(r => !r.startsWith('GET /v1/regional/') && r !== 'POST /v1/import/*').sort(), 'every guarded route but the regional ones and the import (test/http/import.test.ts) is tested here')
+    t.same(Object.keys(REQUESTS).sort(), Object.keys(ROUTE_ROLES).filter(r => !r.startsWith('GET /v1/regional/') && !r.startsWith('POST ')).sort(), 'every guarded route but the regional ones and the POST routes is tested here (the import in test/http/import.test.ts, the users\' below)')
     const matrix: Record<string, Record<string, number>> = {}
     for (const [route, url] of Object.entries(REQUESTS)) {
       matrix[route] = {}
@@ -129,6 +130,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       'GET /v1/policy/diff': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/preview': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
       'GET /v1/policy/lint': { operator: 200, legal: 200, liaison: 403, auditor: 403, none: 401 },
+      'GET /v1/users': { operator: 200, legal: 403, liaison: 403, auditor: 403, none: 401 },
     })
     t.same(ROUTE_ROLES['GET /v1/regional/*'], ['liaison', 'operator'])
 
@@ -186,6 +188,78 @@ t.test('users, tokens and roles over HTTP', async t => {
     }
   })
 
+  t.test('users over HTTP: list, add, disable and enable, for operators only', async t => {
+    const send = async (method: 'GET' | 'POST', url: string, token?: string, payload?: Record<string, unknown>): Promise<{ statusCode: number, body: any, headers: Record<string, unknown> }> => {
+      const res = await app.inject({ method, url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload }) })
+      return { statusCode: res.statusCode, body: res.json(), headers: res.headers }
+    }
+    const routes: Array<[GuardedRoute, 'GET' | 'POST', string, Record<string, unknown>?]> = [
+      ['GET /v1/users', 'GET', '/v1/users'],
+      ['POST /v1/users', 'POST', '/v1/users', { name: 'mallory', role: 'operator', password: PASSWORD }],
+      ['POST /v1/users/*', 'POST', '/v1/users/operator1/disable'],
+      ['POST /v1/users/*', 'POST', '/v1/users/gone/enable'],
+    ]
+    for (const [route, method, url, payload] of routes) {
+      const codes: Record<string, number> = {}
+      for (const role of ROLES) if (role !== 'operator') codes[role] = (await send(method, url, tokens[role], payload)).statusCode
+      codes.none = (await send(method, url, undefined, payload)).statusCode
+      t.same(codes, { legal: 403, liaison: 403, auditor: 403, none: 401 }, `${method} ${url}: operators only`)
+      t.same(ROUTE_ROLES[route], ['operator'])
+    }
+    t.same((await send('POST', '/v1/users/gone/enable', tokens.auditor)).body.message, 'role auditor may not use POST /v1/users/:name/enable; allowed: operator')
+    t.equal(await db.selectFrom('app_user').select('name').where('name', '=', 'mallory').executeTakeFirst(), undefined, 'nobody was added by a refused request')
+
+    const list = await send('GET', '/v1/users', tokens.operator)
+    t.same(list.body.users.map((u: Record<string, unknown>) => [u.name, u.role, u.disabled_at === null]), [['auditor1', 'auditor', true], ['gone', 'auditor', false], ['legal1', 'legal', true], ['liaison1', 'liaison', true], ['operator1', 'operator', true]])
+    t.same(Object.keys(list.body.users[0]).sort(), ['created_at', 'disabled_at', 'name', 'role'], 'no password hash')
+    t.equal(list.headers['cache-control'], 'no-store')
+
+    const given = await send('POST', '/v1/users', tokens.operator, { name: 'marko', role: 'auditor', password: 'a password of marko' })
+    t.same([given.statusCode, given.body], [201, { user: { name: 'marko', role: 'auditor', created_at: '2026-11-25T12:00:00.000Z', disabled_at: null } }], 'a password given is not sent back')
+    const made = await send('POST', '/v1/users', tokens.operator, { name: 'ana', role: 'liaison' })
+    t.equal(made.statusCode, 201)
+    t.match(made.body.password, /^[A-Za-z0-9_-]{20}$/, 'a generated password, shown once')
+    t.equal(made.headers['cache-control'], 'no-store')
+    t.equal((await loginAs('ana', made.body.password)).statusCode, 200, 'the new user logs in with it')
+    t.equal((await loginAs('marko', 'a password of marko')).statusCode, 200)
+
+    const refusals: Array<[Record<string, unknown>, number, string, string]> = [
+      [{ name: 'ana', role: 'legal' }, 409, 'USER_EXISTS', 'user ana already exists; remove it first to add it again'],
+      [{ name: 'Ana Novak', role: 'legal' }, 400, 'USER_NAME_INVALID', 'invalid user name "Ana Novak": 2-32 characters, lower-case letters, digits, \'.\', \'_\' or \'-\', starting with a letter'],
+      [{ name: 'zoran', role: 'legal', password: 'short' }, 400, 'PASSWORD_WEAK', 'password too short: at least 12 characters (got 5)'],
+      [{ name: 'zoran', role: 'admin' }, 400, 'FST_ERR_VALIDATION', 'body/role must be equal to constant'],
+      [{ name: 'zoran', role: 'legal', disabled: true }, 400, 'FST_ERR_VALIDATION', 'body must NOT have additional properties'],
+    ]
+    for (const [payload, status, code, message] of refusals) {
+      const r = await send('POST', '/v1/users', tokens.operator, payload)
+      t.same([r.statusCode, r.body.code], [status, code], JSON.stringify(payload))
+      t.match(r.body.message, message.startsWith('body') ? new RegExp(`^${message}`) : message)
+    }
+
+    const disabled = await send('POST', '/v1/users/ana/disable', tokens.operator)
+    t.same([disabled.statusCode, disabled.body.changed, typeof disabled.body.user.disabled_at], [200, true, 'string'])
+    t.equal((await loginAs('ana', made.body.password)).statusCode, 401, 'no login once disabled')
+    t.same((await send('POST', '/v1/users/ana/disable', tokens.operator)).body.changed, false, 'disabling twice changes nothing')
+    t.same((await send('POST', '/v1/users/operator1/disable', tokens.operator)).body, { statusCode: 409, code: 'USER_IS_SELF', error: 'Conflict', message: 'operator1 cannot disable their own account; another operator can, or dcimx user disable on the node' })
+    t.equal((await send('GET', '/v1/me', tokens.operator)).statusCode, 200, 'and the operator is still logged in')
+    t.same([(await send('POST', '/v1/users/nobody/enable', tokens.operator)).statusCode, (await send('POST', '/v1/users/Not%20A%20Name/enable', tokens.operator)).statusCode], [404, 400])
+    const enabled = await send('POST', '/v1/users/ana/enable', tokens.operator)
+    t.same([enabled.statusCode, enabled.body.changed, enabled.body.user.disabled_at], [200, true, null])
+    t.equal((await loginAs('ana', made.body.password)).statusCode, 200, 'enabled: logs in again')
+
+    const audit = (await listAudit(db)).filter(e => e.actor === 'ana' || e.actor === 'marko')
+    t.same(audit.filter(e => e.event.startsWith('user_')).map(e => [e.event, e.actor, e.detail]), [
+      ['user_added', 'marko', { role: 'auditor', by: 'operator1' }],
+      ['user_added', 'ana', { role: 'liaison', by: 'operator1' }],
+      ['user_disabled', 'ana', { role: 'liaison', by: 'operator1' }],
+      ['user_enabled', 'ana', { role: 'liaison', by: 'operator1' }],
+    ], 'audited as the command line does, with the operator who did it')
+    const everything = JSON.stringify(await listAudit(db)) + JSON.stringify((await send('GET', '/v1/users', tokens.operator)).body)
+    t.notOk(everything.includes(made.body.password) || everything.includes('a password of marko'), 'no password in the audit log or the list')
+    await removeUser(db, clock, 'ana')
+    await removeUser(db, clock, 'marko')
+  })
+
   t.test('tokens that are refused', async t => {
     const cases: Array<[string, string, string]> = [
       ['another secret', await hs256({}, { key: Buffer.alloc(32, 7) }), 'signature invalid'],
@@ -212,7 +286,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint', 'GET /v1/users', 'POST /v1/users', 'POST /v1/users/*', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })
@@ -256,7 +330,7 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same((await get('/v1/me', before.body.token)).body, stale, 'enabled again: a token from before the disable is still refused')
     const after = await loginAs('auditor1')
     t.same((await get('/v1/me', after.body.token)).body, { user: 'auditor1', role: 'auditor', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify'] }, 'a new login works')
-    t.same((await listAudit(db)).filter(e => e.event === 'user_disabled' || e.event === 'user_enabled').map(e => [e.event, e.actor]), [['user_disabled', 'auditor1'], ['user_enabled', 'auditor1']])
+    t.same((await listAudit(db)).filter(e => (e.event === 'user_disabled' || e.event === 'user_enabled') && e.actor === 'auditor1').map(e => [e.event, e.actor]), [['user_disabled', 'auditor1'], ['user_enabled', 'auditor1']])
     await t.rejects(setUserDisabled(db, clock, 'nobody', true), { code: 'USER_UNKNOWN' })
   })
 

@@ -98,3 +98,8 @@ export async function post (path: string, body: Blob, contentType: string): Prom
 export async function getJson<T> (path: string): Promise<T> {
   return await (await get(path)).json() as T
 }
+
+/** POST a JSON body (`{}` when none is needed) to a path of the node's API; the answer's JSON. */
+export async function postJson<T> (path: string, body: unknown = {}): Promise<T> {
+  return await (await post(path, new Blob([JSON.stringify(body)]), 'application/json')).json() as T
+}

@@ -12,6 +12,7 @@ import { MatrixScreen } from './screens/matrix.js'
 import { PeersScreen } from './screens/peers.js'
 import { PreviewScreen } from './screens/preview.js'
 import { TotalsScreen } from './screens/totals.js'
+import { UsersScreen } from './screens/users.js'
 import { texts } from './texts.js'
 
 export interface ScreenProps { place: Place }
@@ -26,6 +27,7 @@ const SCREENS: Array<{ screen: string, route: string, title: string, Component: 
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },
   { screen: 'import', route: 'POST /v1/import/*', title: texts.nav.import, Component: ImportScreen },
+  { screen: 'users', route: 'GET /v1/users', title: texts.nav.users, Component: UsersScreen },
 ]
 
 function clock (ms: number): string {
