@@ -24,6 +24,7 @@ export type Role = typeof ROLES[number]
 export const ROUTE_ROLES = {
   'GET /v1/me': ROLES,
   'GET /v1/status': ['operator', 'auditor'],
+  'POST /v1/alerts/ack': ['operator'],
   'GET /v1/audit': ['auditor', 'operator'],
   'GET /v1/audit/verify': ['auditor', 'operator'],
   'GET /v1/policy/matrix': ['legal', 'operator'],

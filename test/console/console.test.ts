@@ -42,10 +42,10 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
   writeFileSync(join(eu.home, POLICIES_DIR, 'srb-europol-v2.yaml'), v1.replace('version: 1', 'version: 2').replace('threshold: 5', 'threshold: 10')
     .replace('from: 2026-01-01', 'from: 2028-01-01').replace('until: 2027-12-31', 'until: 2029-12-31'))
 
-  const api = async (path: string, role: string, url = eu.url, body?: string): Promise<Response> => {
+  const api = async (path: string, role: string, url = eu.url, body?: string, contentType = 'text/csv'): Promise<Response> => {
     const login = await fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `${role}1`, password: PASSWORD }) })
     const { token } = await login.json() as { token: string }
-    return await fetch(`${url}${path}`, body === undefined ? { headers: { authorization: `Bearer ${token}` } } : { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' } })
+    return await fetch(`${url}${path}`, body === undefined ? { headers: { authorization: `Bearer ${token}` } } : { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': contentType } })
   }
 
   // The one context and page of the file; what the page asks the nodes and every script error
@@ -274,7 +274,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const seen = since()
     await page.goto(`${eu.url}/console/`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Audit log', 'Users'], 'no import at a liaison node')
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Alerts', 'Audit log', 'Users'], 'no import at a liaison node')
     await page.getByRole('link', { name: 'Peers' }).click()
     const row = page.locator('#peers-table tbody tr')
     await row.first().waitFor()
@@ -282,13 +282,35 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.equal(await row.locator('td').first().textContent(), 'ok')
     await accessible(t, 'the peers screen')
     await screenshot(page, 'operator-peers')
+
+    // Alerts: two raised from evidence (entries missing from Serbia's feed); the operator acknowledges one.
+    const alertsStarted = performance.now()
+    const raise = async (seq: number): Promise<number> => Number((await db.insertInto('evidence').values({ peer: 'SRB', kind: 'gap', feed_seq: seq, detail: `SEQ_GAP: entry ${seq - 1} missing`, objects: '[]', recorded_at: new Date(testClock().now()) }).returning('id').executeTakeFirstOrThrow()).id)
+    const raised = [await raise(40), await raise(41)]
+    await page.getByRole('link', { name: 'Alerts' }).click()
+    const alertRows = page.locator('#alerts-table tbody tr')
+    await alertRows.nth(1).waitFor()
+    const alertsOf = async (role: string): Promise<Array<{ id: number, recorded_at: string }>> => ((await (await api('/v1/status', role)).json()) as { peers: Array<{ alerts: Array<{ id: number, recorded_at: string }> }> }).peers.flatMap(p => p.alerts)
+    const listed = await alertsOf('operator')
+    t.same(listed.map(a => a.id), raised)
+    const cellsOf = async (): Promise<Array<Array<string | null>>> => await alertRows.evaluateAll(trs => trs.map(tr => [...tr.children].slice(0, 6).map(c => c.textContent)))
+    t.same(await cellsOf(), listed.map((a, i) => [`#${a.id}`, 'Serbia (SRB)', 'entries missing from the feed', String(40 + i), a.recorded_at.replace('T', ' ').slice(0, 16), `SEQ_GAP: entry ${39 + i} missing`]), 'each alert as GET /v1/status gives it')
+    await accessible(t, 'the alerts screen')
+    await screenshot(page, 'operator-alerts')
+    await page.getByRole('button', { name: `Acknowledge alert #${raised[0]!}` }).click()
+    await page.locator('#alerts-done').waitFor()
+    t.equal(await page.locator('#alerts-done').textContent(), `Alert #${raised[0]!} is acknowledged; the evidence is kept.`)
+    await alertRows.nth(1).waitFor({ state: 'detached' })
+    t.same((await alertsOf('operator')).map(a => a.id), [raised[1]], 'acknowledged at the node')
+    t.same((await cellsOf()).map(c => c[0]), [`#${raised[1]!}`])
+    t.comment(`alerts: ${((performance.now() - alertsStarted) / 1000).toFixed(2)} s`)
     await logOut()
     t.same(seen.problems(), [])
 
     const auditor = since()
     await page.goto(`${eu.url}/console/audit`)
     await logIn('auditor')
-    t.same(await navLinks(), ['Peers', 'Audit log'])
+    t.same(await navLinks(), ['Peers', 'Alerts', 'Audit log'])
     const entries = page.locator('#audit-table tbody tr')
     await entries.first().waitFor()
     await page.locator('#audit-verify').waitFor()
@@ -303,10 +325,16 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.ok(Number(/all (\d+)/.exec(line!)![1]) <= verified.entries)
     await accessible(t, 'the audit log screen')
     await screenshot(page, 'auditor-audit')
+    // The auditor reads the alerts, and cannot acknowledge them.
+    await goInApp('/console/alerts')
+    await alertRows.first().waitFor()
+    t.same([await alertRows.count(), await page.locator('#alerts-table button').count(), await page.locator('#alerts-table thead th').count()], [1, 0, 6], 'the alert left, read-only')
+    t.equal((await api('/v1/alerts/ack', 'auditor', eu.url, '{}', 'application/json')).status, 403)
     await goInApp('/console/totals')
     await page.getByRole('heading', { name: 'Not available' }).waitFor()
     await logOut()
-    t.notOk(auditor.requests().some(p => p.startsWith('/v1/regional') || p.startsWith('/v1/policy') || p.startsWith('/v1/import')))
+    t.notOk(auditor.requests().some(p => p.startsWith('/v1/regional') || p.startsWith('/v1/policy') || p.startsWith('/v1/import') || p.startsWith('/v1/alerts')))
+    await db.updateTable('evidence').set({ acknowledged_at: new Date() }).where('acknowledged_at', 'is', null).execute()
     t.same(auditor.problems(), [])
   })
 
@@ -382,7 +410,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
     await page.goto(`${fed.srb.url}/console/import`)
     await logIn('operator')
-    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Audit log', 'Import records', 'Users'])
+    t.same(await navLinks(), ['Regional totals', 'Agreements', 'Sharing matrix', 'Agreement checks', 'Preview for a peer', 'Peers', 'Alerts', 'Audit log', 'Import records', 'Users'])
     t.ok(await page.getByRole('radio', { name: 'Victims' }).isChecked(), 'victims by default')
     await choose(bad)
     await page.getByRole('button', { name: 'Check the file' }).click()

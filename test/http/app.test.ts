@@ -43,7 +43,7 @@ t.test('the HTTP app of a node', async t => {
     t.equal(res.statusCode, 200)
     const doc = res.json()
     t.equal(doc.openapi, '3.1.0')
-    t.same(Object.keys(doc.paths).sort(), ['/.well-known/dcim-node', '/.well-known/jwks.json', '/health', '/v1/audit', '/v1/audit/verify', '/v1/feed', '/v1/import/{kind}', '/v1/login', '/v1/me', '/v1/objects/{id}', '/v1/policy/agreements', '/v1/policy/diff', '/v1/policy/lint', '/v1/policy/matrix', '/v1/policy/preview', '/v1/regional/totals', '/v1/status', '/v1/users', '/v1/users/{name}/disable', '/v1/users/{name}/enable'])
+    t.same(Object.keys(doc.paths).sort(), ['/.well-known/dcim-node', '/.well-known/jwks.json', '/health', '/v1/alerts/ack', '/v1/audit', '/v1/audit/verify', '/v1/feed', '/v1/import/{kind}', '/v1/login', '/v1/me', '/v1/objects/{id}', '/v1/policy/agreements', '/v1/policy/diff', '/v1/policy/lint', '/v1/policy/matrix', '/v1/policy/preview', '/v1/regional/totals', '/v1/status', '/v1/users', '/v1/users/{name}/disable', '/v1/users/{name}/enable'])
     const ui = await app.inject('/docs/')
     t.equal(ui.statusCode, 200)
     t.match(ui.body, /swagger/i)

@@ -260,6 +260,27 @@ t.test('users, tokens and roles over HTTP', async t => {
     await removeUser(db, clock, 'marko')
   })
 
+  t.test('alerts acknowledged over HTTP, by operators only, as dcimx alerts ack', async t => {
+    const ack = async (payload: Record<string, unknown>, token?: string): Promise<{ statusCode: number, body: any }> => {
+      const res = await app.inject({ method: 'POST', url: '/v1/alerts/ack', payload, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } })
+      return { statusCode: res.statusCode, body: res.json() }
+    }
+    const raise = async (peer: string): Promise<number> => Number((await db.insertInto('evidence').values({ peer, kind: 'gap', feed_seq: 7, detail: 'SEQ_GAP: entry 6 missing', objects: '[]', recorded_at: new Date(now) }).returning('id').executeTakeFirstOrThrow()).id)
+    const open = async (): Promise<number[]> => (await db.selectFrom('evidence').select('id').where('acknowledged_at', 'is', null).orderBy('id').execute()).map(r => Number(r.id))
+    const [a, b, c] = [await raise('HRV'), await raise('HRV'), await raise('MNE')]
+    t.same(ROUTE_ROLES['POST /v1/alerts/ack'], ['operator'])
+    t.same([await ack({ id: a }, tokens.legal), await ack({ id: a }, tokens.liaison), await ack({ id: a }, tokens.auditor), await ack({ id: a })].map(r => r.statusCode), [403, 403, 403, 401])
+    t.same(await open(), [a, b, c], 'nothing acknowledged by a refused request')
+    for (const bad of [{ id: 0 }, { id: 'x' }, { peer: 'hrv' }, { id: a, note: 'seen' }]) t.equal((await ack(bad, tokens.operator)).statusCode, 400, JSON.stringify(bad))
+    t.same(await ack({ id: a }, tokens.operator), { statusCode: 200, body: { acknowledged: 1 } })
+    t.same(await ack({ id: a }, tokens.operator), { statusCode: 200, body: { acknowledged: 0 } }, 'already acknowledged')
+    t.same(await open(), [b, c])
+    t.same((await ack({ peer: 'MNE' }, tokens.operator)).body, { acknowledged: 1 })
+    t.same((await ack({}, tokens.operator)).body, { acknowledged: 1 }, 'without id or peer: every alert')
+    t.same(await open(), [])
+    t.equal(Number((await db.selectFrom('evidence').select(d => d.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 3, 'the evidence is kept')
+  })
+
   t.test('tokens that are refused', async t => {
     const cases: Array<[string, string, string]> = [
       ['another secret', await hs256({}, { key: Buffer.alloc(32, 7) }), 'signature invalid'],
@@ -286,7 +307,7 @@ t.test('users, tokens and roles over HTTP', async t => {
       const r = await get('/v1/me', token)
       t.same([r.statusCode, r.body], [401, refusedToken(message)], what)
     }
-    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint', 'GET /v1/users', 'POST /v1/users', 'POST /v1/users/*', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
+    t.same((await get('/v1/me', await hs256({}))).body, { user: 'operator1', role: 'operator', node: 'SRB', routes: ['GET /v1/me', 'GET /v1/status', 'POST /v1/alerts/ack', 'GET /v1/audit', 'GET /v1/audit/verify', 'GET /v1/policy/matrix', 'GET /v1/policy/agreements', 'GET /v1/policy/diff', 'GET /v1/policy/preview', 'GET /v1/policy/lint', 'GET /v1/users', 'POST /v1/users', 'POST /v1/users/*', 'GET /v1/regional/*', 'POST /v1/import/*'] }, 'while the same claims, signed with the secret, pass')
 
     for (const header of ['Basic b3BlcmF0b3IxOnh4eA==', 'Bearer', `Bearer ${tokens.operator} extra`, `Token ${tokens.operator}`]) {
       const res = await app.inject({ url: '/v1/me', headers: { authorization: header } })

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { logout, session, whenUnauthorized, type Session } from './api.js'
 import { hrefOf, navigate, usePlace, type Place } from './router.js'
 import { AgreementsScreen } from './screens/agreements.js'
+import { AlertsScreen } from './screens/alerts.js'
 import { AuditScreen } from './screens/audit.js'
 import { ImportScreen } from './screens/import.js'
 import { LintScreen } from './screens/lint.js'
@@ -25,6 +26,7 @@ const SCREENS: Array<{ screen: string, route: string, title: string, Component: 
   { screen: 'lint', route: 'GET /v1/policy/lint', title: texts.nav.lint, Component: LintScreen },
   { screen: 'preview', route: 'GET /v1/policy/preview', title: texts.nav.preview, Component: PreviewScreen },
   { screen: 'peers', route: 'GET /v1/status', title: texts.nav.peers, Component: PeersScreen },
+  { screen: 'alerts', route: 'GET /v1/status', title: texts.nav.alerts, Component: AlertsScreen },
   { screen: 'audit', route: 'GET /v1/audit', title: texts.nav.audit, Component: AuditScreen },
   { screen: 'import', route: 'POST /v1/import/*', title: texts.nav.import, Component: ImportScreen },
   { screen: 'users', route: 'GET /v1/users', title: texts.nav.users, Component: UsersScreen },

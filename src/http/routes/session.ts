@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { listAudit, verifyAuditLog } from '../../audit/log.js'
-import { peerStatuses } from '../../exchange/status.js'
+import { acknowledgeAlerts, peerStatuses } from '../../exchange/status.js'
 import { AppError } from '../../errors.js'
 import { LOGIN_MAX_FAILURES, LOGIN_WINDOW_MS, loginThrottle } from '../../users/throttle.js'
 import { LOGIN_RATE } from '../rate-limit.js'
@@ -136,6 +136,26 @@ export default async function sessionRoutes (app: FastifyInstance): Promise<void
         alerts: s.alerts.map(a => ({ id: a.id, kind: a.kind, feed_seq: a.feedSeq, detail: a.detail, recorded_at: a.recordedAt })),
       })),
     }
+  })
+
+  app.post('/v1/alerts/ack', {
+    bodyLimit: 1024,
+    schema: {
+      summary: 'Acknowledges alerts, as `dcimx alerts ack`: one (`id`), a peer\'s (`peer`), or all; the evidence is kept',
+      description: `${rolesText(ROUTE_ROLES['POST /v1/alerts/ack'])} An acknowledged alert is no longer in GET /v1/status; the evidence stays in the database and the audit log. \`acknowledged\`: how many were (0 when none matched or they already were).`,
+      tags: ['operations'],
+      body: Type.Object({
+        id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'the alert\'s number, as GET /v1/status gives it' })),
+        peer: Type.Optional(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,15}$', description: 'only this peer\'s alerts' })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ acknowledged: Type.Integer() }), ...Denied },
+    },
+    preHandler: app.requireRole(...ROUTE_ROLES['POST /v1/alerts/ack']),
+  }, async (request, reply) => {
+    const body = request.body as { id?: number, peer?: string }
+    const acknowledged = await acknowledgeAlerts(db.db, clock.now(), { peer: body.peer, id: body.id })
+    reply.header('cache-control', 'no-store')
+    return { acknowledged }
   })
 
   app.get('/v1/audit', {
