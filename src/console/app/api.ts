@@ -3,6 +3,7 @@
  * memory only (not in storage, not in a cookie): a reload or a new tab asks to log in again,
  * and no other site can make the browser send it.
  */
+import { useEffect, useState } from 'preact/hooks'
 
 export interface Session {
   token: string
@@ -102,4 +103,35 @@ export async function getJson<T> (path: string): Promise<T> {
 /** POST a JSON body (`{}` when none is needed) to a path of the node's API; the answer's JSON. */
 export async function postJson<T> (path: string, body: unknown = {}): Promise<T> {
   return await (await post(path, new Blob([JSON.stringify(body)]), 'application/json')).json() as T
+}
+
+/** What {@link useJson} gives: the answer or the error for the path asked now, never an older path's. */
+export interface Fetched<T> {
+  data: T | undefined
+  error: string | undefined
+  /** Asked, and no answer yet for this path. */
+  loading: boolean
+  /** Asks again (after a change the screen made); what is shown stays until the new answer. */
+  reload: () => void
+}
+
+/**
+ * GET `path` as JSON for a screen, asked again when `path` changes (undefined: nothing to ask).
+ * An answer that arrives after the path has changed is dropped, and a failure is the node's
+ * message (errorText).
+ */
+export function useJson<T> (path: string | undefined): Fetched<T> {
+  const [state, setState] = useState<{ path: string, data?: T, error?: string } | undefined>()
+  const [round, setRound] = useState(0)
+  useEffect(() => {
+    if (path === undefined) return
+    let live = true
+    getJson<T>(path).then(
+      data => { if (live) setState({ path, data }) },
+      (err: unknown) => { if (live) setState({ path, error: errorText(err) }) }
+    )
+    return () => { live = false }
+  }, [path, round])
+  const shown = path !== undefined && state?.path === path ? state : undefined
+  return { data: shown?.data, error: shown?.error, loading: path !== undefined && shown === undefined, reload: () => { setRound(r => r + 1) } }
 }

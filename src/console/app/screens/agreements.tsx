@@ -3,8 +3,8 @@
  * language (GET /v1/policy/agreements), and what changes between two versions (GET
  * /v1/policy/diff), the comparison kept in the address (?agreement=&from=&to=).
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson } from '../api.js'
+import { useState } from 'preact/hooks'
+import { useJson } from '../api.js'
 import type { ScreenProps } from '../app.js'
 import { countryName } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -140,20 +140,15 @@ function Timeline ({ held }: { held: HeldAgreement[] }) {
 }
 
 export function AgreementsScreen ({ place }: ScreenProps) {
-  const [held, setHeld] = useState<HeldAgreement[] | undefined>()
-  const [diff, setDiff] = useState<Diff | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  const fail = (err: unknown): void => { setError(errorText(err)) }
   const p = place.params
   const diffQuery = p.get('agreement') !== null && p.get('from') !== null && p.get('to') !== null
     ? `/v1/policy/diff?${new URLSearchParams({ agreement: p.get('agreement')!, from: p.get('from')!, to: p.get('to')! }).toString()}`
     : undefined
-
-  useEffect(() => { getJson<{ agreements: HeldAgreement[] }>('/v1/policy/agreements').then(r => { setHeld(r.agreements) }, fail) }, [])
-  useEffect(() => {
-    setDiff(undefined)
-    if (diffQuery !== undefined) getJson<Diff>(diffQuery).then(setDiff, fail)
-  }, [diffQuery])
+  const agreements = useJson<{ agreements: HeldAgreement[] }>('/v1/policy/agreements')
+  const held = agreements.data?.agreements
+  const diffed = useJson<Diff>(diffQuery)
+  const diff = diffed.data
+  const error = agreements.error ?? diffed.error
 
   return (
     <section>

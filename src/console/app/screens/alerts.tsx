@@ -3,8 +3,8 @@
  * auditors; an operator acknowledges one (POST /v1/alerts/ack, as `dcimx alerts ack --id`).
  * Acknowledging keeps the evidence: the alert only leaves this list.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson, postJson, session } from '../api.js'
+import { useState } from 'preact/hooks'
+import { errorText, postJson, session, useJson } from '../api.js'
 import { countryName } from '../labels.js'
 import { texts } from '../texts.js'
 
@@ -14,24 +14,19 @@ interface Alert { id: number, kind: string, feed_seq: number | null, detail: str
 interface PeerStatus { peer: string, alerts: Alert[] }
 
 export function AlertsScreen () {
-  const [alerts, setAlerts] = useState<Array<Alert & { peer: string }> | undefined>()
-  const [error, setError] = useState<string | undefined>()
+  const status = useJson<{ peers: PeerStatus[] }>('/v1/status')
+  const alerts = status.data?.peers.flatMap(p => p.alerts.map(a => ({ ...a, peer: p.peer }))).sort((a, b) => a.id - b.id)
+  const [failed, setError] = useState<string | undefined>()
+  const error = failed ?? status.error
   const [done, setDone] = useState<string | undefined>()
   const [busy, setBusy] = useState<number | undefined>()
   const mayAck = session()?.routes.includes('POST /v1/alerts/ack') === true
-  const load = (): void => {
-    getJson<{ peers: PeerStatus[] }>('/v1/status').then(
-      r => { setAlerts(r.peers.flatMap(p => p.alerts.map(a => ({ ...a, peer: p.peer }))).sort((a, b) => a.id - b.id)) },
-      (err: unknown) => { setError(errorText(err)) }
-    )
-  }
-  useEffect(load, [])
   const ack = (a: Alert): void => {
     setBusy(a.id)
     setError(undefined)
     setDone(undefined)
     postJson<{ acknowledged: number }>('/v1/alerts/ack', { id: a.id }).then(
-      r => { setBusy(undefined); setDone(r.acknowledged === 1 ? T.acknowledged(a.id) : T.already(a.id)); load() },
+      r => { setBusy(undefined); setDone(r.acknowledged === 1 ? T.acknowledged(a.id) : T.already(a.id)); status.reload() },
       (err: unknown) => { setBusy(undefined); setError(errorText(err)) }
     )
   }

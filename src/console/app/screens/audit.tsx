@@ -1,6 +1,5 @@
 /** The audit log's verification (GET /v1/audit/verify) and its newest entries as stored (GET /v1/audit): auditors, operators. */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson, session } from '../api.js'
+import { session, useJson } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.audit
@@ -9,9 +8,7 @@ interface Entry { seq: number, at: string, event: string, actor: string, detail:
 interface Verification { intact: boolean, entries: number, head: { seq: number } | null, broken: { seq: number, reason: string } | null }
 
 function VerifyResult () {
-  const [v, setV] = useState<Verification | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<Verification>('/v1/audit/verify').then(setV, (err: unknown) => { setError(errorText(err)) }) }, [])
+  const { data: v, error } = useJson<Verification>('/v1/audit/verify')
   if (error !== undefined) return <p class='error' role='alert'>{texts.error(error)}</p>
   if (v === undefined) return <p>{T.verifying}</p>
   return v.broken === null
@@ -20,9 +17,8 @@ function VerifyResult () {
 }
 
 export function AuditScreen () {
-  const [entries, setEntries] = useState<Entry[] | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<{ entries: Entry[] }>('/v1/audit?limit=200').then(r => { setEntries(r.entries) }, (err: unknown) => { setError(errorText(err)) }) }, [])
+  const { data, error } = useJson<{ entries: Entry[] }>('/v1/audit?limit=200')
+  const entries = data?.entries
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>

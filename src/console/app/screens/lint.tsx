@@ -3,8 +3,7 @@
  * for legal officers and operators: what to fix in which file before the node can use its
  * agreements. Read-only: the files are fixed under the operator's change control.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson } from '../api.js'
+import { useJson } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.lint
@@ -12,9 +11,7 @@ const T = texts.lint
 interface Lint { files: string[], problems: Array<{ file: string, line: number, field: string | null, message: string }> }
 
 export function LintScreen () {
-  const [lint, setLint] = useState<Lint | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<Lint>('/v1/policy/lint').then(setLint, (err: unknown) => { setError(errorText(err)) }) }, [])
+  const { data: lint, error } = useJson<Lint>('/v1/policy/lint')
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>

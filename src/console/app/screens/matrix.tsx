@@ -4,8 +4,7 @@
  * cell the indicators shared under which agreement, in force or not. Row and column headers
  * are <th> with their scope, so a screen reader names both for every cell.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson } from '../api.js'
+import { useJson } from '../api.js'
 import { countryName, indicatorOf } from '../labels.js'
 import { texts } from '../texts.js'
 
@@ -14,9 +13,8 @@ const T = texts.matrix
 interface Row { provider: string, recipient: string, indicators: string[], agreement: string, version: number, in_force: boolean }
 
 export function MatrixScreen () {
-  const [rows, setRows] = useState<Row[] | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<{ matrix: Row[] }>('/v1/policy/matrix').then(r => { setRows(r.matrix) }, (err: unknown) => { setError(errorText(err)) }) }, [])
+  const { data, error } = useJson<{ matrix: Row[] }>('/v1/policy/matrix')
+  const rows = data?.matrix
 
   const providers = [...new Set(rows?.map(r => r.provider))].sort()
   const recipients = [...new Set(rows?.map(r => r.recipient))].sort()

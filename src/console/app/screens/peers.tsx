@@ -1,6 +1,5 @@
 /** The node's peers and their exchange status, from GET /v1/status (operators, auditors). */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson } from '../api.js'
+import { useJson } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.peers
@@ -8,9 +7,8 @@ const T = texts.peers
 interface PeerStatus { peer: string, name: string, status: string, reason: string | null, last_seq: number, head_seq: number, last_success_at: string | null, failures: number, alerts: unknown[] }
 
 export function PeersScreen () {
-  const [peers, setPeers] = useState<PeerStatus[] | undefined>()
-  const [error, setError] = useState<string | undefined>()
-  useEffect(() => { getJson<{ peers: PeerStatus[] }>('/v1/status').then(r => { setPeers(r.peers) }, (err: unknown) => { setError(errorText(err)) }) }, [])
+  const { data, error } = useJson<{ peers: PeerStatus[] }>('/v1/status')
+  const peers = data?.peers
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>

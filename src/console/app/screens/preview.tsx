@@ -2,8 +2,8 @@
  * What a peer would receive now (GET /v1/policy/preview), for legal officers: the peer, year
  * and indicator are the address (/console/preview?peer=EUROPOL&year=2024&indicator=V1).
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson, session } from '../api.js'
+import { useState } from 'preact/hooks'
+import { session, useJson } from '../api.js'
 import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, INDICATORS } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -84,29 +84,12 @@ export function PreviewScreen ({ place }: ScreenProps) {
   const query = p.get('peer') !== null && p.get('year') !== null
     ? `/v1/policy/preview?${new URLSearchParams({ peer: p.get('peer')!, year: p.get('year')!, ...(p.get('indicator') === null ? {} : { indicator: p.get('indicator')! }) }).toString()}`
     : undefined
-  const [peers, setPeers] = useState<string[] | undefined>()
-  const [state, setState] = useState<{ query: string, preview?: Preview, error?: string } | undefined>()
-  const [error, setError] = useState<string | undefined>()
+  const held = useJson<{ agreements: Held[] }>('/v1/policy/agreements')
+  const self = session()?.node
+  const peers = held.data === undefined ? undefined : [...new Set(held.data.agreements.filter(a => a.provider === self && a.in_force).map(a => a.recipient))].sort()
+  const error = held.error
+  const shown = useJson<Preview>(query)
 
-  useEffect(() => {
-    const self = session()?.node
-    getJson<{ agreements: Held[] }>('/v1/policy/agreements').then(
-      r => { setPeers([...new Set(r.agreements.filter(a => a.provider === self && a.in_force).map(a => a.recipient))].sort()) },
-      (err: unknown) => { setError(errorText(err)) }
-    )
-  }, [])
-  useEffect(() => {
-    if (query === undefined) return
-    let live = true
-    setState({ query })
-    getJson<Preview>(query).then(
-      preview => { if (live) setState({ query, preview }) },
-      (err: unknown) => { if (live) setState({ query, error: errorText(err) }) }
-    )
-    return () => { live = false }
-  }, [query])
-
-  const shown = state?.query === query ? state : undefined
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
@@ -115,15 +98,15 @@ export function PreviewScreen ({ place }: ScreenProps) {
       {peers?.length === 0 && <p>{T.noPeers}</p>}
       {peers !== undefined && peers.length > 0 && <Form key={query ?? ''} params={p} peers={peers} />}
       <div aria-live='polite'>
-        {shown !== undefined && shown.preview === undefined && shown.error === undefined && <p>{T.busy}</p>}
-        {shown?.error !== undefined && <p class='error' role='alert'>{texts.error(shown.error)}</p>}
+        {shown.loading && <p>{T.busy}</p>}
+        {shown.error !== undefined && <p class='error' role='alert'>{texts.error(shown.error)}</p>}
       </div>
-      {shown?.preview !== undefined && (
+      {shown.data !== undefined && (
         <div id='preview'>
-          {!shown.preview.granted && <p id='not-granted'>{T.notGranted(countryName(shown.preview.peer))}</p>}
-          {shown.preview.refused.map(r => <p key={`${r.indicator}${r.year}`} class='error'>{T.refused(r.indicator, r.year, r.unsafe.join('; '))}</p>)}
-          {shown.preview.held.map(h => <p key={h.year} class='notice'>{T.held(h.year, h.added, h.withdrawn)}</p>)}
-          {shown.preview.tables.map(t => <PreviewTable key={`${t.indicator}|${t.year}|${t.agreement}`} table={t} />)}
+          {!shown.data.granted && <p id='not-granted'>{T.notGranted(countryName(shown.data.peer))}</p>}
+          {shown.data.refused.map(r => <p key={`${r.indicator}${r.year}`} class='error'>{T.refused(r.indicator, r.year, r.unsafe.join('; '))}</p>)}
+          {shown.data.held.map(h => <p key={h.year} class='notice'>{T.held(h.year, h.added, h.withdrawn)}</p>)}
+          {shown.data.tables.map(t => <PreviewTable key={`${t.indicator}|${t.year}|${t.agreement}`} table={t} />)}
         </div>
       )}
     </section>

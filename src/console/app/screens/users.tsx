@@ -4,8 +4,8 @@
  * /enable). The same as `dcimx user`. The node refuses an operator disabling themself; the
  * screen offers no such button, and shows the node's message should it be asked anyway.
  */
-import { useEffect, useState } from 'preact/hooks'
-import { errorText, getJson, postJson, session } from '../api.js'
+import { useState } from 'preact/hooks'
+import { errorText, postJson, session, useJson } from '../api.js'
 import { texts } from '../texts.js'
 
 const T = texts.users
@@ -54,13 +54,13 @@ function AddForm ({ onAdded }: { onAdded: (user: User, password: string | undefi
 }
 
 export function UsersScreen () {
-  const [users, setUsers] = useState<User[] | undefined>()
-  const [error, setError] = useState<string | undefined>()
+  const list = useJson<{ users: User[] }>('/v1/users')
+  const users = list.data?.users
+  const [failed, setError] = useState<string | undefined>()
+  const error = failed ?? list.error
   const [done, setDone] = useState<{ text: string, password?: string } | undefined>()
   const [busy, setBusy] = useState<string | undefined>()
   const self = session()?.user
-  const load = (): void => { getJson<{ users: User[] }>('/v1/users').then(r => { setUsers(r.users) }, (err: unknown) => { setError(errorText(err)) }) }
-  useEffect(load, [])
 
   const toggle = (u: User): void => {
     const action = u.disabled_at === null ? 'disable' : 'enable'
@@ -68,7 +68,7 @@ export function UsersScreen () {
     setError(undefined)
     setDone(undefined)
     postJson<{ user: User, changed: boolean }>(`/v1/users/${encodeURIComponent(u.name)}/${action}`).then(
-      r => { setBusy(undefined); setDone({ text: r.user.disabled_at === null ? T.enabled(r.user.name) : T.disabled(r.user.name) }); load() },
+      r => { setBusy(undefined); setDone({ text: r.user.disabled_at === null ? T.enabled(r.user.name) : T.disabled(r.user.name) }); list.reload() },
       (err: unknown) => { setBusy(undefined); setError(errorText(err)) }
     )
   }
@@ -115,7 +115,7 @@ export function UsersScreen () {
         </div>
       )}
       <h2>{T.addTitle}</h2>
-      <AddForm onAdded={(u, password) => { setError(undefined); setDone({ text: T.addedText(u.name, texts.roles[u.role] ?? u.role), ...(password === undefined ? {} : { password }) }); load() }} />
+      <AddForm onAdded={(u, password) => { setError(undefined); setDone({ text: T.addedText(u.name, texts.roles[u.role] ?? u.role), ...(password === undefined ? {} : { password }) }); list.reload() }} />
     </section>
   )
 }
