@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { SignJWT } from 'jose'
 import t from 'tap'
 import { listAudit } from '../../src/audit/log.js'
@@ -258,6 +259,22 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.notOk(everything.includes(made.body.password) || everything.includes('a password of marko'), 'no password in the audit log or the list')
     await removeUser(db, clock, 'ana')
     await removeUser(db, clock, 'marko')
+
+    // Nor in the node's log, at its most talkative, whatever the request: added, refused, generated.
+    const lines: string[] = []
+    const sink = new Writable({ write (chunk, _enc, cb) { lines.push(String(chunk)); cb() } })
+    const logged = await buildApp({ ...node, clock, logger: createLogger({ level: 'trace', destination: sink }) })
+    t.teardown(async () => { await logged.close() })
+    const headers = { authorization: `Bearer ${tokens.operator}` }
+    const secrets = ['a logged password 1', 'short!']
+    t.equal((await logged.inject({ method: 'POST', url: '/v1/users', headers, payload: { name: 'vesna', role: 'legal', password: secrets[0] } })).statusCode, 201)
+    t.equal((await logged.inject({ method: 'POST', url: '/v1/users', headers, payload: { name: 'vera', role: 'legal', password: secrets[1] } })).statusCode, 400)
+    const generated = (await logged.inject({ method: 'POST', url: '/v1/users', headers, payload: { name: 'vid', role: 'legal' } })).json().password as string
+    secrets.push(generated)
+    t.ok(lines.length > 0, 'the node logged the requests')
+    t.same(secrets.filter(p => lines.join('').includes(p)), [], 'no password in the log')
+    await removeUser(db, clock, 'vesna')
+    await removeUser(db, clock, 'vid')
   })
 
   t.test('alerts acknowledged over HTTP, by operators only, as dcimx alerts ack', async t => {
