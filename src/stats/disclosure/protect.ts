@@ -138,25 +138,45 @@ function riskyPairs (prep: PreparedProblem, targets: Target[], parents: ParentIn
     // A contributor knows that their own part holds at least one person: at most 1.
     singles: t.atoms.some(a => prep.atoms[a]!.singletons > 0) ? 1 : 0,
   })).filter(t => t.value < T + t.singles)
-  const pairs = new Map<string, { union: IndexSet, parent: number }>()
+  // Per target: the published cells containing all its atoms, fewest atoms first, and as a set.
+  const size = (c: number): number => parents.atomSets[c]!.size
+  const around = info.map(t => {
+    const cells = parents.containing[t.atoms[0]!]!.filter(c => t.atoms.every(x => parents.atomSets[c]!.has(x)))
+    return { smallestFirst: [...cells].sort((x, y) => size(x) - size(y)), cells: new Set(cells), atoms: new Set(t.atoms) }
+  })
+  // Every qualifying pair with the size of its smallest common published cell (a cell holds
+  // both parts exactly when it holds each), then, by that size, distinct unions in key order
+  // until enough are kept: only the sizes up to the cut need their keys.
+  const candidates: Array<{ i: number, j: number, parent: number }> = []
   for (let i = 0; i < info.length; i++) {
+    const a = info[i]!
+    const near = around[i]!
     for (let j = i + 1; j < info.length; j++) {
-      const a = info[i]!
       const b = info[j]!
       if (a.value + b.value - Math.max(a.singles, b.singles) >= T) continue
-      const inA = new Set(a.atoms)
-      if (b.atoms.some(x => inA.has(x))) continue
-      const union = [...a.atoms, ...b.atoms].sort((x, y) => x - y)
-      let parent = Infinity
-      for (const c of parents.containing[union[0]!]!) {
-        const set = parents.atomSets[c]!
-        if (set.size < parent && union.every(x => set.has(x))) parent = set.size
-      }
-      if (parent < Infinity) pairs.set(union.join(','), { union, parent })
+      if (b.atoms.some(x => near.atoms.has(x))) continue
+      const common = near.smallestFirst.find(c => around[j]!.cells.has(c))
+      if (common !== undefined) candidates.push({ i, j, parent: size(common) })
     }
   }
-  return [...pairs].sort(([ka, a], [kb, b]) => a.parent - b.parent || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .slice(0, PAIRS_PER_TARGET * targets.length).map(([, p]) => p.union)
+  candidates.sort((x, y) => x.parent - y.parent)
+  const limit = PAIRS_PER_TARGET * targets.length
+  const kept: IndexSet[] = []
+  for (let from = 0; from < candidates.length && kept.length < limit;) {
+    let to = from
+    while (to < candidates.length && candidates[to]!.parent === candidates[from]!.parent) to++
+    const unions = new Map<string, IndexSet>()
+    for (const { i, j } of candidates.slice(from, to)) {
+      const union = [...info[i]!.atoms, ...info[j]!.atoms].sort((x, y) => x - y)
+      unions.set(union.join(','), union)
+    }
+    for (const [, union] of [...unions].sort(([ka], [kb]) => ka < kb ? -1 : ka > kb ? 1 : 0)) {
+      if (kept.length === limit) break
+      kept.push(union)
+    }
+    from = to
+  }
+  return kept
 }
 
 /** Which published cells contain which atoms. */
