@@ -7,7 +7,7 @@
 // liaison node with real regional totals needs a country node that published them and a pull
 // (the regional tests' serbiaToEuropol); that country node also serves the legal officer's
 // preview and the operator's import.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ensureConsole } from '../../bin/build-console.js'
@@ -15,7 +15,7 @@ import { POLICIES_DIR } from '../../src/policy/load.js'
 import type { RegionalResult } from '../../src/totals/types.js'
 import { addUser } from '../../src/users/users.js'
 import { browserMissing, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js'
-import { FIXTURES, SAMPLE_AGREEMENTS, serbiaToEuropol, testClock } from '../helpers/federation.js'
+import { connect, FIXTURES, SAMPLE_AGREEMENTS, serbiaToEuropol, startTestNode, testClock } from '../helpers/federation.js'
 
 const missing = browserMissing()
 if (missing !== undefined && process.env.CI === 'true') {
@@ -448,6 +448,43 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     await logOut()
     t.same(seen.requests().filter(p => p.startsWith('/v1/')).filter(p => !['/v1/login', '/v1/me', '/v1/import/victims'].includes(p)), [], 'the import screen asks for nothing else')
     t.same(seen.problems(), [])
+  })
+
+  // After the other roles' tests: Bosnia and Herzegovina starts sharing with Europol here, so
+  // the screens above see Serbia alone.
+  t.test('liaison officer with two countries: mirror statistics side by side', async t => {
+    const seen = since()
+    const setUp = performance.now()
+    const bihAgreement = join(SAMPLE_AGREEMENTS, 'bih-europol.yaml')
+    const bih = await startTestNode(t, 'BIH', testClock(), [bihAgreement])
+    copyFileSync(bihAgreement, join(eu.home, POLICIES_DIR, 'bih-europol.yaml'))
+    await connect(eu, bih, testClock())
+    await connect(bih, eu, testClock())
+    await bih.importSyntheticVictims([2023, 2024], 3)
+    await bih.publish()
+    t.ok((await eu.sync('BIH')).ok, 'Europol pulled Bosnia and Herzegovina')
+    t.comment(`set-up (a second country node, its import, publish and pull): ${((performance.now() - setUp) / 1000).toFixed(1)} s`)
+
+    const view = '/console/totals?indicator=V3&years=2023-2024'
+    await page.goto(`${eu.url}${view}`)
+    await logIn('liaison')
+    const mirror = await (await api('/v1/regional/totals?indicator=V3&years=2023-2024', 'liaison')).json() as RegionalResult
+    t.ok(mirror.mirror.length > 0, `the API gives mirror rows (${mirror.mirror.length})`)
+    const rows = page.locator('#mirror-table tbody tr')
+    await rows.nth(mirror.mirror.length - 1).waitFor()
+    t.equal(await rows.count(), mirror.mirror.length, 'one row per mirror pair and year')
+    const name: Record<string, string> = { SRB: 'Serbia', BIH: 'Bosnia and Herzegovina' }
+    const side = (p: RegionalResult['mirror'][number]['byOrigin']): string => p === null ? 'not shared with this breakdown' : p.suppressed === true ? (p.upper === null ? `${p.lower} or more (hidden)` : `${p.lower}–${p.upper} (hidden)`) : String(p.value)
+    const shown: string[][] = []
+    for (const r of await rows.all()) shown.push([await r.locator('th').textContent() ?? '', ...await r.locator('td').allTextContents()])
+    t.same(shown, mirror.mirror.map(m => [String(m.year), name[m.destination], name[m.origin], side(m.byDestination), side(m.byOrigin),
+      m.asymmetry === null ? 'not known: a figure is hidden or not shared' : (m.asymmetry > 0 ? `+${m.asymmetry}` : String(m.asymmetry))]), 'each pair as the API gives it, hidden figures as ranges')
+    t.ok(mirror.mirror.some(m => m.byDestination?.suppressed === true || m.byOrigin?.suppressed === true), 'some mirror figures are hidden, and shown as ranges')
+    await accessible(t, 'the totals screen with mirror statistics')
+    await screenshot(page, 'liaison-mirror')
+
+    await logOut()
+    t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })
 
   t.test('the session: log out, and the end of the session shown when the token expires', async t => {

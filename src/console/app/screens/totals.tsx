@@ -15,7 +15,8 @@ const T = texts.totals
 interface CellPart { country: string, value?: number, suppressed?: true, lower: number, upper: number | null }
 interface TotalCell { key: Record<string, string>, value?: number, lower: number, upper: number | null, obs_status: string, parts: CellPart[] }
 interface Contribution { country: string, year: number, status: 'included' | 'missing', reason?: string, source?: string, issuedAt?: string, expiresAt?: string, suppressedCells?: number }
-interface RegionalResult { node: string, query: { indicator: string, years: number[], by: string[], asOf: string | null }, computedAt: string, contributions: Contribution[], cells: TotalCell[] }
+interface MirrorRow { year: number, destination: string, origin: string, byDestination: CellPart | null, byOrigin: CellPart | null, asymmetry: number | null }
+export interface RegionalResult { node: string, query: { indicator: string, years: number[], by: string[], asOf: string | null }, computedAt: string, contributions: Contribution[], cells: TotalCell[], mirror: MirrorRow[] }
 
 /** The API's query string for a view: the same parameters the console's address holds. */
 function apiQuery (params: URLSearchParams, format?: string): string {
@@ -35,6 +36,48 @@ function day (iso: string | undefined): string {
 function Figure ({ part }: { part: CellPart }) {
   if (part.suppressed === true || part.value === undefined) return <span class='hidden-part'>{T.hidden(part.lower, part.upper)}</span>
   return <span>{part.value}</span>
+}
+
+/** One side of a mirror pair, as the API gives it: a figure, a hidden range, or not shared. */
+function MirrorSide ({ part }: { part: CellPart | null }) {
+  return part === null ? <span class='absent'>{T.notShared}</span> : <Figure part={part} />
+}
+
+/** Mirror statistics (V3): each pair of countries' counts of the same flow, side by side. */
+function MirrorTable ({ rows }: { rows: MirrorRow[] }) {
+  return (
+    <>
+      <h2 id='mirror-heading'>{T.mirror}</h2>
+      <p class='note'>{T.mirrorNote}</p>
+      <div class='scroll' tabIndex={0} role='region' aria-labelledby='mirror-heading'>
+        <table id='mirror-table'>
+          <caption>{T.mirrorCaption}</caption>
+          <thead>
+            <tr>
+              <th scope='col'>{T.year}</th>
+              <th scope='col'>{T.destination}</th>
+              <th scope='col'>{T.origin}</th>
+              <th scope='col'>{T.byDestination}</th>
+              <th scope='col'>{T.byOrigin}</th>
+              <th scope='col'>{T.asymmetry}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map(m => (
+              <tr key={`${m.year}|${m.destination}|${m.origin}`}>
+                <th scope='row'>{m.year}</th>
+                <td>{countryName(m.destination)}</td>
+                <td>{countryName(m.origin)}</td>
+                <td class='num'><MirrorSide part={m.byDestination} /></td>
+                <td class='num'><MirrorSide part={m.byOrigin} /></td>
+                <td class='num'>{m.asymmetry === null ? <span class='absent'>{T.noAsymmetry}</span> : (m.asymmetry > 0 ? `+${m.asymmetry}` : String(m.asymmetry))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  )
 }
 
 function Total ({ cell }: { cell: TotalCell }) {
@@ -159,6 +202,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
             </div>
           </>
           )}
+      {result.mirror.length > 0 && <MirrorTable rows={result.mirror} />}
       <h2>{T.contributions}</h2>
       <div class='scroll' tabIndex={0} role='region' aria-label={T.contributions}>
         <table id='contributions-table'>
