@@ -19,7 +19,8 @@ import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { populationOf } from '../stats/populations.js'
 import { computeTotals, type CountryTable, type LinkedTable, type TableCell, type TotalsInput } from './compute.js'
 import { grantGroups } from './linked.js'
-import type { RegionalResult } from './types.js'
+import { gatherTotals, type TotalsDeps } from './regional.js'
+import type { RegionalResult, TotalsQuery } from './types.js'
 
 /** Version 2: linked releases and the agreements defining groups, for exact intervals. */
 export const BUNDLE_FORMAT = 'dcimx-bundle/2'
@@ -77,6 +78,21 @@ export async function makeBundle (db: Kysely<Database>, input: TotalsInput, resu
     agreements: input.agreements ?? {},
     keys,
   }
+}
+
+/**
+ * The bundle of a query, as `dcimx totals --bundle` writes it and GET /v1/regional/totals
+ * ?format=bundle answers it: computed without this node's own tables (not protected, they never
+ * leave the node; the own country is listed as missing, `own_unprotected`), whoever asks.
+ */
+export async function regionalBundle (deps: TotalsDeps, query: TotalsQuery): Promise<Bundle> {
+  const input = await gatherTotals({ ...deps, includeOwn: false }, query)
+  return await makeBundle(deps.db, input, await computeTotals(input))
+}
+
+/** A bundle's text: the file `dcimx totals --bundle` writes, and the HTTP answer, byte for byte. */
+export function bundleText (bundle: Bundle): string {
+  return JSON.stringify(bundle, null, 1) + '\n'
 }
 
 export interface BundleVerification {

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ensureConsole } from '../../bin/build-console.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
+import { verifyBundle } from '../../src/totals/bundle.js'
 import type { RegionalResult } from '../../src/totals/types.js'
 import { addUser } from '../../src/users/users.js'
 import { browserMissing, launchBrowser, screenshot, seriousViolations } from '../helpers/browser.js'
@@ -452,7 +453,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
   // After the other roles' tests: Bosnia and Herzegovina starts sharing with Europol here, so
   // the screens above see Serbia alone.
-  t.test('liaison officer with two countries: mirror statistics side by side', async t => {
+  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle', async t => {
     const seen = since()
     const setUp = performance.now()
     const bihAgreement = join(SAMPLE_AGREEMENTS, 'bih-europol.yaml')
@@ -483,6 +484,14 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     await accessible(t, 'the totals screen with mirror statistics')
     await screenshot(page, 'liaison-mirror')
 
+    // The provenance bundle: the API's answer byte for byte, and it verifies as dcimx verify-bundle does.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download provenance bundle' }).click()])
+    const bundle = readFileSync(await download.path(), 'utf8')
+    t.equal(download.suggestedFilename(), 'totals-V3-2023-2024.bundle.json')
+    t.equal(bundle, await (await api('/v1/regional/totals?indicator=V3&years=2023-2024&format=bundle', 'liaison')).text(), 'the bundle downloaded is the API\'s, byte for byte')
+    const verified = await verifyBundle(JSON.parse(bundle))
+    t.same([verified.ok, verified.problem, verified.publishers.map(p => p.id)], [true, null, ['BIH', 'SRB']], 'the bundle verifies offline')
+    t.same(verified.result, mirror, 'its result is the one on screen')
     await logOut()
     t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })

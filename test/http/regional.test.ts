@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createDb } from '../../src/db/create-db.js'
 import { SAMPLE_AGREEMENTS_DIR } from '../../src/demo/federation.js'
-import { POLICIES_DIR } from '../../src/policy/load.js'
+import { nodeAgreements, POLICIES_DIR } from '../../src/policy/load.js'
+import { bundleText, regionalBundle, verifyBundle } from '../../src/totals/bundle.js'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { withdrawRecords } from '../../src/ingest/import-file.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
@@ -68,6 +69,25 @@ t.test('regional totals over HTTP', async t => {
   const sdmx = await get(`${url}&format=sdmx-json`, 'liaison')
   t.ok(String(sdmx.headers['content-type']).startsWith(SDMX_MEDIA_TYPE.split(';')[0]!), 'the SDMX-JSON media type')
   t.equal(Object.keys(sdmx.json().data.dataSets[0].observations).length, r.cells.length)
+
+  // The provenance bundle: what `dcimx totals --bundle` writes (the same function), byte for
+  // byte, and it verifies offline; the roles are the route's.
+  const bundleUrl = `${url}&format=bundle`
+  const bundleRes = await get(bundleUrl, 'liaison')
+  t.same([bundleRes.statusCode, bundleRes.headers['content-type']], [200, 'application/json; charset=utf-8'])
+  const deps = { db: eu.running.node.db.db, node: 'EUROPOL', kind: 'liaison' as const, agreements: nodeAgreements(eu.home), nowMs: clock.now() }
+  const written = bundleText(await regionalBundle(deps, { indicator: 'V1', years: [2023, 2024], by: ['SEX'] }))
+  t.equal(bundleRes.body, written, 'the bundle dcimx totals --bundle writes, byte for byte')
+  const checked = await verifyBundle(JSON.parse(bundleRes.body))
+  t.same([checked.ok, checked.problem, checked.releases, checked.publishers.map(p => p.id)], [true, null, 6, ['SRB']], 'it verifies: V1 2023 and 2024, each with its linked V2 and V3')
+  t.same(checked.result, r, 'its result is the JSON answer\'s')
+  t.equal((await get(bundleUrl, 'operator')).body, written, 'the operator gets the same bundle')
+  t.same([(await get(bundleUrl)).statusCode, (await get(bundleUrl, 'legal')).statusCode, (await get(bundleUrl, 'auditor')).statusCode], [401, 403, 403], 'no token, legal and auditor refused')
+  // At a country node, a bundle never carries the node's own unprotected figures, whoever asks.
+  const srbBundle = await srb.running.app.inject({ method: 'GET', url: bundleUrl, headers: { authorization: `Bearer ${own.operator!}` } })
+  t.equal(srbBundle.statusCode, 200)
+  const srbChecked = await verifyBundle(JSON.parse(srbBundle.body))
+  t.same([srbChecked.ok, srbChecked.releases, srbChecked.result!.cells, srbChecked.result!.contributions.filter(c => c.country === 'SRB').map(c => c.reason)], [true, 0, [], ['own_unprotected', 'own_unprotected']], 'the operator\'s bundle at Serbia: Serbia\'s own figures left out')
 
   const bad = await get('/v1/regional/totals?indicator=V9&years=2023', 'liaison')
   t.equal(bad.statusCode, 400)

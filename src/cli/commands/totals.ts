@@ -6,10 +6,9 @@ import { parseYearSpec } from '../../year-spec.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { keySetFromJwks, type KeySet } from '../../protocol/keys.js'
 import { readTextFile } from '../../read-text-file.js'
-import { makeBundle, verifyBundle } from '../../totals/bundle.js'
-import { computeTotals } from '../../totals/compute.js'
+import { bundleText, regionalBundle, verifyBundle } from '../../totals/bundle.js'
 import { formatCsv, formatTable } from '../../totals/format.js'
-import { gatherTotals } from '../../totals/regional.js'
+import { regionalTotals } from '../../totals/regional.js'
 import { toSdmxJson } from '../../totals/sdmx.js'
 import { line, pathFor, type CliIo } from '../io.js'
 import { withNode } from '../with-node.js'
@@ -39,11 +38,14 @@ export async function totalsCommand (args: TotalsArgs, io: CliIo): Promise<numbe
   return await withNode(args.home, io, async node => {
     // The home's owner is its operator and sees the node's own, unprotected tables; a bundle
     // leaves the node, so it (and the result printed with it) is computed without them.
-    const input = await gatherTotals({ db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now(), includeOwn: args.bundle === undefined }, query)
-    const result = await computeTotals(input)
+    const deps = { db: node.db.db, node: node.config.node.id, kind: node.config.node.kind, agreements: nodeAgreements(node.config.home), nowMs: io.clock.now() }
+    let result
     if (args.bundle !== undefined) {
-      const bundle = await makeBundle(node.db.db, input, result)
-      writeFileSync(pathFor(io, args.bundle), JSON.stringify(bundle, null, 1) + '\n', { flag: 'wx' })
+      const bundle = await regionalBundle(deps, query)
+      result = bundle.result
+      writeFileSync(pathFor(io, args.bundle), bundleText(bundle), { flag: 'wx' })
+    } else {
+      result = await regionalTotals({ ...deps, includeOwn: true }, query)
     }
     switch (format) {
       case 'json': line(io.stdout, JSON.stringify(result, null, 2)); break

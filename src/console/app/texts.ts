@@ -46,6 +46,8 @@ export const en = {
     link: 'Link to this view',
     download: 'Download CSV',
     downloadSdmx: 'Download SDMX-JSON',
+    downloadBundle: 'Download provenance bundle',
+    bundleHint: 'The provenance bundle holds these totals with the signed releases, agreements and keys they were computed from, so anyone can check them offline: dcimx verify-bundle FILE. It never holds this node\'s own unprotected figures.',
     computed: (at: string, node: string) => `Computed by ${node} at ${at}.`,
     asOfNote: (at: string) => `As the node held the data on ${at}.`,
     tableCaption: 'Totals and each country\'s part',

@@ -1,6 +1,7 @@
 /**
  * GET /v1/regional/totals: regional totals for logged-in users whose role may query them
- * (liaison, operator). The same computation as `dcimx totals`. Results (and their JSON, CSV
+ * (liaison, operator). The same computation as `dcimx totals`, and with format=bundle the same
+ * provenance bundle as `dcimx totals --bundle` (src/totals/bundle.ts). Results (and their JSON, CSV
  * and SDMX texts) are cached per query until the node's data or agreements change or a
  * contribution expires. A cached answer costs no query: the database handle's change counter
  * (src/db/changes.ts) says whether anything was committed since, and the agreements are watched
@@ -13,6 +14,7 @@ import { sql } from 'kysely'
 import { parseAsOf } from '../../as-of.js'
 import { watchAgreements } from '../../policy/watch.js'
 import { formatCsv } from '../../totals/format.js'
+import { bundleText, regionalBundle } from '../../totals/bundle.js'
 import { regionalTotals } from '../../totals/regional.js'
 import { SDMX_MEDIA_TYPE, toSdmxJson } from '../../totals/sdmx.js'
 import type { RegionalResult } from '../../totals/types.js'
@@ -24,7 +26,10 @@ const Query = Type.Object({
   years: Type.String({ pattern: '^\\d{4}(-\\d{4}|(,\\d{4})*)$', description: 'a range (2020-2024) or a list (2019,2021)' }),
   by: Type.Optional(Type.String({ pattern: '^[A-Z_]{1,32}(,[A-Z_]{1,32}){0,5}$', description: 'dimensions, comma-separated' })),
   as_of: Type.Optional(Type.String({ maxLength: 40, description: 'as the node held the data at this date: a calendar date (2026-11-20, 00:00 UTC) or a date-time with offset (2026-11-20T12:00:00Z), from 1970-01-01 to 9999-12-31' })),
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json')], { default: 'json' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('sdmx-json'), Type.Literal('bundle')], {
+    default: 'json',
+    description: 'json (the result), csv, sdmx-json (an SDMX-JSON 2.0 data message), or bundle: the provenance bundle `dcimx totals --bundle` writes (the result with the signed releases, agreements and keys it was computed from; checked offline by `dcimx verify-bundle`), computed without this node\'s own unprotected tables whoever asks',
+  })),
 }, { additionalProperties: false })
 
 interface Cached {
@@ -35,6 +40,8 @@ interface Cached {
   json?: string
   csv?: string
   sdmx?: string
+  /** For format=bundle: the bundle's text. */
+  bundle?: string
 }
 
 /** Most cached queries kept (least recently computed dropped first). */
@@ -76,16 +83,20 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
     const now = clock.now()
     // The node's own tables are not protected: operators see them, other roles see the own
     // country as missing (own_unprotected), as in a provenance bundle.
-    const includeOwn = request.user.role === 'operator'
-    const key = JSON.stringify({ ...query, includeOwn })
+    // A bundle leaves the node: it never carries them, whoever asks (as `dcimx totals --bundle`).
+    const bundle = q.format === 'bundle'
+    const includeOwn = !bundle && request.user.role === 'operator'
+    const key = JSON.stringify({ ...query, includeOwn, bundle })
     // Read before computing: a change committed meanwhile leaves the entry under the old version.
     const held = agreementsWatch.current()
     const version = `${await dataVersion()}|${held.version ?? held.agreements.map(l => l.hash).join(',')}`
     let hit = cache.get(key)
     if (hit === undefined || hit.version !== version || hit.validUntil <= now) {
-      const result = await regionalTotals({ db: db.db, node: config.node.id, kind: config.node.kind, agreements: held.agreements, nowMs: now, includeOwn }, query)
+      const deps = { db: db.db, node: config.node.id, kind: config.node.kind, agreements: held.agreements, nowMs: now }
+      const made = bundle ? await regionalBundle(deps, query) : undefined
+      const result = made?.result ?? await regionalTotals({ ...deps, includeOwn }, query)
       const expiries = result.contributions.filter(c => c.expiresAt !== undefined).map(c => Date.parse(c.expiresAt!))
-      hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result }
+      hit = { version, validUntil: Math.min(now + 3_600_000, ...expiries), result, ...(made === undefined ? {} : { bundle: bundleText(made) }) }
       cache.delete(key)
       cache.set(key, hit)
       if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!)
@@ -94,6 +105,7 @@ export default async function regionalRoutes (app: FastifyInstance): Promise<voi
     switch (q.format ?? 'json') {
       case 'csv': return await reply.type('text/csv; charset=utf-8').send(hit.csv ??= formatCsv(hit.result).join('\n') + '\n')
       case 'sdmx-json': return await reply.type(SDMX_MEDIA_TYPE).send(hit.sdmx ??= JSON.stringify(toSdmxJson(hit.result)))
+      case 'bundle': return await reply.type('application/json; charset=utf-8').send(hit.bundle)
       default: return await reply.type('application/json; charset=utf-8').send(hit.json ??= JSON.stringify(hit.result))
     }
   })

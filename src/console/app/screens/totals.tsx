@@ -85,12 +85,15 @@ function Total ({ cell }: { cell: TotalCell }) {
   return <strong class='interval'>{T.interval(cell.lower, cell.upper)}</strong>
 }
 
-async function download (params: URLSearchParams, format: 'csv' | 'sdmx-json'): Promise<void> {
+type Download = 'csv' | 'sdmx-json' | 'bundle'
+const EXTENSIONS: Record<Download, string> = { csv: 'csv', 'sdmx-json': 'json', bundle: 'bundle.json' }
+
+async function download (params: URLSearchParams, format: Download): Promise<void> {
   const res = await get(apiQuery(params, format))
   const url = URL.createObjectURL(await res.blob())
   const a = document.createElement('a')
   a.href = url
-  a.download = `totals-${params.get('indicator') ?? ''}-${params.get('years') ?? ''}${params.get('by') === null || params.get('by') === '' ? '' : `-${params.get('by')!.replaceAll(',', '-')}`}.${format === 'csv' ? 'csv' : 'json'}`
+  a.download = `totals-${params.get('indicator') ?? ''}-${params.get('years') ?? ''}${params.get('by') === null || params.get('by') === '' ? '' : `-${params.get('by')!.replaceAll(',', '-')}`}.${EXTENSIONS[format]}`
   document.body.append(a)
   a.click()
   a.remove()
@@ -153,7 +156,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
   const cells = [...result.cells].sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
   const link = `${location.origin}${hrefOf('totals', params)}`
   const [failed, setFailed] = useState<string | undefined>()
-  const save = (format: 'csv' | 'sdmx-json'): void => {
+  const save = (format: Download): void => {
     setFailed(undefined)
     download(params, format).catch((err: unknown) => { setFailed(errorText(err)) })
   }
@@ -167,7 +170,9 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
         <a href={link} id='view-link'>{T.link}</a>
         <button type='button' id='download-csv' onClick={() => { save('csv') }}>{T.download}</button>
         <button type='button' onClick={() => { save('sdmx-json') }}>{T.downloadSdmx}</button>
+        <button type='button' id='download-bundle' aria-describedby='bundle-hint' onClick={() => { save('bundle') }}>{T.downloadBundle}</button>
       </p>
+      <p class='note' id='bundle-hint'>{T.bundleHint}</p>
       {failed !== undefined && <p class='error' role='alert'>{texts.error(failed)}</p>}
       {cells.length === 0
         ? <p id='no-cells'>{T.noCells}</p>
