@@ -85,6 +85,16 @@ for (const f of files) {
 }
 console.log(`| total | ${raw} | ${gz} |`)
 console.log()
+// What the login page loads (index.html and the files it names); the rest loads on demand (the chart chunk).
+const html = readFileSync(join(out, 'index.html'), 'utf8')
+const named = [...html.matchAll(/(?:src|href)="\/console\/([^"]+)"/g)].map(m => m[1]!).filter(f => files.includes(f))
+const sizes = (list: string[]): [number, number] => list.reduce(([r, z], f) => { const b = readFileSync(join(out, f)); return [r + b.length, z + gzipSync(b).length] }, [0, 0])
+const [loginRaw, loginGz] = sizes(['index.html', ...named])
+const lazy = files.filter(f => f !== 'index.html' && !named.includes(f) && f.startsWith('assets/'))
+const [lazyRaw, lazyGz] = sizes(lazy)
+console.log(`The login page loads ${loginRaw} bytes (${loginGz} gzip): index.html, ${named.map(f => f.replace(/-[A-Za-z0-9_-]{8}\./, '-[hash].')).join(', ')}.`)
+console.log(`Loaded on demand: ${lazyRaw} bytes (${lazyGz} gzip): ${lazy.map(f => f.replace(/-[A-Za-z0-9_-]{8}\./, '-[hash].')).join(', ') || 'nothing'}.`)
+console.log()
 console.log(`${ROUNDS} rounds, ms: median (min-max)`)
 console.log()
 console.log('| view | median | min | max |')

@@ -453,7 +453,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
   // After the other roles' tests: Bosnia and Herzegovina starts sharing with Europol here, so
   // the screens above see Serbia alone.
-  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle', async t => {
+  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle, charts', async t => {
     const seen = since()
     const setUp = performance.now()
     const bihAgreement = join(SAMPLE_AGREEMENTS, 'bih-europol.yaml')
@@ -468,6 +468,8 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
     const view = '/console/totals?indicator=V3&years=2023-2024'
     await page.goto(`${eu.url}${view}`)
+    await page.getByRole('heading', { name: 'Log in' }).waitFor()
+    t.same(seen.requests().filter(p => p.includes('/assets/charts-')), [], 'the login page does not load the chart code')
     await logIn('liaison')
     const mirror = await (await api('/v1/regional/totals?indicator=V3&years=2023-2024', 'liaison')).json() as RegionalResult
     t.ok(mirror.mirror.length > 0, `the API gives mirror rows (${mirror.mirror.length})`)
@@ -492,6 +494,36 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const verified = await verifyBundle(JSON.parse(bundle))
     t.same([verified.ok, verified.problem, verified.publishers.map(p => p.id)], [true, null, ['BIH', 'SRB']], 'the bundle verifies offline')
     t.same(verified.result, mirror, 'its result is the one on screen')
+
+    // Charts: a line per country and a stack by the first dimension, hidden parts as hatched
+    // ranges (chart-data.test.ts checks what is drawn), the table as their text alternative.
+    await goInApp('/console/totals?indicator=V1&years=2022-2024&by=SEX')
+    await page.locator('#chart-stack canvas').first().waitFor()
+    await page.locator('#chart-countries canvas').first().waitFor()
+    const charts = seen.requests().filter(p => p.startsWith('/console/assets/charts-'))
+    t.same(charts.map(p => p.replace(/-[\w-]{8}\./, '.')).sort(), ['/console/assets/charts.css', '/console/assets/charts.js'], 'the chart code loaded as its own chunk, once')
+    const v1 = await (await api('/v1/regional/totals?indicator=V1&years=2022-2024&by=SEX', 'liaison')).json() as RegionalResult
+    t.ok(v1.cells.some(c => c.key.SEX === '_T' && c.parts.some(p => p.suppressed === true)), 'a country\'s yearly figure is hidden')
+    const hiddenNote = 'Hatched: a hidden figure, drawn as its range, never as zero. In a line chart the hatched bar runs from its lowest to its highest possible value; in a stack the densely hatched part is the least it can be and the pale dashed part what it may add at most.'
+    const openNote = '▲ An arrow at the top: no upper bound is known for that figure.'
+    const yearly = v1.cells.filter(c => c.key.SEX === '_T').flatMap(c => c.parts)
+    t.same(await page.locator('#chart-countries-legend li').allTextContents(), ['Bosnia and Herzegovina', 'Serbia', hiddenNote, ...(yearly.some(p => p.upper === null) ? [openNote] : [])], 'a line per country; the legend says how hidden figures are drawn')
+    const sexes: Record<string, string> = { F: 'Female', M: 'Male', O: 'Other / non-binary', U: 'Unknown' }
+    const byCode = v1.cells.filter(c => c.key.SEX !== '_T')
+    t.same(await page.locator('#chart-stack-legend li').allTextContents(), [...Object.keys(sexes).filter(k => byCode.some(c => c.key.SEX === k)).map(k => sexes[k]), 'Total as the API gives it (a mark at its value, or a bar over its range)',
+      ...(v1.cells.some(c => c.value === undefined) ? [hiddenNote] : []), ...(v1.cells.some(c => c.upper === null) ? [openNote] : [])], 'a segment per code, and the year\'s total')
+    const img = page.getByRole('img', { name: 'V1: each country\'s figure by year' })
+    t.same([await img.getAttribute('aria-details'), await img.getAttribute('aria-describedby')], ['totals-table', 'chart-countries-legend'], 'the chart points to its legend and to the table as its text alternative')
+    const painted = await page.evaluate(`(() => {
+      const c = document.querySelector('#chart-stack canvas')
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data
+      let inked = 0
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) inked++
+      return inked
+    })()`) as number
+    t.ok(painted > 2000, `the stack is drawn (${painted} inked pixels)`)
+    await accessible(t, 'the totals screen with charts')
+    await screenshot(page, 'liaison-charts')
     await logOut()
     t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })

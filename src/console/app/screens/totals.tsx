@@ -3,8 +3,9 @@
  * V1&years=2020-2024&by=SEX), so every view can be shared; the figures are GET
  * /v1/regional/totals's, shown as the node computed them (hidden parts as intervals).
  */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { errorText, get, getJson } from '../api.js'
+import { COLOURS, countriesChart, stackChart, type ChartData } from '../chart-data.js'
 import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, indicatorOf, INDICATORS } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
@@ -76,6 +77,54 @@ function MirrorTable ({ rows }: { rows: MirrorRow[] }) {
           </tbody>
         </table>
       </div>
+    </>
+  )
+}
+
+/**
+ * A chart of the query, drawn by charts.ts (uPlot), which loads as its own chunk when the first
+ * chart is shown. The canvas is an image named by its caption and described by its legend;
+ * the totals table is its text alternative (aria-details).
+ */
+function Chart ({ id, title, data, note }: { id: string, title: string, data: ChartData, note?: string }) {
+  const box = useRef<HTMLDivElement>(null)
+  const [failed, setFailed] = useState<string | undefined>()
+  useEffect(() => {
+    let live = true
+    let remove: (() => void) | undefined
+    import('../charts.js').then(
+      m => { if (live && box.current !== null) remove = m.drawChart(box.current, data, Math.min(box.current.clientWidth, 896)) },
+      (err: unknown) => { if (live) setFailed(String(err)) }
+    )
+    return () => { live = false; remove?.() }
+  }, [data])
+  return (
+    <figure class='chart' id={id}>
+      <figcaption id={`${id}-title`}>{title}</figcaption>
+      {note !== undefined && <p class='note'>{note}</p>}
+      <div ref={box} class='chart-canvas' role='img' aria-labelledby={`${id}-title`} aria-describedby={`${id}-legend`} aria-details='totals-table' />
+      {failed !== undefined && <p class='error' role='alert'>{T.chartFailed(failed)}</p>}
+      <ul class='legend' id={`${id}-legend`} aria-label={T.chartLegend}>
+        {data.series.map((s, i) => <li key={s.code}><span class={`swatch c${i % COLOURS.length}`} />{s.label}</li>)}
+        {data.kind === 'stack' && <li><span class='swatch total' />{T.chartTotal}</li>}
+        {data.hidden && <li><span class='swatch hatched c8' />{T.chartHidden}</li>}
+        {data.open && <li>▲ {T.chartOpen}</li>}
+      </ul>
+      <p class='note'><a href='#totals-table'>{T.chartTable}</a></p>
+    </figure>
+  )
+}
+
+function Charts ({ result }: { result: RegionalResult }) {
+  const { indicator, by, years } = result.query
+  const countries = useMemo(() => countriesChart(result.cells, by, years, countryName), [result])
+  const stack = useMemo(() => by[0] === undefined ? undefined : stackChart(result.cells, by, by[0], years, code => codeLabel(indicator, by[0]!, code, T.total)), [result])
+  if (countries === undefined && stack === undefined) return null
+  return (
+    <>
+      <h2>{T.charts}</h2>
+      {countries !== undefined && <Chart id='chart-countries' title={T.chartCountries(indicator)} data={countries} />}
+      {stack !== undefined && <Chart id='chart-stack' title={T.chartStack(indicator, dimensionName(indicator, by[0]!))} data={stack} {...(by.length > 1 ? { note: T.chartOtherDims } : {})} />}
     </>
   )
 }
@@ -179,6 +228,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
         : (
           <>
             <p class='note'>{T.intervalNote}</p>
+            <Charts result={result} />
             <div class='scroll' tabIndex={0} role='region' aria-label={T.tableCaption}>
               <table id='totals-table'>
                 <caption>{T.tableCaption}</caption>
