@@ -453,7 +453,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
   // After the other roles' tests: Bosnia and Herzegovina starts sharing with Europol here, so
   // the screens above see Serbia alone.
-  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle, charts', async t => {
+  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle, charts, the map', async t => {
     const seen = since()
     const setUp = performance.now()
     const bihAgreement = join(SAMPLE_AGREEMENTS, 'bih-europol.yaml')
@@ -524,6 +524,35 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.ok(painted > 2000, `the stack is drawn (${painted} inked pixels)`)
     await accessible(t, 'the totals screen with charts')
     await screenshot(page, 'liaison-charts')
+
+    // The map: each country described (a figure, a hidden range or missing with the reason),
+    // reachable with the keyboard, coloured by value or by coverage.
+    const paths = page.locator('#region-map path')
+    await paths.nth(6).waitFor()
+    const reasons: Record<string, string> = { no_agreement: 'no agreement shares this country\'s figures with this node', no_data: 'no figures received for this year (none sent yet, or withdrawn)' }
+    const describe = (year: number, code: string): string => {
+      const c = v1.contributions.find(x => x.country === code && x.year === year)!
+      if (c.status === 'missing') return `missing: ${reasons[c.reason!]!}`
+      const p = v1.cells.find(x => x.key.TIME_PERIOD === String(year) && x.key.SEX === '_T')!.parts.find(x => x.country === code)!
+      return p.suppressed === true ? (p.upper === null ? `hidden: ${p.lower} or more` : `hidden: ${p.lower}–${p.upper}`) : String(p.value)
+    }
+    const names: Record<string, string> = { ALB: 'Albania', BIH: 'Bosnia and Herzegovina', HRV: 'Croatia', XKX: 'Kosovo', MKD: 'North Macedonia', MNE: 'Montenegro', SRB: 'Serbia' }
+    const labels = async (): Promise<string[]> => (await paths.evaluateAll(ps => ps.map(p => p.getAttribute('aria-label') ?? ''))).sort()
+    t.same(await labels(), Object.entries(names).map(([code, n]) => `${n}: ${describe(2024, code)}`).sort(), 'every country of the region described, 2024 (the last year asked for)')
+    t.same((await page.locator('#region-map-list li').allTextContents()).sort(), await labels(), 'the same words beside the map')
+    t.ok((await labels()).some(l => l.startsWith('Serbia: hidden: ')), 'Serbia\'s hidden figure as its range, not zero')
+    await page.locator('#region-map path[data-code="ALB"]').focus()
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate('document.activeElement.getAttribute("data-code")'), 'BIH', 'Tab goes from country to country')
+    t.same([await page.locator('#region-map path[data-code="SRB"]').getAttribute('fill'), await page.locator('#region-map path[data-code="HRV"]').getAttribute('fill')], ['url(#map-hidden)', '#d9d9d9'], 'a hidden figure is hatched, a missing country grey')
+    // The map alone (the screen is long): docs/console/liaison-map.png.
+    if (process.env.DCIMX_SCREENSHOTS === '1') await page.locator('#region-map').screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'console', 'liaison-map.png') })
+    await page.getByRole('radio', { name: 'coverage' }).check()
+    t.equal(await page.locator('#region-map path[data-code="BIH"]').getAttribute('fill'), '#74c476', 'by coverage: an exact figure is green')
+    await page.getByLabel('Year on the map').selectOption('2022')
+    t.same(await labels(), Object.entries(names).map(([code, n]) => `${n}: ${describe(2022, code)}`).sort(), '2022: every country missing, with its reason')
+    t.match(await page.locator('#region-map-title').textContent(), /^The region in 2022: .* coloured by coverage$/)
+    await accessible(t, 'the totals screen with the map')
     await logOut()
     t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })

@@ -8,6 +8,7 @@ import { errorText, get, getJson } from '../api.js'
 import { COLOURS, countriesChart, stackChart, type ChartData } from '../chart-data.js'
 import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, indicatorOf, INDICATORS } from '../labels.js'
+import { RegionMap } from '../region-map.js'
 import { hrefOf, navigate } from '../router.js'
 import { texts } from '../texts.js'
 
@@ -114,6 +115,8 @@ function Chart ({ id, title, data, note }: { id: string, title: string, data: Ch
     </figure>
   )
 }
+
+const keyOfQuery = (r: RegionalResult): string => JSON.stringify(r.query)
 
 function Charts ({ result }: { result: RegionalResult }) {
   const { indicator, by, years } = result.query
@@ -258,6 +261,8 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
           </>
           )}
       {result.mirror.length > 0 && <MirrorTable rows={result.mirror} />}
+      <h2>{T.map}</h2>
+      <RegionMap key={keyOfQuery(result)} result={result} />
       <h2>{T.contributions}</h2>
       <div class='scroll' tabIndex={0} role='region' aria-label={T.contributions}>
         <table id='contributions-table'>
