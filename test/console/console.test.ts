@@ -453,7 +453,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
 
   // After the other roles' tests: Bosnia and Herzegovina starts sharing with Europol here, so
   // the screens above see Serbia alone.
-  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle, charts, the map', async t => {
+  t.test('liaison officer with two countries: mirror statistics side by side, the provenance bundle, charts, the map, a tablet', async t => {
     const seen = since()
     const setUp = performance.now()
     const bihAgreement = join(SAMPLE_AGREEMENTS, 'bih-europol.yaml')
@@ -553,7 +553,27 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.same(await labels(), Object.entries(names).map(([code, n]) => `${n}: ${describe(2022, code)}`).sort(), '2022: every country missing, with its reason')
     t.match(await page.locator('#region-map-title').textContent(), /^The region in 2022: .* coloured by coverage$/)
     await accessible(t, 'the totals screen with the map')
+    // A tablet (768x1024): the same screen, then the login, fit the width (tables scroll in
+    // their own box, the charts redraw to the new width) and pass axe.
+    const tablet = performance.now()
+    await page.setViewportSize({ width: 768, height: 1024 })
+    const fits = 'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
+    const overflow = async (): Promise<number> => await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number
+    await page.waitForFunction(fits, undefined, { timeout: 5000 }).catch(() => {})
+    t.equal(await overflow(), 0, 'the totals screen at 768 px: no horizontal scrolling of the page')
+    t.ok(await page.evaluate('[...document.querySelectorAll(".chart canvas")].every(c => c.getBoundingClientRect().right <= document.documentElement.clientWidth)'), 'the charts redrawn within the width')
+    await accessible(t, 'the totals screen on a tablet')
+    // What a tablet shows first (the whole screen is long): docs/console/liaison-tablet.png.
+    if (process.env.DCIMX_SCREENSHOTS === '1') {
+      await page.evaluate('scrollTo(0, 0)')
+      await page.screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'console', 'liaison-tablet.png') })
+    }
     await logOut()
+    await page.waitForFunction(fits, undefined, { timeout: 5000 }).catch(() => {})
+    t.equal(await overflow(), 0, 'the login screen at 768 px: no horizontal scrolling')
+    await accessible(t, 'the login screen on a tablet')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    t.comment(`tablet checks: ${((performance.now() - tablet) / 1000).toFixed(1)} s`)
     t.same(seen.problems(), [], 'no script error, no Content-Security-Policy violation')
   })
 

@@ -96,15 +96,19 @@ function paint (u: UPlot, data: ChartData, marks: Mark[]): void {
   ctx.restore()
 }
 
-/** Draws `data` into `el`, `width` CSS pixels wide; returns what removes it. */
-export function drawChart (el: HTMLElement, data: ChartData, width: number): () => void {
+/** Widest a chart is drawn, in CSS pixels. */
+const MAX_WIDTH = 896
+
+/** Draws `data` into `el`, as wide as `el` (up to MAX_WIDTH) and again when that changes (a tablet turned); returns what removes it. */
+export function drawChart (el: HTMLElement, data: ChartData): () => void {
+  const width = (): number => Math.max(200, Math.min(el.clientWidth, MAX_WIDTH))
   const marks = marksOf(data)
   const top = scaleTop(marks)
   const first = data.years[0]!
   const last = data.years.at(-1)!
   const exact = data.series.map(s => s.figures.map(f => data.kind === 'countries' && f !== null && !f.hidden ? f.lower : null))
   const opts: UPlot.Options = {
-    width,
+    width: width(),
     height: 280,
     legend: { show: false },
     cursor: { show: false },
@@ -122,5 +126,12 @@ export function drawChart (el: HTMLElement, data: ChartData, width: number): () 
     hooks: { draw: [(u: UPlot) => { paint(u, data, marks) }] },
   }
   const plot = new UPlot(opts, [data.years, ...exact], el)
-  return () => { plot.destroy() }
+  const resized = new ResizeObserver(() => {
+    if (width() !== plot.width) plot.setSize({ width: width(), height: plot.height })
+  })
+  resized.observe(el)
+  return () => {
+    resized.disconnect()
+    plot.destroy()
+  }
 }

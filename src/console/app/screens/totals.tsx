@@ -94,7 +94,7 @@ function Chart ({ id, title, data, note }: { id: string, title: string, data: Ch
     let live = true
     let remove: (() => void) | undefined
     import('../charts.js').then(
-      m => { if (live && box.current !== null) remove = m.drawChart(box.current, data, Math.min(box.current.clientWidth, 896)) },
+      m => { if (live && box.current !== null) remove = m.drawChart(box.current, data) },
       (err: unknown) => { if (live) setFailed(String(err)) }
     )
     return () => { live = false; remove?.() }
@@ -283,7 +283,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
                 <th scope='row'>{countryName(c.country)}</th>
                 <td>{c.year}</td>
                 <td>{c.status === 'included' ? (c.source === 'own' ? `${T.included}, ${T.own}` : T.included) : T.missing}</td>
-                <td>{c.reason === undefined ? '' : (T.reasons[c.reason] ?? c.reason)}</td>
+                <td class='reason'>{c.reason === undefined ? '' : (T.reasons[c.reason] ?? c.reason)}</td>
                 <td class='date'>{day(c.issuedAt)}</td>
                 <td class='date'>{day(c.expiresAt)}</td>
                 <td class='num'>{c.suppressedCells ?? ''}</td>
