@@ -496,7 +496,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.same(verified.result, mirror, 'its result is the one on screen')
 
     // Charts: a line per country and a stack by the first dimension, hidden parts as hatched
-    // ranges (chart-data.test.ts checks what is drawn), the table as their text alternative.
+    // ranges (totals-parts.test.ts checks what is drawn), the table as their text alternative.
     await goInApp('/console/totals?indicator=V1&years=2022-2024&by=SEX')
     await page.locator('#chart-stack canvas').first().waitFor()
     await page.locator('#chart-countries canvas').first().waitFor()

@@ -1,8 +1,16 @@
-// What the totals screen's charts draw (src/console/app/chart-data.ts): each figure as the API
-// gives it, a hidden one as its range (never as zero), stacks going on from a hidden figure's
-// upper bound, figures with no upper bound on top and open.
+// The parts of the liaison officer's totals screen that are plain code, in one file (one
+// process): what the charts draw (src/console/app/chart-data.ts): each figure as the API gives
+// it, a hidden one as its range (never as zero), stacks going on from a hidden figure's upper
+// bound, figures with no upper bound on top and open; and the map's outlines
+// (src/console/app/region-outlines.ts), which are what bin/region-outlines.js makes from
+// world-atlas's Natural Earth countries and hold all seven countries of the region, Kosovo
+// included, each a closed SVG path.
+import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { OUTLINES_FILE, regionOutlinesSource } from '../../bin/region-outlines.js'
 import { countriesChart, marksOf, scaleTop, stackChart } from '../../src/console/app/chart-data.js'
+import { MAP_HEIGHT, MAP_WIDTH, OUTLINES } from '../../src/console/app/region-outlines.js'
+import { WESTERN_BALKANS } from '../../src/protocol/codelists.js'
 
 const part = (country: string, value: number | [number, number | null]) => typeof value === 'number'
   ? { country, value, lower: value, upper: value }
@@ -58,4 +66,15 @@ t.test('stacked by a dimension: exact segments, hidden ones from their lower to 
   const two = [{ key: { TIME_PERIOD: '2024', SEX: 'F', AGE_GROUP: '_T' }, value: 3, lower: 3, upper: 3, parts: [] }, { key: { TIME_PERIOD: '2024', SEX: 'F', AGE_GROUP: 'Y18T24' }, value: 2, lower: 2, upper: 2, parts: [] }]
   t.same(marksOf(stackChart(two, ['SEX', 'AGE_GROUP'], 'SEX', [2024], c => c)!), [{ kind: 'solid', series: 0, year: 2024, from: 0, to: 3 }])
   t.equal(stackChart([cell(2024, '_T', 3, [])], ['SEX'], 'SEX', [2024], c => c), undefined)
+})
+
+t.test('the map outlines are the script\'s, for the seven countries', async t => {
+  t.equal(readFileSync(OUTLINES_FILE, 'utf8'), regionOutlinesSource(), 'the committed file is what node bin/region-outlines.js writes')
+  t.same(OUTLINES.map(o => o.code).sort(), [...WESTERN_BALKANS].sort(), 'ALB, BIH, HRV, XKX (Kosovo), MNE, MKD, SRB')
+  for (const o of OUTLINES) {
+    t.match(o.d, /^(M[\d.]+,[\d.]+(L[\d.]+,[\d.]+)+Z)+$/, `${o.code}: closed rings only`)
+    const xy = [...o.d.matchAll(/([\d.]+),([\d.]+)/g)].map(m => [Number(m[1]), Number(m[2])] as const)
+    t.ok(xy.length >= 20 && xy.every(([x, y]) => x >= 0 && x <= MAP_WIDTH && y >= 0 && y <= MAP_HEIGHT), `${o.code}: ${xy.length} points inside the map`)
+    t.ok(o.label[0] > 0 && o.label[0] < MAP_WIDTH && o.label[1] > 0 && o.label[1] < MAP_HEIGHT, `${o.code}: label inside the map`)
+  }
 })
