@@ -547,11 +547,14 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.same([await page.locator('#region-map path[data-code="SRB"]').getAttribute('fill'), await page.locator('#region-map path[data-code="HRV"]').getAttribute('fill')], ['url(#map-hidden)', '#d9d9d9'], 'a hidden figure is hatched, a missing country grey')
     // The map alone (the screen is long): docs/console/liaison-map.png.
     if (process.env.DCIMX_SCREENSHOTS === '1') await page.locator('#region-map').screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'console', 'liaison-map.png') })
+    const mapSeen = since()
     await page.getByRole('radio', { name: 'coverage' }).check()
     t.equal(await page.locator('#region-map path[data-code="BIH"]').getAttribute('fill'), '#74c476', 'by coverage: an exact figure is green')
     await page.getByLabel('Year on the map').selectOption('2022')
     t.same(await labels(), Object.entries(names).map(([code, n]) => `${n}: ${describe(2022, code)}`).sort(), '2022: every country missing, with its reason')
     t.match(await page.locator('#region-map-title').textContent(), /^The region in 2022: .* coloured by coverage$/)
+    t.equal(new URL(page.url()).search, '?indicator=V1&years=2022-2024&by=SEX&map_colour=coverage&map_year=2022', 'the map\'s year and colouring are in the address, to share')
+    t.same(mapSeen.requests().filter(p => p.startsWith('/v1/')), [], 'changing the map asks the node nothing')
     await accessible(t, 'the totals screen with the map')
     // A tablet (768x1024): the same screen, then the login, fit the width (tables scroll in
     // their own box, the charts redraw to the new width) and pass axe.

@@ -9,6 +9,7 @@ import type { ComponentType } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { WESTERN_BALKANS } from '../../protocol/codelists.js'
 import { countryName } from './labels.js'
+import { hrefOf, navigate } from './router.js'
 import { texts } from './texts.js'
 
 const T = texts.totals
@@ -59,10 +60,20 @@ function fillOf (p: Place, mode: 'value' | 'coverage', bounds: number[]): string
 
 type Outlines = typeof import('./region-outlines.js')
 
-export const RegionMap: ComponentType<{ result: Result }> = ({ result }) => {
+/**
+ * The year and the colouring are in the address (map_year, map_colour), so a shared link shows
+ * the same map; changing them replaces the address without asking the node again.
+ */
+export const RegionMap: ComponentType<{ result: Result, params: URLSearchParams }> = ({ result, params }) => {
   const years = result.query.years
-  const [year, setYear] = useState(years.at(-1)!)
-  const [mode, setMode] = useState<'value' | 'coverage'>('value')
+  const asked = Number(params.get('map_year'))
+  const shown = years.includes(asked) ? asked : years.at(-1)!
+  const mode = params.get('map_colour') === 'coverage' ? 'coverage' : 'value'
+  const set = (name: string, value: string): void => {
+    const q = new URLSearchParams(params)
+    q.set(name, value)
+    navigate(hrefOf('totals', q), true)
+  }
   const [outlines, setOutlines] = useState<Outlines | undefined>()
   const [failed, setFailed] = useState<string | undefined>()
   useEffect(() => {
@@ -70,7 +81,6 @@ export const RegionMap: ComponentType<{ result: Result }> = ({ result }) => {
     import('./region-outlines.js').then(m => { if (live) setOutlines(m) }, (err: unknown) => { if (live) setFailed(String(err)) })
     return () => { live = false }
   }, [])
-  const shown = years.includes(year) ? year : years.at(-1)!
   const places = placesOf(result, shown)
   const bounds = classBounds(places)
   const legend: Array<[string, string]> = [[COVERED, T.mapCovered]]
@@ -88,15 +98,15 @@ export const RegionMap: ComponentType<{ result: Result }> = ({ result }) => {
         {years.length > 1 && (
           <div class='field'>
             <label for='map-year'>{T.mapYear}</label>
-            <select id='map-year' value={String(shown)} onChange={e => { setYear(Number(e.currentTarget.value)) }}>
+            <select id='map-year' value={String(shown)} onChange={e => { set('map_year', e.currentTarget.value) }}>
               {years.map(y => <option key={y} value={String(y)}>{y}</option>)}
             </select>
           </div>
         )}
         <fieldset class='field'>
           <legend>{T.mapColour}</legend>
-          <label class='check'><input type='radio' name='map-mode' checked={mode === 'value'} onChange={() => { setMode('value') }} />{T.mapByValue}</label>
-          <label class='check'><input type='radio' name='map-mode' checked={mode === 'coverage'} onChange={() => { setMode('coverage') }} />{T.mapByCoverage}</label>
+          <label class='check'><input type='radio' name='map-mode' checked={mode === 'value'} onChange={() => { set('map_colour', 'value') }} />{T.mapByValue}</label>
+          <label class='check'><input type='radio' name='map-mode' checked={mode === 'coverage'} onChange={() => { set('map_colour', 'coverage') }} />{T.mapByCoverage}</label>
         </fieldset>
       </div>
       {failed !== undefined && <p class='error' role='alert'>{T.mapFailed(failed)}</p>}

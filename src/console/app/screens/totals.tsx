@@ -262,7 +262,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
           )}
       {result.mirror.length > 0 && <MirrorTable rows={result.mirror} />}
       <h2>{T.map}</h2>
-      <RegionMap key={keyOfQuery(result)} result={result} />
+      <RegionMap key={keyOfQuery(result)} result={result} params={params} />
       <h2>{T.contributions}</h2>
       <div class='scroll' tabIndex={0} role='region' aria-label={T.contributions}>
         <table id='contributions-table'>
