@@ -18,8 +18,6 @@ export interface MinimalCase {
   problem: ProtectionProblem
   /** Time cap of the minimum for this case (default: the bench's). */
   capMs?: number
-  /** The engine's pattern when it is known already (else protect() runs on the problem). */
-  engine?: { size: number, ok: boolean, ms: number }
 }
 
 export const SYNTHETIC = 'synthetic cross and linked tables'
