@@ -11,6 +11,7 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { ensureConsole } from '../../bin/build-console.js'
+import { ENCODINGS } from '../../src/ingest/csv-rows.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
 import { verifyBundle } from '../../src/totals/bundle.js'
 import type { RegionalResult } from '../../src/totals/types.js'
@@ -446,6 +447,25 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     for (const r of recomputed) byIndicator.set(r.indicator, [...(byIndicator.get(r.indicator) ?? []), r.year])
     t.same((await page.locator('#import-tables').textContent())?.replace(/^Tables recomputed: |\.$/g, '').split('; ').sort(), [...byIndicator].map(([i, ys]) => `${i} ${ys.join(', ')}`).sort(), 'the tables the page names are those the import recomputed')
     t.equal(await page.getByRole('button', { name: 'Apply the import' }).count(), 0, 'applied once')
+
+    // Two of the seven withdrawn, from a semicolon-separated list of ids: checked, then applied.
+    const withdrawStarted = performance.now()
+    t.same(await page.locator('#i-encoding option').evaluateAll(os => os.map(o => o.getAttribute('value'))), [...ENCODINGS], 'the encodings dcimx import takes')
+    await page.getByRole('radio', { name: 'Withdraw records' }).check()
+    await page.getByLabel('Separator').selectOption(';')
+    await page.getByLabel('Export file (CSV)').setInputFiles({ name: 'withdraw.csv', mimeType: 'text/csv', buffer: Buffer.from('record_id;reason\nV102;duplicate\nV105;duplicate\n') })
+    await page.getByRole('button', { name: 'Check the file' }).click()
+    await page.getByText('withdraw.csv is valid: applying it would withdraw 2 record(s), and the tables would stop counting them.').waitFor()
+    t.equal(await victims(), before + 7, 'the dry run withdrew nothing')
+    await accessible(t, 'the import screen with a withdrawal checked')
+    await page.getByRole('button', { name: 'Apply the withdrawal' }).click()
+    await done.filter({ hasText: 'withdrawn' }).waitFor()
+    const withdrawal = await srbDb.selectFrom('import_run').select(['id', 'action', 'withdrawn']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    t.same([withdrawal.action, withdrawal.withdrawn], ['withdraw', 2])
+    t.equal(await done.textContent(), `withdraw.csv: 2 record(s) withdrawn (run ${withdrawal.id}). The node publishes the change with its next scheduled publish.`)
+    t.equal(await victims(), before + 5, 'the two records withdrawn')
+    t.equal(await page.getByRole('button', { name: 'Apply the withdrawal' }).count(), 0, 'applied once')
+    t.comment(`withdrawal: ${((performance.now() - withdrawStarted) / 1000).toFixed(2)} s`)
     await logOut()
     t.same(seen.requests().filter(p => p.startsWith('/v1/')).filter(p => !['/v1/login', '/v1/me', '/v1/import/victims'].includes(p)), [], 'the import screen asks for nothing else')
     t.same(seen.problems(), [])

@@ -73,6 +73,48 @@ t.test('POST /v1/import/{kind}', async t => {
     t.equal((await upload('/v1/import/victims?apply=true', GOOD)).json().status, 'unchanged', 'the same file again changes nothing')
   })
 
+  t.test('another separator, encoding and id columns, checked as the command line checks them', async t => {
+    const usage = (message: string) => ({ statusCode: 400, code: 'USAGE', error: 'Bad Request', message })
+    t.same((await upload('/v1/import/victims?delimiter=ab', GOOD)).json(), usage('delimiter is one character such as ";" or "," (or "tab"), neither a double quote nor | (which separates codes in a field); got "ab"'))
+    t.same((await upload('/v1/import/victims?delimiter=%7C', GOOD)).json(), usage('delimiter is one character such as ";" or "," (or "tab"), neither a double quote nor | (which separates codes in a field); got "|"'))
+    t.same((await upload('/v1/import/victims?id_columns=,%20,', GOOD)).json(), usage('id_columns names one or more columns, comma-separated'))
+    const ascii = await upload('/v1/import/victims?encoding=ascii', GOOD)
+    t.same([ascii.statusCode, ascii.json().code], [400, 'FST_ERR_VALIDATION'], 'an encoding the command line does not offer')
+    // The applied file again, tab-separated and read as Windows-1250: the same records, all unchanged.
+    const tabbed = GOOD.replaceAll(',', '\t')
+    const asFound = (await upload('/v1/import/victims?delimiter=%3B', tabbed)).json()
+    t.same([asFound.status, asFound.delimiter, asFound.problem_counts], ['rejected', ';', { BAD_HEADER: 1 }], 'read with the separator given, not the one found')
+    const tab = (await upload('/v1/import/victims?delimiter=tab&encoding=windows-1250', tabbed)).json()
+    t.same([tab.status, tab.rows, tab.inserted, tab.updated, tab.unchanged, tab.delimiter, tab.encoding], ['dry-run', 7, 0, 0, 7, '\t', 'windows-1250'])
+    // No record_id: ids derived from other columns are new records (a dry run here).
+    const noId = GOOD.replace(/^record_id,/, 'case_no,')
+    const derived = (await upload('/v1/import/victims?id_columns=case_no,registered_on', noId)).json()
+    t.same([derived.status, derived.rows, derived.inserted, derived.unchanged], ['dry-run', 7, 7, 0])
+    t.equal(await victims(), 7, 'nothing changed')
+  })
+
+  t.test('a withdrawal: the dry run says how many, apply removes exactly the records named', async t => {
+    const keyer = (await nodeImportDeps(db, testClock, node.config)).keyer
+    const held = async (): Promise<string[]> => (await db.selectFrom('victim').select('record_key').execute()).map(r => r.record_key).sort()
+    const before = await held()
+    t.same(before, ['V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7'].map(keyer).sort())
+    const unknown = (await upload('/v1/import/victims?withdraw=true&apply=true', 'record_id\nV2\nV99\n')).json()
+    t.same([unknown.action, unknown.status, unknown.withdrawn, unknown.problems.map((p: { code: string, lines: number[] }) => [p.code, p.lines])], ['withdraw', 'rejected', 0, [['UNKNOWN_RECORD', [3]]]])
+    t.same(await held(), before, 'an id the node does not hold: nothing withdrawn')
+    const withdrawal = 'record_id;x\nV2;a\nV5;b\n'
+    const dry = (await upload('/v1/import/victims?withdraw=true&file=withdraw.csv', withdrawal)).json()
+    t.same([dry.action, dry.status, dry.rows, dry.withdrawn, dry.rejected, dry.delimiter, dry.import_id], ['withdraw', 'dry-run', 2, 2, 0, ';', null])
+    t.same(await held(), before, 'the dry run withdrew nothing')
+    const applied = (await upload('/v1/import/victims?withdraw=true&file=withdraw.csv&apply=true', withdrawal)).json()
+    t.same([applied.action, applied.status, applied.rows, applied.withdrawn], ['withdraw', 'applied', 2, 2])
+    t.ok(applied.tables.length > 0, 'the tables recomputed are listed')
+    t.same(await held(), ['V1', 'V3', 'V4', 'V6', 'V7'].map(keyer).sort(), 'exactly V2 and V5 withdrawn')
+    const run = await db.selectFrom('import_run').select(['id', 'action', 'file_name', 'withdrawn']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    t.same(run, { id: applied.import_id, action: 'withdraw', file_name: 'withdraw.csv', withdrawn: 2 })
+    const again = (await upload('/v1/import/victims?withdraw=true&apply=true', withdrawal)).json()
+    t.same([again.status, again.problem_counts], ['rejected', { UNKNOWN_RECORD: 2 }], 'withdrawn records are no longer held')
+  })
+
   t.test('a liaison node imports nothing', async t => {
     await t.rejects(nodeImportDeps(db, testClock, { ...node.config, node: { ...node.config.node, kind: 'liaison' } }), { code: 'USAGE', message: /is a liaison node: it holds no national records of its own/ })
   })

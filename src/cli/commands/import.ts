@@ -3,6 +3,7 @@ import { AppError, isAppError } from '../../errors.js'
 import { yearClosesOn } from '../../config.js'
 import { importFile, withdrawRecords, type ImportReport } from '../../ingest/import-file.js'
 import type { Encoding } from '../../ingest/csv-rows.js'
+import { parseDelimiter, parseIdColumns } from '../../ingest/import-format.js'
 import { formatGroup } from '../../ingest/issues.js'
 import { nodeImportDeps } from '../../ingest/node-import.js'
 import { publish, type PublishReport } from '../../exchange/publish.js'
@@ -27,13 +28,6 @@ export interface ImportArgs {
   encoding?: Encoding
   /** Comma-separated columns a record id is derived from (the file has no record_id). */
   idColumns?: string
-}
-
-/** The separator `--delimiter` names: one character other than `|`, `"` and line ends, or "tab". */
-export function parseDelimiter (value: string): string {
-  const d = value === 'tab' || value === '\\t' ? '\t' : value
-  if ([...d].length !== 1 || /["|\r\n]/.test(d)) throw new AppError('USAGE', `--delimiter is one character such as ";" or "," (or "tab"), neither a double quote nor | (which separates codes in a field); got ${JSON.stringify(value)}`)
-  return d
 }
 
 function summary (r: ImportReport): string[] {
@@ -77,8 +71,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
     const deps = await nodeImportDeps(node.db.db, io.clock, node.config, args.crosswalk === undefined ? undefined : pathFor(io, args.crosswalk))
     const progress = args.json === true ? undefined : byteProgress(io, args.file)
     const format = { delimiter: args.delimiter === undefined ? undefined : parseDelimiter(args.delimiter), encoding: args.encoding }
-    const idColumns = args.idColumns?.split(',').map(c => c.trim()).filter(c => c !== '')
-    if (idColumns !== undefined && idColumns.length === 0) throw new AppError('USAGE', '--id-columns names one or more columns, comma-separated')
+    const idColumns = parseIdColumns(args.idColumns)
     const options = { kind, path: pathFor(io, args.file), dryRun: args.dryRun, format, idColumns, onProgress: progress === undefined ? undefined : (d: number, t: number) => progress.update(d, t) } as const
     let report: ImportReport
     try {

@@ -2,6 +2,8 @@
  * The operator's import (POST /v1/import/{kind}): choose the kind and a file, read the dry
  * run's report (every problem grouped, with its lines), and apply the file once it is clean.
  * Applying sends the same file again: the node checks it again and imports all of it or nothing.
+ * A withdrawal (`withdraw=true`) goes the same way; the separator, encoding and id columns are
+ * sent as given and checked by the node, as `dcimx import` checks them.
  */
 import { useState } from 'preact/hooks'
 import { ApiError, post } from '../api.js'
@@ -18,11 +20,13 @@ interface Problem { code: string, column?: string, value?: string, message: stri
 interface Report {
   file: string
   kind: string
+  action: 'import' | 'withdraw'
   status: 'dry-run' | 'applied' | 'unchanged' | 'rejected'
   rows: number
   inserted: number
   updated: number
   unchanged: number
+  withdrawn: number
   rejected: number
   problem_counts: Record<string, number>
   problems: Problem[]
@@ -31,9 +35,22 @@ interface Report {
   tables: Array<{ indicator: string, year: number, cells: number }>
 }
 
+type Action = 'import' | 'withdraw'
+/** How the file is written, as the node's query parameters (empty: as the node finds it). */
+interface Format { delimiter: string, encoding: string, idColumns: string }
+/** The encodings `dcimx import --encoding` takes (ENCODINGS in src/ingest/csv-rows.ts; the console test checks they agree). */
+const ENCODINGS = ['utf8', 'latin1', 'windows-1250'] as const
+
 /** The file's name as the node takes it (a plain name), or none: the node then says upload.csv. */
 function nameParam (file: File): string {
   return /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/.test(file.name) ? `&file=${encodeURIComponent(file.name)}` : ''
+}
+
+function formatParams (action: Action, f: Format): string {
+  return (action === 'withdraw' ? '&withdraw=true' : '') +
+    (f.delimiter === '' ? '' : `&delimiter=${encodeURIComponent(f.delimiter)}`) +
+    (f.encoding === 'utf8' ? '' : `&encoding=${f.encoding}`) +
+    (f.idColumns.trim() === '' ? '' : `&id_columns=${encodeURIComponent(f.idColumns.trim())}`)
 }
 
 function tableList (tables: Report['tables']): string {
@@ -44,6 +61,14 @@ function tableList (tables: Report['tables']): string {
 
 function Summary ({ report, applied }: { report: Report, applied: boolean }) {
   const problems = Object.values(report.problem_counts).reduce((a, b) => a + b, 0)
+  if (report.action === 'withdraw') {
+    switch (report.status) {
+      case 'rejected': return <p class='error'>{applied ? T.withdrawRejectedOnApply(report.file) : T.rejected(report.file, problems, report.rejected, report.rows)}</p>
+      case 'applied': return <p class='verified'>{T.withdrawApplied(report.file, report.import_id, report.withdrawn)}</p>
+      case 'unchanged': return <p>{T.unchanged(report.file)}</p>
+      case 'dry-run': return <p class='verified'>{T.withdrawValid(report.file, report.withdrawn)}</p>
+    }
+  }
   switch (report.status) {
     case 'rejected': return <p class='error'>{applied ? T.rejectedOnApply(report.file) : T.rejected(report.file, problems, report.rejected, report.rows)}</p>
     case 'applied': return <p class='verified'>{T.applied(report.file, report.import_id, report.inserted, report.updated, report.unchanged)}</p>
@@ -83,6 +108,8 @@ function Problems ({ report }: { report: Report }) {
 
 export function ImportScreen () {
   const [kind, setKind] = useState<'victims' | 'offenders'>('victims')
+  const [action, setAction] = useState<Action>('import')
+  const [format, setFormat] = useState<Format>({ delimiter: '', encoding: 'utf8', idColumns: '' })
   const [file, setFile] = useState<File | undefined>()
   const [report, setReport] = useState<Report | undefined>()
   const [applied, setApplied] = useState(false)
@@ -91,10 +118,10 @@ export function ImportScreen () {
 
   const send = async (apply: boolean): Promise<void> => {
     if (file === undefined) { setError(T.chooseFile); return }
-    setBusy(apply ? T.applying : T.checking)
+    setBusy(apply ? (action === 'withdraw' ? T.withdrawing : T.applying) : T.checking)
     setError(undefined)
     try {
-      const res = await post(`/v1/import/${kind}?apply=${String(apply)}${nameParam(file)}`, file, 'text/csv')
+      const res = await post(`/v1/import/${kind}?apply=${String(apply)}${nameParam(file)}${formatParams(action, format)}`, file, 'text/csv')
       setReport(await res.json() as Report)
       setApplied(apply)
     } catch (err) {
@@ -104,14 +131,17 @@ export function ImportScreen () {
       setBusy(undefined)
     }
   }
-  // A new choice clears the report: applying always follows a check of this very file and kind.
-  const choose = (next: { kind?: 'victims' | 'offenders', file?: File }): void => {
+  // A new choice clears the report: applying always follows a check of this very file, kind,
+  // action and format.
+  const choose = (next: { kind?: 'victims' | 'offenders', file?: File, action?: Action, format?: Partial<Format> }): void => {
     if (next.kind !== undefined) setKind(next.kind)
     if ('file' in next) setFile(next.file)
+    if (next.action !== undefined) setAction(next.action)
+    if (next.format !== undefined) setFormat({ ...format, ...next.format })
     setReport(undefined)
     setError(undefined)
   }
-  const canApply = report !== undefined && !applied && report.status === 'dry-run' && report.inserted + report.updated > 0
+  const canApply = report !== undefined && !applied && report.status === 'dry-run' && report.inserted + report.updated + report.withdrawn > 0
 
   return (
     <section>
@@ -123,10 +153,39 @@ export function ImportScreen () {
           <label class='check'><input type='radio' name='kind' value='victims' checked={kind === 'victims'} onChange={() => { choose({ kind: 'victims' }) }} />{T.victims}</label>
           <label class='check'><input type='radio' name='kind' value='offenders' checked={kind === 'offenders'} onChange={() => { choose({ kind: 'offenders' }) }} />{T.offenders}</label>
         </fieldset>
+        <fieldset class='field'>
+          <legend>{T.action}</legend>
+          <label class='check'><input type='radio' name='action' value='import' checked={action === 'import'} onChange={() => { choose({ action: 'import' }) }} />{T.actionImport}</label>
+          <label class='check'><input type='radio' name='action' value='withdraw' checked={action === 'withdraw'} onChange={() => { choose({ action: 'withdraw' }) }} />{T.actionWithdraw}</label>
+        </fieldset>
+        {action === 'withdraw' && <p class='note' id='i-withdraw-note'>{T.withdrawNote}</p>}
         <div class='field'>
           <label for='i-file'>{T.file}</label>
-          <input id='i-file' type='file' accept='.csv,text/csv' required onChange={e => { choose({ file: e.currentTarget.files?.[0] }) }} />
+          <input id='i-file' type='file' accept='.csv,.tsv,.txt,text/csv' required onChange={e => { choose({ file: e.currentTarget.files?.[0] }) }} />
         </div>
+        <fieldset class='field'>
+          <legend>{T.format}</legend>
+          <div class='field'>
+            <label for='i-delimiter'>{T.delimiter}</label>
+            <select id='i-delimiter' value={format.delimiter} onChange={e => { choose({ format: { delimiter: e.currentTarget.value } }) }}>
+              <option value=''>{T.delimiterFound}</option>
+              <option value=','>{T.delimiterComma}</option>
+              <option value=';'>{T.delimiterSemicolon}</option>
+              <option value='tab'>{T.delimiterTab}</option>
+            </select>
+          </div>
+          <div class='field'>
+            <label for='i-encoding'>{T.encoding}</label>
+            <select id='i-encoding' value={format.encoding} onChange={e => { choose({ format: { encoding: e.currentTarget.value } }) }}>
+              {ENCODINGS.map(e => <option key={e} value={e}>{T.encodings[e]}</option>)}
+            </select>
+          </div>
+          <div class='field'>
+            <label for='i-idcolumns'>{T.idColumns}</label>
+            <input id='i-idcolumns' type='text' value={format.idColumns} aria-describedby='i-idcolumns-hint' onInput={e => { choose({ format: { idColumns: e.currentTarget.value } }) }} />
+            <span class='note' id='i-idcolumns-hint'>{T.idColumnsHint}</span>
+          </div>
+        </fieldset>
         <button type='submit' disabled={busy !== undefined}>{busy === T.checking ? T.checking : T.check}</button>
       </form>
       <div id='import-report' aria-live='polite'>
@@ -140,7 +199,7 @@ export function ImportScreen () {
               <p class='note'>{T.defaultedIntro + Object.entries(report.defaulted).map(([c, d]) => T.defaulted(c, d.rows, d.code)).join('; ')}</p>
             )}
             {report.problems.length > 0 && <Problems report={report} />}
-            {canApply && <div class='actions'><button type='button' class='apply' onClick={() => { send(true).catch(() => {}) }}>{T.apply}</button></div>}
+            {canApply && <div class='actions'><button type='button' class='apply' onClick={() => { send(true).catch(() => {}) }}>{action === 'withdraw' ? T.applyWithdraw : T.apply}</button></div>}
           </>
         )}
       </div>
