@@ -377,6 +377,8 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     await goInApp('/console/users')
     await page.getByRole('button', { name: 'Disable ana' }).click()
     await page.getByText('ana is disabled: their sessions have ended and they cannot log in.').waitFor()
+    // The list is asked again after the change: its answer may come after the message.
+    await ana.locator('td').nth(2).filter({ hasText: /^disabled since/ }).waitFor()
     t.match(await ana.locator('td').nth(2).textContent(), /^disabled since \d{4}-\d\d-\d\d \d\d:\d\d$/)
     await logOut()
     await logInAs('ana', password)
