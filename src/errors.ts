@@ -24,6 +24,7 @@ export type ProtocolErrorCode =
 
 export type NodeErrorCode =
   | 'CONFIG_INVALID'
+  | 'AGREEMENTS_INVALID'
   | 'HOME_NOT_FOUND'
   | 'HOME_EXISTS'
   | 'COUNTRY_INVALID'
@@ -98,7 +99,7 @@ export type ErrorCode = ProtocolErrorCode | NodeErrorCode | ExchangeErrorCode | 
  * The one registry of HTTP statuses: the status a node answers when a request fails with an
  * AppError of that code. A code not listed here is a server fault: 500, its message kept in
  * the node's log, never sent (docs/operator-guide.md, "HTTP errors"). Listed 5xx codes are sent
- * with their code but, like every 5xx, without their message.
+ * with their code but, like every 5xx, without their message, except those in MESSAGE_SENT_5XX.
  */
 export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   // The caller's request is wrong.
@@ -131,7 +132,16 @@ export const HTTP_STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   INTERNAL: 500,
   DATABASE_LOCKED: 503,
   DATABASE_UNAVAILABLE: 503,
+  // The node's agreement files have a problem the operator must fix; said in full (below).
+  AGREEMENTS_INVALID: 503,
 }
+
+/**
+ * The 5xx codes whose message is sent: it is written for the caller (names only files of the
+ * policies folder by name, as GET /v1/policy/lint does, and what to do), never an error's own
+ * message carried up from below.
+ */
+export const MESSAGE_SENT_5XX: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['AGREEMENTS_INVALID'])
 
 /** The HTTP status of a code (HTTP_STATUS): 500 for any code not registered. */
 export function httpStatus (code: string): number {

@@ -234,8 +234,14 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     const broken = join(eu.home, POLICIES_DIR, 'srb-europol-v3.yaml')
     writeFileSync(broken, v1.replace('version: 1', 'version: 3').replace('from: 2026-01-01', 'from: 2026-02-30').replace('threshold: 5', 'threshold: 5\ncolour: blue'))
     try {
-      await page.getByRole('link', { name: 'Agreement checks' }).click()
+      // The agreements screen says what the node answers (503 AGREEMENTS_INVALID) and links to the checks.
+      await page.getByRole('link', { name: 'Agreements', exact: true }).click()
+      const refused = page.getByRole('alert')
+      await refused.waitFor()
+      t.equal(await refused.textContent(), 'The node answered: the node\'s agreement files have 2 problem(s), the first: srb-europol-v3.yaml:13: validity.from: "2026-02-30" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01. The node uses none of its agreements until they are fixed: see every problem with GET /v1/policy/lint (the console\'s Agreement checks screen) or dcimx policy lint Open the agreement checks to see every problem.')
+      await refused.getByRole('link', { name: 'Open the agreement checks to see every problem.' }).click()
       await page.locator('#lint-table tbody tr').first().waitFor()
+      t.equal(page.url(), `${eu.url}/console/lint`)
       const lint = await (await api('/v1/policy/lint', 'legal')).json() as { files: string[], problems: Array<{ file: string, line: number, field: string | null, message: string }> }
       t.same(lint.problems, [
         { file: 'srb-europol-v3.yaml', line: 13, field: 'validity.from', message: '"2026-02-30" is not a calendar day; write YYYY-MM-DD, e.g. 2026-01-01' },
@@ -269,7 +275,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     await screenshot(page, 'legal-preview')
     await logOut()
     t.notOk(seen.requests().some(p => p.startsWith('/v1/regional') || p === '/v1/audit' || p === '/v1/status' || p.startsWith('/v1/import')), 'no request for another role\'s data')
-    t.same(seen.problems(), [])
+    t.same(seen.problems(), ['Failed to load resource: the server responded with a status of 503 (Service Unavailable)'], 'only the answer to the broken agreement file')
   })
 
   t.test('operator: peers and their status; auditor: the audit log', async t => {

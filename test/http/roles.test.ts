@@ -167,11 +167,13 @@ t.test('users, tokens and roles over HTTP', async t => {
         { file: 'srb-europol-v2.yaml', line: 17, field: 'colour', message: 'unknown key "colour"' },
       ],
     }, 'the file\'s name in the policies folder (not its path), the line, the field and what is wrong')
-    t.equal((await get('/v1/policy/agreements', tokens.legal)).statusCode, 500, 'the agreements cannot be used meanwhile')
+    const meanwhile = await get('/v1/policy/agreements', tokens.legal)
+    t.same([meanwhile.statusCode, meanwhile.body.code], [503, 'AGREEMENTS_INVALID'], 'the agreements cannot be used meanwhile')
     // Two valid files in conflict: the problem in the later one, naming the other by its name.
     writeFileSync(join(policies, 'srb-europol-v2.yaml'), v1.replace('threshold: 5', 'threshold: 6'))
     const conflict = (await get('/v1/policy/lint', tokens.legal)).body
     t.same(conflict.problems, [{ file: 'srb-europol.yaml', line: 4, field: 'version', message: 'srb-europol version 1 is also srb-europol-v2.yaml:4, with other terms: each text of an agreement needs its own version' }])
+    t.same((await get('/v1/policy/matrix', tokens.legal)).body.message, 'the node\'s agreement files have 1 problem(s), the first: srb-europol.yaml:4: version: srb-europol version 1 is also srb-europol-v2.yaml:4, with other terms: each text of an agreement needs its own version. The node uses none of its agreements until they are fixed: see every problem with GET /v1/policy/lint (the console\'s Agreement checks screen) or dcimx policy lint', 'two files in conflict: the same answer, naming the conflict')
     rmSync(join(policies, 'srb-europol-v2.yaml'))
     t.same((await get('/v1/policy/lint', tokens.legal)).body, { files: ['srb-europol.yaml'], problems: [] })
 

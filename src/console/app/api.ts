@@ -109,6 +109,8 @@ export async function postJson<T> (path: string, body: unknown = {}): Promise<T>
 export interface Fetched<T> {
   data: T | undefined
   error: string | undefined
+  /** The node's error code with `error` (e.g. AGREEMENTS_INVALID), when it gave one. */
+  code: string | undefined
   /** Asked, and no answer yet for this path. */
   loading: boolean
   /** Asks again (after a change the screen made); what is shown stays until the new answer. */
@@ -121,17 +123,17 @@ export interface Fetched<T> {
  * message (errorText).
  */
 export function useJson<T> (path: string | undefined): Fetched<T> {
-  const [state, setState] = useState<{ path: string, data?: T, error?: string } | undefined>()
+  const [state, setState] = useState<{ path: string, data?: T, error?: string, code?: string } | undefined>()
   const [round, setRound] = useState(0)
   useEffect(() => {
     if (path === undefined) return
     let live = true
     getJson<T>(path).then(
       data => { if (live) setState({ path, data }) },
-      (err: unknown) => { if (live) setState({ path, error: errorText(err) }) }
+      (err: unknown) => { if (live) setState({ path, error: errorText(err), code: err instanceof ApiError ? err.code : undefined }) }
     )
     return () => { live = false }
   }, [path, round])
   const shown = path !== undefined && state?.path === path ? state : undefined
-  return { data: shown?.data, error: shown?.error, loading: path !== undefined && shown === undefined, reload: () => { setRound(r => r + 1) } }
+  return { data: shown?.data, error: shown?.error, code: shown?.code, loading: path !== undefined && shown === undefined, reload: () => { setRound(r => r + 1) } }
 }

@@ -33,6 +33,7 @@ export const en = {
   notFound: { title: 'No such screen', text: 'There is no screen at this address.' },
   home: { title: 'Welcome', none: 'Your role has no screens in this console yet.' },
   error: (message: string) => `The node answered: ${message}`,
+  agreementsInvalid: 'Open the agreement checks to see every problem.',
   totals: {
     title: 'Regional totals',
     indicator: 'Indicator',

@@ -10,13 +10,14 @@
  *
  * Answers of 500 and above carry the code (INTERNAL for what is not an AppError) and a fixed
  * message naming the request id: the error itself (its message, paths on the server, the
- * cause) goes to the node's log only.
+ * cause) goes to the node's log only. The codes of MESSAGE_SENT_5XX are the exception: their
+ * message is written for the caller (a broken agreement file, named as the lint route names it).
  */
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { httpStatus, isAppError } from '../../errors.js'
+import { httpStatus, isAppError, MESSAGE_SENT_5XX } from '../../errors.js'
 
 /** The reason phrase of a status, as the `error` member. */
 export function reasonPhrase (status: number): string {
@@ -58,7 +59,8 @@ export default fp(async function errorHandler (app: FastifyInstance) {
     const { status, code } = classify(err)
     if (status >= 500) {
       request.log.error({ err, reqId: request.id, code }, 'request failed')
-      return reply.code(status).send({ statusCode: status, code, error: reasonPhrase(status), message: `internal error; see the node log for request ${request.id}` })
+      const message = isAppError(err) && MESSAGE_SENT_5XX.has(err.code) ? err.message : `internal error; see the node log for request ${request.id}`
+      return reply.code(status).send({ statusCode: status, code, error: reasonPhrase(status), message })
     }
     request.log.info({ reqId: request.id, code, msg: err.message }, 'request refused')
     if (status === 401) reply.header('www-authenticate', 'Bearer realm="dcim-exchange"')

@@ -9,6 +9,7 @@ import type { ScreenProps } from '../app.js'
 import { countryName } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.agreements
 
@@ -149,12 +150,13 @@ export function AgreementsScreen ({ place }: ScreenProps) {
   const diffed = useJson<Diff>(diffQuery)
   const diff = diffed.data
   const error = agreements.error ?? diffed.error
+  const code = agreements.error !== undefined ? agreements.code : diffed.code
 
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} code={code} />}
       {held === undefined && error === undefined && <p>{texts.loading}</p>}
       {held !== undefined && (
         <>

@@ -7,13 +7,14 @@
 import { useJson } from '../api.js'
 import { countryName, indicatorOf } from '../labels.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.matrix
 
 interface Row { provider: string, recipient: string, indicators: string[], agreement: string, version: number, in_force: boolean }
 
 export function MatrixScreen () {
-  const { data, error } = useJson<{ matrix: Row[] }>('/v1/policy/matrix')
+  const { data, error, code } = useJson<{ matrix: Row[] }>('/v1/policy/matrix')
   const rows = data?.matrix
 
   const providers = [...new Set(rows?.map(r => r.provider))].sort()
@@ -23,7 +24,7 @@ export function MatrixScreen () {
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} code={code} />}
       {rows === undefined && error === undefined && <p>{texts.loading}</p>}
       {rows?.length === 0 && <p>{T.none}</p>}
       {rows !== undefined && rows.length > 0 && (

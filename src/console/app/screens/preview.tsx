@@ -8,6 +8,7 @@ import type { ScreenProps } from '../app.js'
 import { codeLabel, countryName, dimensionName, INDICATORS } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.preview
 
@@ -94,12 +95,12 @@ export function PreviewScreen ({ place }: ScreenProps) {
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} code={held.code} />}
       {peers?.length === 0 && <p>{T.noPeers}</p>}
       {peers !== undefined && peers.length > 0 && <Form key={query ?? ''} params={p} peers={peers} />}
       <div aria-live='polite'>
         {shown.loading && <p>{T.busy}</p>}
-        {shown.error !== undefined && <p class='error' role='alert'>{texts.error(shown.error)}</p>}
+        {shown.error !== undefined && <NodeError error={shown.error} code={shown.code} />}
       </div>
       {shown.data !== undefined && (
         <div id='preview'>
