@@ -3,5 +3,6 @@ export const CONSOLE_SRC: string
 export const CONSOLE_OUT: string
 export function consoleSourceHash (): string
 export function buildConsole (): Promise<string[]>
+export function precompress (dir: string): string[]
 export function consoleFresh (): boolean
 export function ensureConsole (): Promise<string>

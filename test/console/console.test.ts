@@ -8,9 +8,11 @@
 // (the regional tests' serbiaToEuropol); that country node also serves the legal officer's
 // preview and the operator's import.
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
-import { ensureConsole } from '../../bin/build-console.js'
+import { CONSOLE_OUT, ensureConsole } from '../../bin/build-console.js'
 import { ENCODINGS } from '../../src/ingest/csv-rows.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
 import { verifyBundle } from '../../src/totals/bundle.js'
@@ -27,6 +29,20 @@ if (missing !== undefined && process.env.CI === 'true') {
 const PASSWORD = 'a long console password'
 const ROLES = ['liaison', 'legal', 'operator', 'auditor'] as const
 
+/** A GET as the bytes on the wire (fetch would decompress them), with the Accept-Encoding given. */
+async function raw (url: string, acceptEncoding?: string, ifNoneMatch?: string): Promise<{ status: number, headers: IncomingHttpHeaders, body: Buffer }> {
+  const headers: Record<string, string> = {}
+  if (acceptEncoding !== undefined) headers['accept-encoding'] = acceptEncoding
+  if (ifNoneMatch !== undefined) headers['if-none-match'] = ifNoneMatch
+  return await new Promise((resolve, reject) => {
+    httpGet(url, { headers }, res => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => { resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }) })
+      res.on('error', reject)
+    }).on('error', reject)
+  })
+}
 t.test('the console in Chromium', { skip: missing ?? false }, async t => {
   const started = performance.now()
   // The nodes start once the console is built: a node reads the built console when it starts.
@@ -113,6 +129,29 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     t.equal((await fetch(`${eu.url}/console/assets/missing.js`)).status, 404, 'a missing asset is a 404, not the page')
     const bare = await fetch(`${eu.url}/console`, { redirect: 'manual' })
     t.same([bare.status, bare.headers.get('location')], [308, '/console/'])
+
+    // Compressed for a browser that accepts it (written so by the build), the same headers,
+    // the bytes of the file once decompressed; as it is for one that does not.
+    const css = /href="(\/console\/assets\/[^"]+\.css)"/.exec(html)![1]!
+    const transferred: Record<string, number> = {}
+    for (const path of ['/console/', asset!, css]) {
+      const file = readFileSync(join(CONSOLE_OUT, path === '/console/' ? 'index.html' : path.slice('/console/'.length)))
+      const plain = await raw(`${eu.url}${path}`)
+      t.same([plain.status, plain.headers['content-encoding'], plain.headers.vary, plain.body.equals(file)], [200, undefined, 'accept-encoding', true], `${path}: as it is without Accept-Encoding`)
+      for (const [accept, encoding] of [['gzip, deflate, br', 'br'], ['gzip, deflate', 'gzip'], ['br;q=0.5, gzip', 'gzip'], ['identity', undefined], ['br;q=0, gzip;q=0', undefined], ['*', 'br']] as const) {
+        const res = await raw(`${eu.url}${path}`, accept)
+        t.same([res.status, res.headers['content-encoding'], res.headers.vary], [200, encoding, 'accept-encoding'], `${path}, Accept-Encoding: ${accept}`)
+        t.same(['content-security-policy', 'cache-control', 'content-type', 'x-content-type-options'].map(h => res.headers[h]), ['content-security-policy', 'cache-control', 'content-type', 'x-content-type-options'].map(h => plain.headers[h]), 'the same headers')
+        const body = encoding === 'br' ? brotliDecompressSync(res.body) : encoding === 'gzip' ? gunzipSync(res.body) : res.body
+        t.ok(body.equals(file), 'the file\'s bytes once decompressed')
+        if (encoding !== undefined) t.not(res.headers.etag, plain.headers.etag, 'each encoding its own ETag')
+        if (encoding === 'br') transferred[path] = res.body.length
+      }
+      const br = await raw(`${eu.url}${path}`, 'br')
+      t.equal((await raw(`${eu.url}${path}`, 'br', br.headers.etag as string)).status, 304, 'the brotli copy cached')
+      t.equal((await raw(`${eu.url}${path}`, undefined, br.headers.etag as string)).status, 200, 'not for a browser without brotli')
+    }
+    t.comment(`sent with brotli: ${Object.entries(transferred).map(([p, n]) => `${p} ${n} B`).join(', ')}`)
   })
 
   t.test('liaison officer: regional totals from a shared address, hidden parts as intervals, CSV equal to the API\'s', async t => {

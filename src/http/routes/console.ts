@@ -4,11 +4,17 @@
  * index.html (the app routes in the browser), always under a Content-Security-Policy that lets
  * the page load scripts, styles and data from this node only and run no inline code. The
  * console talks only to the node's own API, whose routes check every role; it adds no rule.
+ *
+ * The build writes each text file compressed beside it (NAME.br, NAME.gz: bin/build-console.js);
+ * a browser that accepts brotli or gzip gets that, with Content-Encoding, its own ETag and
+ * `Vary: Accept-Encoding`, under the same headers. Nothing is compressed per request.
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { extname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { negotiate } from '@fastify/accept-negotiator'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.js'
 import { packageRoot } from '../../package-root.js'
@@ -41,7 +47,25 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 }
 
-interface ConsoleFile { body: Buffer, type: string, etag: string }
+/** The encodings the build writes, in the order the node prefers them (brotli is smaller). */
+const ENCODINGS = [
+  { name: 'br', ext: '.br', unpack: brotliDecompressSync },
+  { name: 'gzip', ext: '.gz', unpack: gunzipSync },
+] as const
+type EncodingName = typeof ENCODINGS[number]['name']
+
+interface Representation { body: Buffer, etag: string }
+interface ConsoleFile extends Representation {
+  type: string
+  /** The file compressed, by encoding (those the build wrote). */
+  encoded: Partial<Record<EncodingName, Representation>>
+  /** The encodings of `encoded`, preferred first. */
+  encodings: EncodingName[]
+}
+
+function etagOf (body: Buffer, suffix = ''): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}${suffix}"`
+}
 
 /** The built console's files by path under /console/ (read once: they change only with a new build). */
 function readConsole (dir: string): Map<string, ConsoleFile> | undefined {
@@ -53,7 +77,15 @@ function readConsole (dir: string): Map<string, ConsoleFile> | undefined {
     const type = TYPES[extname(path)]
     if (type === undefined) continue
     const body = readFileSync(join(dir, path))
-    files.set(path, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` })
+    const encoded: ConsoleFile['encoded'] = {}
+    for (const e of ENCODINGS) {
+      const packed = join(dir, path + e.ext)
+      if (!existsSync(packed)) continue
+      const bytes = readFileSync(packed)
+      // Only a compressed file that is exactly this file (not one left from another build).
+      if (e.unpack(bytes).equals(body)) encoded[e.name] = { body: bytes, etag: etagOf(body, `-${e.ext.slice(1)}`) }
+    }
+    files.set(path, { body, type, etag: etagOf(body), encoded, encodings: ENCODINGS.map(e => e.name).filter(n => encoded[n] !== undefined) })
   }
   return files
 }
@@ -69,9 +101,15 @@ export default async function consoleRoutes (app: FastifyInstance): Promise<void
     reply.header('cross-origin-opener-policy', 'same-origin')
     // Hashed file names change with their contents; index.html is checked on every visit.
     reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-    reply.header('etag', file.etag)
-    if (request.headers['if-none-match'] === file.etag) return reply.code(304).send()
-    return reply.type(file.type).send(file.body)
+    const accept = request.headers['accept-encoding']
+    // Not cached by header value: the header is the caller's, and choosing is cheap.
+    const encoding = file.encodings.length === 0 || accept === undefined ? null : negotiate(accept, file.encodings) as EncodingName | null
+    const sent = encoding === null ? file : file.encoded[encoding]!
+    if (file.encodings.length > 0) reply.header('vary', 'accept-encoding')
+    reply.header('etag', sent.etag)
+    if (request.headers['if-none-match'] === sent.etag) return reply.code(304).send()
+    if (encoding !== null) reply.header('content-encoding', encoding)
+    return reply.type(file.type).send(sent.body)
   }
 
   app.get('/console', { schema: { hide: true } }, async (_request, reply) => await reply.redirect('/console/', 308))
