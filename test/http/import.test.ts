@@ -113,6 +113,16 @@ t.test('POST /v1/import/{kind}', async t => {
     t.same(run, { id: applied.import_id, action: 'withdraw', file_name: 'withdraw.csv', withdrawn: 2 })
     const again = (await upload('/v1/import/victims?withdraw=true&apply=true', withdrawal)).json()
     t.same([again.status, again.problem_counts], ['rejected', { UNKNOWN_RECORD: 2 }], 'withdrawn records are no longer held')
+    t.equal((await upload('/v1/import/victims?withdraw=true&apply=true', 'record_id\nV1\n', tokens.legal)).statusCode, 403, 'a withdrawal is for operators only')
+    t.same(await held(), ['V1', 'V3', 'V4', 'V6', 'V7'].map(keyer).sort(), 'nothing withdrawn by another role')
+
+    // Ids derived from id columns: imported, then withdrawn by the same columns.
+    const derived = [GOOD.split('\n')[0]!.replace(/^record_id,/, 'case_no,'), GOOD.split('\n')[1]!.replace(/^V1,/, 'K9,')].join('\n') + '\n'
+    t.equal((await upload('/v1/import/victims?id_columns=case_no,registered_on&apply=true', derived)).json().inserted, 1)
+    t.equal(await victims(), 6)
+    const byColumns = (await upload('/v1/import/victims?withdraw=true&id_columns=case_no,registered_on&apply=true', 'registered_on,case_no\n2023-01-10,K9\n')).json()
+    t.same([byColumns.status, byColumns.withdrawn], ['applied', 1])
+    t.same(await held(), ['V1', 'V3', 'V4', 'V6', 'V7'].map(keyer).sort(), 'the derived record withdrawn, the others kept')
   })
 
   t.test('a liaison node imports nothing', async t => {
