@@ -19,8 +19,10 @@
  * 4. Audit every suppressed cell and derived group not yet passed: width >= T and upper >= T,
  *    plainly and against every single contributor who knows their own singleton cell. A failing
  *    one gets one more suppression: of the published cells in the dual certificate of the failing
- *    bound, the one least wanted for publication. If the certificate uses only cells that cannot
- *    be suppressed (earlier releases, or cells they fix), no suppression can help: it is unsafe.
+ *    bound, one already chosen in this round for another failing cell if there is one (it is
+ *    audited again next round anyway), else the one least wanted for publication. If the
+ *    certificate uses only cells that cannot be suppressed (earlier releases, or cells they
+ *    fix), no suppression can help: it is unsafe.
  * 5. Everything suppressed plus the new suppressions become targets; repeat 3-4 until no cell
  *    fails. Suppression only grows, so a passed cell stays passed and the loop ends.
  *
@@ -280,15 +282,20 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
           continue
         }
         // Break the certificate of the failing bound: suppress one of the published cells it
-        // uses, the one least wanted for publication. If it uses none that can be suppressed,
-        // the bound survives any further suppression.
+        // uses. A cell already chosen this round for another failing cell is taken first (one
+        // suppression often breaks several certificates; next round's audit tells), otherwise
+        // the one least wanted for publication. If it uses none that can be suppressed, the
+        // bound survives any further suppression.
         const upperFails = iv.singletonUpper !== null && iv.singletonUpper < T - 1e-6
         const rows = upperFails ? iv.upperSupport : [...iv.upperSupport, ...iv.lowerSupport]
         let pick = -1
+        let chosenAlready = false
         for (const c of rows) {
           if (suppressed.has(c) || fixed[c] === true) continue
           if (pick < 0 || rank[c]! > rank[pick]!) pick = c
+          if (fixes.has(c)) chosenAlready = true
         }
+        if (chosenAlready) continue
         if (pick >= 0) fixes.add(pick)
         else {
           const who = isProtected(iv.lower, iv.upper, T) ? 'a person counted in a singleton cell elsewhere can narrow it' : 'cells published earlier bound it'
