@@ -2,7 +2,7 @@
 import type { ComponentType } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { logout, session, whenUnauthorized, type Session } from './api.js'
-import { hrefOf, navigate, usePlace, type Place } from './router.js'
+import { hrefOf, navigate, usePlace, type ScreenProps } from './router.js'
 import { AgreementsScreen } from './screens/agreements.js'
 import { AlertsScreen } from './screens/alerts.js'
 import { AuditScreen } from './screens/audit.js'
@@ -15,8 +15,6 @@ import { PreviewScreen } from './screens/preview.js'
 import { TotalsScreen } from './screens/totals.js'
 import { UsersScreen } from './screens/users.js'
 import { texts } from './texts.js'
-
-export interface ScreenProps { place: Place }
 
 /** Each screen and the API route it reads: shown to the roles GET /v1/me says may call it. */
 const SCREENS: Array<{ screen: string, route: string, title: string, Component: ComponentType<ScreenProps> }> = [

@@ -9,6 +9,9 @@ export interface Place {
   params: URLSearchParams
 }
 
+/** What the frame (app.tsx) gives every screen: where the browser is. */
+export interface ScreenProps { place: Place }
+
 function here (): Place {
   const path = location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length) : ''
   return { screen: path.split('/')[0] ?? '', params: new URLSearchParams(location.search) }

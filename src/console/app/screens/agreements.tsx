@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks'
 import { useJson } from '../api.js'
-import type { ScreenProps } from '../app.js'
+import type { ScreenProps } from '../router.js'
 import { countryName } from '../labels.js'
 import { hrefOf, navigate } from '../router.js'
 import { texts } from '../texts.js'

@@ -6,7 +6,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { errorText, get, getJson } from '../api.js'
 import { COLOURS, countriesChart, stackChart, type ChartData } from '../chart-data.js'
-import type { ScreenProps } from '../app.js'
+import type { ScreenProps } from '../router.js'
 import { codeLabel, countryName, dimensionName, indicatorOf, INDICATORS } from '../labels.js'
 import { RegionMap } from '../region-map.js'
 import { hrefOf, navigate } from '../router.js'
