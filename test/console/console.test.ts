@@ -627,9 +627,21 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
     // their own box, the charts redraw to the new width) and pass axe.
     const tablet = performance.now()
     await page.setViewportSize({ width: 768, height: 1024 })
-    const fits = 'document.documentElement.scrollWidth <= document.documentElement.clientWidth'
+    // Until the page fits, frame by frame (at most 5 s). Not page.waitForFunction: its polling
+    // compiles the predicate in the page, which the console's CSP (no 'unsafe-eval') reports as
+    // a violation whenever the first check does not already pass.
+    const untilFits = async (): Promise<void> => {
+      await page.evaluate(`new Promise(resolve => {
+        const started = performance.now()
+        const check = () => {
+          if (document.documentElement.scrollWidth <= document.documentElement.clientWidth || performance.now() - started > 5000) resolve(true)
+          else requestAnimationFrame(check)
+        }
+        check()
+      })`)
+    }
     const overflow = async (): Promise<number> => await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth') as number
-    await page.waitForFunction(fits, undefined, { timeout: 5000 }).catch(() => {})
+    await untilFits()
     t.equal(await overflow(), 0, 'the totals screen at 768 px: no horizontal scrolling of the page')
     t.ok(await page.evaluate('[...document.querySelectorAll(".chart canvas")].every(c => c.getBoundingClientRect().right <= document.documentElement.clientWidth)'), 'the charts redrawn within the width')
     await accessible(t, 'the totals screen on a tablet')
@@ -639,7 +651,7 @@ t.test('the console in Chromium', { skip: missing ?? false }, async t => {
       await page.screenshot({ path: join(import.meta.dirname, '..', '..', 'docs', 'console', 'liaison-tablet.png') })
     }
     await logOut()
-    await page.waitForFunction(fits, undefined, { timeout: 5000 }).catch(() => {})
+    await untilFits()
     t.equal(await overflow(), 0, 'the login screen at 768 px: no horizontal scrolling')
     await accessible(t, 'the login screen on a tablet')
     await page.setViewportSize({ width: 1280, height: 800 })
