@@ -4,9 +4,8 @@
  */
 import { useState } from 'preact/hooks'
 import { session, useJson } from '../api.js'
-import type { ScreenProps } from '../router.js'
 import { codeLabel, countryName, dimensionName, INDICATORS } from '../labels.js'
-import { hrefOf, navigate } from '../router.js'
+import { hrefOf, navigate, type ScreenProps } from '../router.js'
 import { texts } from '../texts.js'
 import { NodeError } from './node-error.js'
 
