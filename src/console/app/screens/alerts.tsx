@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks'
 import { errorText, postJson, session, useJson } from '../api.js'
 import { countryName } from '../labels.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.alerts
 
@@ -35,7 +36,7 @@ export function AlertsScreen () {
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{mayAck ? T.intro : T.introReadOnly}</p>
       <div aria-live='polite'>{done !== undefined && <p id='alerts-done' class='verified'>{done}</p>}</div>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
       {alerts === undefined && error === undefined && <p>{texts.loading}</p>}
       {alerts?.length === 0 && <p id='alerts-none'>{T.none}</p>}
       {alerts !== undefined && alerts.length > 0 && (

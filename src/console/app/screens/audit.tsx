@@ -1,6 +1,7 @@
 /** The audit log's verification (GET /v1/audit/verify) and its newest entries as stored (GET /v1/audit): auditors, operators. */
 import { session, useJson } from '../api.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.audit
 
@@ -9,7 +10,7 @@ interface Verification { intact: boolean, entries: number, head: { seq: number }
 
 function VerifyResult () {
   const { data: v, error } = useJson<Verification>('/v1/audit/verify')
-  if (error !== undefined) return <p class='error' role='alert'>{texts.error(error)}</p>
+  if (error !== undefined) return <NodeError error={error} />
   if (v === undefined) return <p>{T.verifying}</p>
   return v.broken === null
     ? <p id='audit-verify' class='verified'>{T.intact(v.entries, v.head?.seq ?? null)}</p>
@@ -24,7 +25,7 @@ export function AuditScreen () {
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
       <div aria-live='polite'>{session()?.routes.includes('GET /v1/audit/verify') === true && <VerifyResult />}</div>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
       {entries === undefined && error === undefined && <p>{texts.loading}</p>}
       {entries !== undefined && (
         <div class='scroll' tabIndex={0} role='region' aria-label={T.title}>

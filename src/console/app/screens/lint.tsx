@@ -5,6 +5,7 @@
  */
 import { useJson } from '../api.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.lint
 
@@ -16,7 +17,7 @@ export function LintScreen () {
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
       <p>{T.intro}</p>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
       {lint === undefined && error === undefined && <p>{texts.loading}</p>}
       {lint !== undefined && (lint.problems.length === 0
         ? <p id='lint-result' class='verified'>{T.clean(lint.files.length)}</p>

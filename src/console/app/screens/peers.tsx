@@ -1,6 +1,7 @@
 /** The node's peers and their exchange status, from GET /v1/status (operators, auditors). */
 import { useJson } from '../api.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.peers
 
@@ -12,7 +13,7 @@ export function PeersScreen () {
   return (
     <section>
       <h1 tabIndex={-1}>{T.title}</h1>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
       {peers === undefined && error === undefined && <p>{texts.loading}</p>}
       {peers?.length === 0 && <p>{T.none}</p>}
       {peers !== undefined && peers.length > 0 && (

@@ -6,11 +6,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { errorText, get, getJson } from '../api.js'
 import { COLOURS, countriesChart, stackChart, type ChartData } from '../chart-data.js'
-import type { ScreenProps } from '../router.js'
 import { codeLabel, countryName, dimensionName, indicatorOf, INDICATORS } from '../labels.js'
 import { RegionMap } from '../region-map.js'
-import { hrefOf, navigate } from '../router.js'
+import { hrefOf, navigate, type ScreenProps } from '../router.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.totals
 
@@ -225,7 +225,7 @@ function Results ({ result, params }: { result: RegionalResult, params: URLSearc
         <button type='button' id='download-bundle' aria-describedby='bundle-hint' onClick={() => { save('bundle') }}>{T.downloadBundle}</button>
       </p>
       <p class='note' id='bundle-hint'>{T.bundleHint}</p>
-      {failed !== undefined && <p class='error' role='alert'>{texts.error(failed)}</p>}
+      {failed !== undefined && <NodeError error={failed} />}
       {cells.length === 0
         ? <p id='no-cells'>{T.noCells}</p>
         : (
@@ -318,7 +318,7 @@ export function TotalsScreen ({ place }: ScreenProps) {
       <QueryForm key={query ?? ''} params={params} />
       <div aria-live='polite'>
         {state?.query === query && state?.result === undefined && state?.error === undefined && <p>{T.busy}</p>}
-        {state?.error !== undefined && <p class='error' role='alert'>{texts.error(state.error)}</p>}
+        {state?.error !== undefined && <NodeError error={state.error} />}
       </div>
       {state?.result !== undefined && state.query === query && <Results result={state.result} params={params} />}
     </section>

@@ -7,6 +7,7 @@
 import { useState } from 'preact/hooks'
 import { errorText, postJson, session, useJson } from '../api.js'
 import { texts } from '../texts.js'
+import { NodeError } from './node-error.js'
 
 const T = texts.users
 
@@ -48,7 +49,7 @@ function AddForm ({ onAdded }: { onAdded: (user: User, password: string | undefi
         <small id='u-password-hint'>{T.passwordHint}</small>
       </div>
       <button type='submit' disabled={busy}>{busy ? T.adding : T.add}</button>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
     </form>
   )
 }
@@ -85,7 +86,7 @@ export function UsersScreen () {
           </div>
         )}
       </div>
-      {error !== undefined && <p class='error' role='alert'>{texts.error(error)}</p>}
+      {error !== undefined && <NodeError error={error} />}
       {users === undefined && error === undefined && <p>{texts.loading}</p>}
       {users !== undefined && (
         <div class='scroll' tabIndex={0} role='region' aria-labelledby='users-caption'>
