@@ -34,6 +34,18 @@ export interface PriorCell {
   value: number
 }
 
+/**
+ * A group of inner cells that is never published but must be protected like a hidden cell when
+ * it holds 1 to T - 1 persons: the persons added to (or withdrawn from) a cell between two
+ * released versions, say. It only adds targets; an attacker holds no equation for it.
+ */
+export interface ProtectedGroup {
+  key: string
+  members: string[]
+  /** As {@link PublishedCell.weights}. */
+  weights?: number[]
+}
+
 /** Everything {@link protect} needs; see the module docs of protect.ts for the guarantees. */
 export interface ProtectionProblem {
   inner: InnerCell[]
@@ -51,6 +63,8 @@ export interface ProtectionProblem {
    * cells with records can be hidden. The audit then bounds every suppressed cell below by 1.
    */
   hiddenNonZero?: boolean
+  /** Unpublished groups to protect when 1 <= value < T (see {@link ProtectedGroup}). */
+  groups?: ProtectedGroup[]
 }
 
 /** Threshold used when a problem gives none. */
@@ -105,6 +119,15 @@ export interface PreparedPrior {
   coefs: number[]
 }
 
+/** A protected group in canonical form. */
+export interface PreparedGroup {
+  key: string
+  members: string[]
+  atoms: number[]
+  coefs: number[]
+  value: number
+}
+
 /** The validated, sorted, atom-compressed problem the engine computes on. */
 export interface PreparedProblem {
   threshold: number
@@ -115,6 +138,8 @@ export interface PreparedProblem {
   cells: PreparedCell[]
   /** Earlier releases sorted by key. */
   priors: PreparedPrior[]
+  /** Protected groups sorted by key. */
+  groups: PreparedGroup[]
   /** See {@link ProtectionProblem.hiddenNonZero}. */
   hiddenNonZero: boolean
 }
@@ -200,12 +225,28 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
   })
   const priorConsistent = priorsIn.map((p, i) => sum(priorMembers[i]!) === p.value)
 
+  const groupsIn = [...(problem.groups ?? [])].sort((a, b) => compareKeys(a.key, b.key))
+  const groupKeys = new Set<string>()
+  const groupMembers = groupsIn.map(g => {
+    if (typeof g.key !== 'string' || g.key === '') fail(`group key must be a non-empty string, got ${JSON.stringify(g.key)}`)
+    if (groupKeys.has(g.key)) fail(`duplicate group key ${JSON.stringify(g.key)}`)
+    groupKeys.add(g.key)
+    return checkMembers(`group ${JSON.stringify(g.key)}`, g.members, g.weights, innerIndex)
+  })
+
   // Atoms: inner cells with the same signature (the relations containing them, with the
   // weight they have there) are merged.
   const signature: string[][] = innerKeys.map(() => [])
   const sign = (ms: Members, r: number): void => { ms.idx.forEach((i, k) => signature[i]!.push(ms.w[k] === 1 ? String(r) : `${r}*${ms.w[k]!}`)) }
   publishedMembers.forEach((ms, r) => { sign(ms, r) })
   priorMembers.forEach((ms, r) => { if (priorConsistent[r]) sign(ms, published.length + r) })
+  // A group is a target, not an equation: it separates atoms only where it has members that
+  // some relation holds (an inner cell in no relation stays unknown to everyone).
+  const related = signature.map(sig => sig.length > 0)
+  groupMembers.forEach((ms, r) => {
+    const keep = ms.idx.map(i => related[i]!)
+    sign({ idx: ms.idx.filter((_, k) => keep[k]), w: ms.w.filter((_, k) => keep[k]) }, published.length + priorsIn.length + r)
+  })
   const atomOf = new Map<string, number>()
   const innerAtom: number[] = new Array<number>(innerKeys.length).fill(-1)
   const atoms: Atom[] = []
@@ -258,5 +299,13 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     }
   })
 
-  return { threshold, innerKeys, innerValues, atoms, cells, priors, hiddenNonZero: problem.hiddenNonZero === true }
+  const groups: PreparedGroup[] = groupsIn.map((g, r) => {
+    const ms = groupMembers[r]!
+    // Members in no relation are not in any atom: the group's value still counts them, and
+    // an attacker knows nothing of them, so the interval is taken over the rest (narrower).
+    const inAtoms = { idx: ms.idx.filter(i => innerAtom[i]! >= 0), w: ms.w.filter((_, k) => innerAtom[ms.idx[k]!]! >= 0) }
+    return { key: g.key, members: memberKeys(ms), ...atomsOf(inAtoms), value: sum(ms) }
+  })
+
+  return { threshold, innerKeys, innerValues, atoms, cells, priors, groups, hiddenNonZero: problem.hiddenNonZero === true }
 }

@@ -8,8 +8,9 @@
  *    Earlier releases whose value equals today's sum are known equations; the others are listed
  *    in `revised` and not used (their values describe data that no longer exists).
  * 2. Targets: published cells with 1 <= value < T (primary), alreadySuppressed cells (sticky),
- *    and derived groups: atoms with 1 <= value < T that no published cell equals (non-nested
- *    groupings separate them, e.g. 15-17 from 0-14 and 0-17).
+ *    derived groups: atoms with 1 <= value < T that no published cell equals (non-nested
+ *    groupings separate them, e.g. 15-17 from 0-14 and 0-17), and the problem's protected
+ *    groups with 1 <= value < T (the persons added to or withdrawn from a cell by a revision).
  * 3. Elimination (gauss.ts): the other published cells are offered for publication one by one,
  *    zeros first (a published zero reveals each of its atoms, since counts are >= 0), then larger
  *    counts, then key; each is suppressed when publishing it would make a target derivable. Pairs
@@ -52,6 +53,13 @@ export interface DerivedAudit {
   upper: number | null
 }
 
+/** A protected group (see ProtectionProblem.groups) that holds 1 to T - 1, with its interval. */
+export interface GroupAudit {
+  key: string
+  lower: number
+  upper: number | null
+}
+
 /** A cell that cannot be protected. */
 export interface UnsafeCell {
   /** Published key, or `{k1,k2,...}` (inner keys) for a derived group. */
@@ -71,6 +79,8 @@ export interface ProtectionResult {
   audit: CellAudit[]
   /** Unpublished groups below T that the published groupings separate, with their intervals. */
   derived: DerivedAudit[]
+  /** Protected groups with 1 <= value < T, by key, with their intervals. */
+  groups: GroupAudit[]
   /** alreadyPublished keys whose released value differs from today's sum (not used as equations). */
   revised: string[]
   /** True when every suppressed cell and derived group is protected. */
@@ -213,7 +223,9 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
 
   const isPrimary = (v: number): boolean => isPrimaryValue(v, T)
   const singleAtomCell = new Set(cells.filter(c => c.atoms.length === 1 && c.coefs[0] === 1).map(c => c.atoms[0]!))
-  const derived: Target[] = atoms.flatMap((a, i) => isPrimary(a.value) && !singleAtomCell.has(i) ? [{ id: derivedKey(prep, i), atoms: [i], coefs: [1], cell: -1 }] : [])
+  const derivedAtoms: Target[] = atoms.flatMap((a, i) => isPrimary(a.value) && !singleAtomCell.has(i) ? [{ id: derivedKey(prep, i), atoms: [i], coefs: [1], cell: -1 }] : [])
+  const groupTargets: Target[] = prep.groups.flatMap(g => isPrimary(g.value) && g.atoms.length > 0 ? [{ id: g.key, atoms: g.atoms, coefs: g.coefs, cell: -1 }] : [])
+  const derived = [...derivedAtoms, ...groupTargets]
   const cellTarget = (i: number): Target => ({ id: cells[i]!.key, atoms: cells[i]!.atoms, coefs: cells[i]!.coefs, cell: i })
 
   // Candidates for publication, most wanted first: zeros (they pin their atoms, so publishing them
@@ -315,7 +327,8 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
     }
     const suppressedList = [...suppressed].sort((a, b) => a - b)
     const audit = suppressedList.map(i => ({ key: cells[i]!.key, ...final(cellTarget(i)) }))
-    const derivedOut = derived.map(t => ({ members: atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!), ...final(t) }))
+    const derivedOut = derivedAtoms.map(t => ({ members: atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!), ...final(t) }))
+    const groupsOut = groupTargets.map(t => ({ key: t.id, ...final(t) }))
     const primary = suppressedList.filter(i => isPrimary(cells[i]!.value)).length
     return {
       suppressed: suppressedList.map(i => cells[i]!.key),
@@ -323,6 +336,7 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
       secondary: suppressedList.length - primary,
       audit,
       derived: derivedOut,
+      groups: groupsOut,
       revised: prep.priors.filter(p => !p.consistent).map(p => p.key),
       ok: unsafe.size === 0,
       unsafe: [...unsafe].map(([key, reason]) => ({ key, reason })).sort((a, b) => compareKeys(a.key, b.key)),

@@ -236,3 +236,32 @@ t.test('elimination in doubles equals the BigInt one, and falls back to BigInt p
   gaussSuppress({ dimension: 3, known: [], candidates: [[[0, 1, 2]], [[2]], [[1]]], protect: [[0]] }, small)
   t.equal(small.bigint, false, '0/1 vectors of a cross table stay in doubles')
 })
+
+t.test('protected groups: an unpublished group of 1 to T - 1 is a target, pinned only by earlier releases it is unsafe', async t => {
+  // Row 1: a + b = 12 and row 2: c + d = 12, with a = 1 (primary). The group {a, c} (the persons
+  // added to a margin by a revision, say) holds 1 + 1 = 2 < T = 3.
+  const base: ProtectionProblem = {
+    inner: [{ key: 'a', value: 1 }, { key: 'b', value: 11 }, { key: 'c', value: 1 }, { key: 'd', value: 11 }],
+    published: [
+      { key: 'a', members: ['a'] }, { key: 'b', members: ['b'] }, { key: 'c', members: ['c'] }, { key: 'd', members: ['d'] },
+      { key: 'ab', members: ['a', 'b'] }, { key: 'cd', members: ['c', 'd'] },
+    ],
+    threshold: 3,
+    hiddenNonZero: true,
+  }
+  const plain = await protect(base)
+  t.same(plain.groups, [], 'no groups, none audited')
+  const withGroup = await protect({ ...base, groups: [{ key: 'a+c', members: ['a', 'c'] }, { key: 'big', members: ['b', 'd'] }] })
+  t.ok(withGroup.ok)
+  t.same(withGroup.groups.map(g => g.key), ['a+c'], 'only the group below T is a target')
+  const g = withGroup.groups[0]!
+  t.ok(isProtected(g.lower, g.upper, 3), `its interval is protected: [${g.lower}, ${String(g.upper)}]`)
+  t.same(prepareProblem({ ...base, groups: [{ key: 'a+c', members: ['a', 'c'] }] }).groups.map(x => [x.key, x.value, x.atoms.length]), [['a+c', 2, 2]])
+
+  // Released earlier: a + c = 2 itself. Nothing published now can widen it: unsafe, named by
+  // the group's key (and a and c, hidden and so at least 1, are then pinned to 1 each).
+  const pinned = await protect({ ...base, groups: [{ key: 'a+c', members: ['a', 'c'] }], alreadyPublished: [{ key: 'before', members: ['a', 'c'], value: 2 }] })
+  t.equal(pinned.ok, false)
+  t.same(pinned.unsafe.map(u => u.key), ['a', 'a+c', 'c'])
+  t.throws(() => prepareProblem({ ...base, groups: [{ key: 'x', members: ['zz'] }] }), /group "x" has unknown member "zz"/)
+})
