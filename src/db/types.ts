@@ -20,6 +20,7 @@ export interface Database {
   agreement_version: AgreementVersionTable
   sent_cell: SentCellTable
   released_population: ReleasedPopulationTable
+  population_version: PopulationVersionTable
   outgoing: OutgoingTable
   audit_log: AuditLogTable
   peer: PeerTable
@@ -96,6 +97,20 @@ export interface ReleasedPopulationTable {
   released_at: ColumnType<Date, Date, never>
 }
 
+/** A revision of a released population-year that went out (version >= 1; version 0 is released_population). */
+export interface PopulationVersionTable {
+  population: string
+  year: number
+  version: number
+  /** As {@link ReleasedPopulationTable.profiles}. */
+  profiles: string
+  digest: string
+  /** Persons added and withdrawn since the version before, by profile. */
+  added: number
+  withdrawn: number
+  released_at: ColumnType<Date, Date, never>
+}
+
 export interface IndicatorCellTable {
   indicator: string
   year: number
@@ -131,6 +146,8 @@ export interface SentCellTable {
   suppressed: boolean
   value: number | null
   sent_at: ColumnType<Date, Date, never>
+  /** The version of its population-year the cell was cut from (0: the first release). */
+  population_version: ColumnType<number, number | undefined, never>
 }
 
 export interface OutgoingTable {

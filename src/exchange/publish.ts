@@ -16,7 +16,7 @@ import { PROTOCOL, type Release, type Retraction } from '../protocol/messages.js
 import { activeGrants } from '../policy/grants.js'
 import { recordAgreementVersions, recordSent } from '../policy/ledger.js'
 import type { LoadedAgreement } from '../policy/load.js'
-import { protectGrants, recordReleasedPopulation, type HeldRevision, type PeerTable, type ProtectionSummary } from '../stats/protect-grants.js'
+import { protectGrants, recordReleasedPopulation, type HeldRevision, type PeerTable, type ProtectionSummary, type RevisionOut } from '../stats/protect-grants.js'
 
 /** How long a release is valid; it is re-signed before then. */
 export const RELEASE_LIFETIME = 7 * 86400
@@ -52,8 +52,10 @@ export interface PublishReport {
   unchanged: number
   /** Tables that could not be protected: not sent to anyone. */
   refused: ProtectionSummary[]
-  /** Released population-years whose records changed since their release: the change is not sent. */
+  /** Released population-years whose records changed since their last release and whose change cannot go out yet. */
   held: HeldRevision[]
+  /** Revisions of released population-years sent in this publish. */
+  revisions: RevisionOut[]
 }
 
 interface Head {
@@ -69,7 +71,10 @@ interface Head {
 
 function cellsDigest (table: PeerTable): string {
   // The agreement hash is part of it: a table sent under a new agreement version is re-issued.
-  return createHash('sha256').update(canonicalJson({ agreement: table.hash, cells: table.cells })).digest('base64url')
+  // So is the version of its population-year: every table of a revision is sent again (and
+  // written to the ledger under that version), also where its cells did not change.
+  const content = table.version === 0 ? { agreement: table.hash, cells: table.cells } : { agreement: table.hash, cells: table.cells, version: table.version }
+  return createHash('sha256').update(canonicalJson(content)).digest('base64url')
 }
 
 /**
@@ -93,7 +98,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
     await sql`select pg_advisory_xact_lock(${sql.raw(PUBLISH_LOCK_KEY)})`.execute(trx)
     // Protection first: it takes the longest and appends nothing to the audit log, whose lock
     // (taken by the first append) is then held only for the short writes below.
-    const { tables, summary, held, snapshots } = await protectGrants(trx, grants)
+    const { tables, summary, held, revisions, snapshots } = await protectGrants(trx, grants)
     await recordAgreementVersions(trx, deps.agreements, new Date(nowMs))
     // Every object names the agreement of the hash it is sent under, from the record of every
     // version the node has acted on: a retraction under an agreement whose file has since been
@@ -112,7 +117,7 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
     const headOf = new Map(heads.map(h => [`${h.recipient}|${h.indicator}|${h.year}`, h]))
     const feeds = new Map((await sql<{ recipient: string, seq: number, id: string }>`
       select distinct on (recipient) recipient, feed_seq as seq, id from outgoing order by recipient, feed_seq desc`.execute(trx)).rows.map(r => [r.recipient, { seq: Number(r.seq), id: r.id }]))
-    const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok), held }
+    const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok), held, revisions }
     const refusedSlices = new Set(report.refused.map(s => `${s.indicator}|${s.year}`))
 
     const append = async (recipient: string, type: 'release' | 'retraction', build: (seq: number, prev: string | null) => Release | Retraction, row: { indicator: string, year: number, agreementHash: string, digest: string | null, supersedes: string | null }): Promise<string> => {

@@ -39,6 +39,8 @@ export interface SentTable {
   cells: Array<{ key: Record<string, string>, value?: number, conf_status: 'F' | 'C' }>
   /** The cells' ledger keys in order, where they differ from their codes (groups of codes). */
   ledgerKeys?: string[]
+  /** The version of the population-year the table was cut from (default 0, the first release). */
+  version?: number
 }
 
 /** The ledger key of a cell: its codes in the indicator's dimension order. */
@@ -59,6 +61,7 @@ export async function recordSent (db: Kysely<Database>, releaseId: string, table
     suppressed: c.conf_status === 'C',
     value: c.conf_status === 'C' ? null : c.value!,
     sent_at: now,
+    population_version: table.version ?? 0,
   }))).execute()
 }
 
@@ -69,11 +72,34 @@ export interface LedgerState {
   published: Array<{ key: string, value: number }>
 }
 
-/** What was ever sent of one indicator-year, to any peer. */
+/** What was ever sent of one indicator-year, to any peer, whatever version it was cut from. */
 export async function ledgerState (db: Kysely<Database>, indicator: string, year: number): Promise<LedgerState> {
-  const rows = await db.selectFrom('sent_cell').select(['cell_key', 'suppressed', 'value', 'sent_at'])
+  return stateOf(await ledgerRows(db, indicator, year))
+}
+
+/**
+ * What was ever sent of one indicator-year, to any peer, per version of its population-year
+ * (0: the first release; 1, 2, ...: revisions that went out), versions ascending.
+ */
+export async function ledgerVersions (db: Kysely<Database>, indicator: string, year: number): Promise<Map<number, LedgerState>> {
+  const byVersion = new Map<number, LedgerRow[]>()
+  for (const r of await ledgerRows(db, indicator, year)) {
+    let rows = byVersion.get(r.population_version)
+    if (rows === undefined) byVersion.set(r.population_version, rows = [])
+    rows.push(r)
+  }
+  return new Map([...byVersion].sort(([a], [b]) => a - b).map(([v, rows]) => [v, stateOf(rows)]))
+}
+
+interface LedgerRow { cell_key: string, suppressed: boolean, value: number | null, population_version: number }
+
+async function ledgerRows (db: Kysely<Database>, indicator: string, year: number): Promise<LedgerRow[]> {
+  return await db.selectFrom('sent_cell').select(['cell_key', 'suppressed', 'value', 'population_version'])
     .where('indicator', '=', indicator).where('year', '=', year)
     .orderBy('sent_at').orderBy('release_id').execute()
+}
+
+function stateOf (rows: LedgerRow[]): LedgerState {
   const suppressed = new Set<string>()
   const published = new Map<string, number>()
   for (const r of rows) {

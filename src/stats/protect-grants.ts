@@ -9,10 +9,12 @@
  * codes of its grant (every codelist code, or every group), and a cell left out of a release
  * is a published 0. Zeros are never hidden, so the audit knows a hidden cell holds at least 1.
  *
- * A population-year is cut from the profiles it had when it was first released
- * (`released_population`), whatever the records say now: releases of one year never differ, so
- * differencing two of them reveals nothing. A change to the records of a released year is a
- * held revision, reported and not sent; a year whose records were all withdrawn is retracted.
+ * A population-year is cut from the profiles of its last released version (`released_population`
+ * for the first, `population_version` for revisions), whatever the records say now. A change to
+ * the records of a released year is a candidate revision: it goes out as the next version when
+ * it can be protected together with every version sent before (the persons added to and
+ * withdrawn from each cell included), and is otherwise held back, reported with the reason. A
+ * year whose records were all withdrawn is retracted.
  */
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
@@ -23,8 +25,9 @@ import { TOTAL_CODE } from '../protocol/codelists.js'
 import { findIndicator, TIME_DIMENSION } from '../protocol/indicators.js'
 import { canonicalJson } from '../protocol/canonical-json.js'
 import { type ProtectionProblem, type ProtectionResult } from './disclosure/index.js'
+import { compareKeys } from './disclosure/problem.js'
 import { protectMany, type ProtectManyOptions } from './disclosure/pool.js'
-import { ledgerState } from '../policy/ledger.js'
+import { ledgerVersions } from '../policy/ledger.js'
 import { attributesOf, indicatorsOfPopulation, MULTI_ATTRIBUTE, populationOf, profileCodes, profileWeight, readProfiles, setCodes, type Population, type Profile } from './populations.js'
 
 export interface OutgoingCell {
@@ -44,6 +47,8 @@ export interface PeerTable {
   cells: OutgoingCell[]
   /** Each cell's key in the ledger, in the order of `cells`: group names as canonical codes. */
   ledgerKeys: string[]
+  /** The version of the population-year the table is cut from (0: the first release). */
+  version: number
 }
 
 export interface ProtectionSummary {
@@ -65,25 +70,42 @@ function subsets (dims: string[]): string[][] {
   return out
 }
 
-/** A revision held back: the records of a released population-year changed since its release. */
+/** A revision held back: the records of a released population-year changed since its last release. */
 export interface HeldRevision {
   population: Population
   year: number
-  /** Persons in the records now and not in the release, by profile (an edited record counts here and in `withdrawn`). */
+  /** Persons in the records now and not in the last release, by profile (an edited record counts here and in `withdrawn`). */
   added: number
-  /** Persons in the release and not in the records now, by profile. */
+  /** Persons in the last release and not in the records now, by profile. */
   withdrawn: number
-  /** When the population-year was first released. */
+  /** When the version peers hold was released (the first release, or the last revision that went out). */
   releasedAt: Date
+  /** Why the change cannot go out yet, in words. */
+  reason: string
 }
 
-/** The profiles a population-year is cut from, as stored when it is first released. */
+/** A revision that goes out with these tables: a new version of a released population-year. */
+export interface RevisionOut {
+  population: Population
+  year: number
+  /** 1 for the first revision of the year, then 2, ... */
+  version: number
+  added: number
+  withdrawn: number
+}
+
+/** The profiles a version of a population-year is cut from, stored when it is released. */
 export interface PopulationSnapshot {
   population: Population
   year: number
+  /** 0 for the first release, 1, 2, ... for revisions that went out. */
+  version: number
   /** Canonical JSON of [[profile key, persons], ...] sorted by key. */
   profiles: string
   digest: string
+  /** Persons added and withdrawn since the version before (0 for the first release). */
+  added: number
+  withdrawn: number
 }
 
 /** One population-year cut for every grant of its indicators. */
@@ -92,7 +114,10 @@ export interface GrantCut {
   year: number
   /** The attributes of the profiles, in key order. */
   attributes: string[]
+  /** The profiles the tables are cut from (the version sent now). */
   profiles: Profile[]
+  /** That version: 0 for the first release, 1, 2, ... after revisions. */
+  version: number
   grants: ActiveGrant[]
   /** The highest threshold any grant of this population-year demands: one pattern for all. */
   threshold: number
@@ -107,49 +132,102 @@ export interface GrantCut {
   /**
    * The protection problem for the engine, or undefined when there is nothing to protect. Cells
    * that count the same persons (V1's and V2's totals, say) are one cell of it, under the first
-   * of their keys: they have one status, and are audited once.
+   * of their keys: they have one status, and are audited once. After a revision its inner cells
+   * are the persons' profiles split by the versions they are in (see {@link lifetimes}).
    */
   problem: ProtectionProblem | undefined
   /** Every published key -> the key of the problem's cell with the same persons. */
   representative: Map<string, string>
-  /** Set when the records changed since the population-year was released: not sent. */
+  /** Set when the records changed since the last release and the change is not sent. */
   held: HeldRevision | undefined
+  /** Set when these tables are a revision: a new version of a released population-year. */
+  revision: RevisionOut | undefined
   /** The snapshot to store if something of it is released now (undefined: it is stored already). */
   snapshot: PopulationSnapshot | undefined
 }
 
-function snapshotOf (population: Population, year: number, profiles: Profile[]): PopulationSnapshot {
-  const text = canonicalJson(profiles.map(p => [p.key, p.count]))
-  return { population, year, profiles: text, digest: createHash('sha256').update(text).digest('base64url') }
+function snapshotOf (population: Population, year: number, counts: ReadonlyMap<string, number>, version = 0, added = 0, withdrawn = 0): PopulationSnapshot {
+  const text = canonicalJson([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  return { population, year, version, profiles: text, digest: createHash('sha256').update(text).digest('base64url'), added, withdrawn }
+}
+
+/** A released version of a population-year: the persons per profile it was cut from. */
+interface Version { counts: Map<string, number>, digest: string, releasedAt: Date }
+
+/** The released versions of a population-year, oldest (the first release) first; empty when never released. */
+async function releasedVersions (db: Kysely<Database>, population: Population, year: number): Promise<Version[]> {
+  const first = await db.selectFrom('released_population').select(['profiles', 'digest', 'released_at'])
+    .where('population', '=', population).where('year', '=', year).executeTakeFirst()
+  if (first === undefined) return []
+  const later = await db.selectFrom('population_version').select(['profiles', 'digest', 'released_at', 'version'])
+    .where('population', '=', population).where('year', '=', year).orderBy('version').execute()
+  return [first, ...later].map(r => ({ counts: new Map(JSON.parse(r.profiles) as Array<[string, number]>), digest: r.digest, releasedAt: new Date(r.released_at) }))
+}
+
+/** Persons added and withdrawn from one version to the next, by profile. */
+function changeOf (before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): { added: number, withdrawn: number } {
+  let added = 0
+  let withdrawn = 0
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const diff = (after.get(key) ?? 0) - (before.get(key) ?? 0)
+    if (diff > 0) added += diff
+    else withdrawn -= diff
+  }
+  return { added, withdrawn }
 }
 
 /**
- * The profiles a population-year is cut from: the stored snapshot when it was released before
- * (with the revision held back, if the records changed since), else the records as they are.
+ * The persons of a profile across versions 0..K, as groups present in one unbroken run of
+ * versions [from, to] (the attacker knows that unchanged records are the same records): a rise
+ * in a profile's count starts a group, a fall ends the newest ones. These are the inner cells of
+ * the problem; with one version they are the profiles themselves, under their own keys.
  */
-async function profilesToCut (db: Kysely<Database>, population: Population, year: number): Promise<{ profiles: Profile[], held?: HeldRevision, snapshot?: PopulationSnapshot }> {
-  const current = await readProfiles(db, population, year)
-  const now = snapshotOf(population, year, current)
-  const stored = await db.selectFrom('released_population').select(['profiles', 'digest', 'released_at'])
-    .where('population', '=', population).where('year', '=', year).executeTakeFirst()
-  if (stored === undefined) return { profiles: current, snapshot: now }
-  // Every record withdrawn: nothing is left to show, and its releases are retracted (a
-  // retraction carries no figure). Records imported again are cut from the release again.
-  if (current.length === 0) return { profiles: [] }
-  const pairs = JSON.parse(stored.profiles) as Array<[string, number]>
-  const profiles = pairs.map(([key, count]) => ({ key, codes: profileCodes(key), count }))
-  if (stored.digest === now.digest) return { profiles }
-  const before = new Map(pairs)
-  let added = 0
-  let withdrawn = 0
-  for (const p of current) {
-    const diff = p.count - (before.get(p.key) ?? 0)
-    if (diff > 0) added += diff
-    else withdrawn -= diff
-    before.delete(p.key)
+interface Lifetime { key: string, profile: string, from: number, to: number, count: number }
+
+function lifetimes (states: ReadonlyArray<ReadonlyMap<string, number>>): Lifetime[] {
+  const K = states.length - 1
+  const profiles = [...new Set(states.flatMap(s => [...s.keys()]))].sort()
+  const out: Lifetime[] = []
+  for (const profile of profiles) {
+    const runs = new Map<string, Lifetime>()
+    const close = (from: number, to: number, count: number): void => {
+      const key = K === 0 ? profile : `${profile}#${from}-${to}`
+      const run = runs.get(key)
+      if (run === undefined) runs.set(key, { key, profile, from, to, count })
+      else run.count += count
+    }
+    const open: Array<{ from: number, count: number }> = []
+    let before = 0
+    states.forEach((state, v) => {
+      const n = state.get(profile) ?? 0
+      if (n > before) open.push({ from: v, count: n - before })
+      for (let fall = before - n; fall > 0;) {
+        const top = open.at(-1)!
+        const k = Math.min(fall, top.count)
+        close(top.from, v - 1, k)
+        top.count -= k
+        fall -= k
+        if (top.count === 0) open.pop()
+      }
+      before = n
+    })
+    for (const o of open) close(o.from, K, o.count)
+    out.push(...[...runs.values()].sort((a, b) => a.from - b.from || a.to - b.to))
   }
-  for (const n of before.values()) withdrawn += n
-  return { profiles, held: { population, year, added, withdrawn, releasedAt: new Date(stored.released_at) } }
+  return out
+}
+
+/** The profiles a cut is sent from, sorted by key. */
+function profilesOf (counts: ReadonlyMap<string, number>): Profile[] {
+  return [...counts].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, count]) => ({ key, codes: profileCodes(key), count }))
+}
+
+/** Options of {@link cutGrants}. */
+export interface CutOptions {
+  /** Population-years (`victims|2023`) whose changed records are held back, with the reason: cut from their last release. */
+  hold?: ReadonlyMap<string, string>
+  /** Only these population-years (`victims|2023`). */
+  only?: ReadonlySet<string>
 }
 
 /**
@@ -223,14 +301,22 @@ function membersOf (indicator: string, attributes: readonly string[], profiles: 
  * Cuts the tables the grants allow, population-year by population-year: within a table a grant
  * gets every grouping of its dimensions (coarser breakdowns and margins included); cells with
  * no records are zeros and are not listed. A population-year with no records yields no cells.
- * The problem carries the ledger of every indicator of the population: what was sent before.
+ * The problem carries the ledger of every indicator of the population: what was sent before,
+ * in every version.
+ *
+ * Versions: a population-year never released is cut from its records (version 0). One released
+ * before is cut from its last released version while the records agree with it; when they
+ * changed, the records are cut as the next version (a candidate revision: `revision` is set,
+ * and protecting it tells whether it may go out), unless `options.hold` holds it back, when it
+ * is cut from the last release again with `held` set.
  */
-export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): Promise<GrantCut[]> {
+export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], options: CutOptions = {}): Promise<GrantCut[]> {
   const cuts: GrantCut[] = []
   const slices = new Map<string, ActiveGrant[]>()
   for (const g of grants) {
     for (const y of g.years) {
       const k = `${populationOf(g.indicator)}|${y}`
+      if (options.only !== undefined && !options.only.has(k)) continue
       slices.set(k, [...(slices.get(k) ?? []), g])
     }
   }
@@ -238,16 +324,56 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     const [population, yearText] = slice.split('|') as [Population, string]
     const year = Number(yearText)
     const attributes = attributesOf(population)
-    const { profiles, held, snapshot } = await profilesToCut(db, population, year)
+    const current = new Map((await readProfiles(db, population, year)).map(p => [p.key, p.count]))
+    const versions = await releasedVersions(db, population, year)
+    // The versions the problem spans, oldest first: the tables are cut from the last.
+    let states: Array<Map<string, number>> = [current]
+    let snapshot: PopulationSnapshot | undefined
+    let held: HeldRevision | undefined
+    let revision: RevisionOut | undefined
+    if (versions.length === 0) snapshot = snapshotOf(population, year, current)
+    else if (current.size === 0) {
+      // Every record withdrawn: nothing is left to show, and its releases are retracted (a
+      // retraction carries no figure). Records imported again are cut from the releases again.
+      states = []
+    } else {
+      states = versions.map(v => v.counts)
+      const last = versions.at(-1)!
+      if (snapshotOf(population, year, current).digest !== last.digest) {
+        const change = changeOf(last.counts, current)
+        const reason = options.hold?.get(slice)
+        if (reason !== undefined) held = { population, year, ...change, releasedAt: last.releasedAt, reason }
+        else {
+          revision = { population, year, version: versions.length, ...change }
+          snapshot = snapshotOf(population, year, current, versions.length, change.added, change.withdrawn)
+          states.push(current)
+        }
+      }
+    }
+    const K = states.length - 1
+    const counts = states[K] ?? new Map<string, number>()
+    const profiles = profilesOf(counts)
+    // Every profile of any version: a cell's persons, whatever version they are in.
+    const everyProfile = profilesOf(new Map(states.flatMap(st => [...st])))
+    const cellsOf = new Map<string, Map<string, number>>()
     const published = new Map<string, { members: string[], weights: number[], value: number }>()
     const keysByGrant = new Map<ActiveGrant, string[]>()
-    const counts = new Map(profiles.map(p => [p.key, p.count]))
+    const valueAt = (members: ReadonlyMap<string, number>, v: number): number => {
+      let n = 0
+      for (const [m, w] of members) n += w * (states[v]!.get(m) ?? 0)
+      return n
+    }
     for (const g of sliceGrants) {
-      const cells = grantCells(g, attributes, profiles)
-      keysByGrant.set(g, [...cells.keys()].sort())
+      const cells = grantCells(g, attributes, everyProfile)
+      const keys: string[] = []
       for (const [key, members] of cells) {
+        if (!cellsOf.has(key)) cellsOf.set(key, members)
+        if (valueAt(members, K) > 0) keys.push(key)
+      }
+      keysByGrant.set(g, keys.sort())
+      for (const key of keys) {
         if (published.has(key)) continue
-        const list = [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        const list = [...cells.get(key)!].filter(([m]) => (counts.get(m) ?? 0) > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         published.set(key, { members: list.map(([m]) => m), weights: list.map(([, w]) => w), value: list.reduce((sum, [m, w]) => sum + w * counts.get(m)!, 0) })
       }
     }
@@ -255,36 +381,105 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
     let problem: ProtectionProblem | undefined
     const representative = new Map<string, string>()
     if (published.size > 0) {
+      const runs = lifetimes(states)
+      const runsOf = new Map<string, Lifetime[]>()
+      const persons = new Map<string, number>()
+      for (const r of runs) {
+        runsOf.set(r.profile, [...(runsOf.get(r.profile) ?? []), r])
+        persons.set(r.key, r.count)
+      }
+      // A cell's inner cells at version v: the runs of its profiles present in v.
+      const at = (members: ReadonlyMap<string, number>, v: number, pick: (r: Lifetime) => boolean = r => r.from <= v && v <= r.to): { members: string[], weights: number[] } => {
+        const list: Array<[string, number]> = []
+        for (const [m, w] of members) for (const r of runsOf.get(m) ?? []) if (pick(r)) list.push([r.key, w])
+        list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        return { members: list.map(([m]) => m), weights: list.map(([, w]) => w) }
+      }
+      const profilesIn = (key: string): Map<string, number> => {
+        let members = cellsOf.get(key)
+        if (members === undefined) {
+          const [indicator, codes] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1).split('|')]
+          const m = membersOf(indicator, attributes, everyProfile, codes)
+          cellsOf.set(key, members = new Map(m.members.map((p, i) => [p, m.weights[i]!])))
+        }
+        return members
+      }
+      const versionKey = (key: string, v: number): string => v === K ? key : `${key} (as released in version ${v})`
       // Sticky: what was suppressed before stays suppressed, and what was sent before
       // constrains the attacker, whoever received it, in every indicator of the population,
-      // granted today or not.
-      const suppressed: string[] = []
+      // granted today or not, in every version.
+      const sticky: Array<{ key: string, members: string[], weights: number[] }> = []
+      // Keys hidden in any version stay hidden in the next ones.
+      const hiddenKeys = new Set<string>()
       const priors: NonNullable<ProtectionProblem['alreadyPublished']> = []
+      const everKeys = new Set(published.keys())
       for (const indicator of indicatorsOfPopulation(population)) {
-        const ledger = await ledgerState(db, indicator, year)
-        for (const k of ledger.suppressed) if (published.has(`${indicator}:${k}`)) suppressed.push(`${indicator}:${k}`)
-        for (const prior of ledger.published) {
-          const key = `${indicator}:${prior.key}`
-          // A key granted today is cut already; one no grant covers today is matched here.
-          const { members, weights } = published.get(key) ?? membersOf(indicator, attributes, profiles, prior.key.split('|'))
-          if (members.length > 0) priors.push({ key, members, weights, value: prior.value })
+        for (const [v, ledger] of await ledgerVersions(db, indicator, year)) {
+          if (v > K) continue
+          for (const k of ledger.suppressed) {
+            const key = `${indicator}:${k}`
+            everKeys.add(key)
+            hiddenKeys.add(key)
+            const cell = at(profilesIn(key), v)
+            if (cell.members.length > 0) sticky.push({ key: versionKey(key, v), ...cell })
+          }
+          for (const prior of ledger.published) {
+            const key = `${indicator}:${prior.key}`
+            everKeys.add(key)
+            const cell = at(profilesIn(key), v)
+            if (cell.members.length > 0) priors.push({ key: versionKey(key, v), ...cell, value: prior.value })
+          }
         }
       }
       // One cell per set of persons counted (with their weights): same content, same status.
+      // Today's keys come first, so that they represent the cells sent earlier with their content.
       const content = (members: string[], weights: number[]): string => members.map((m, i) => `${m}*${weights[i]!}`).join(',')
       const byContent = new Map<string, string>()
+      const cells = new Map<string, { members: string[], weights: number[] }>()
       for (const key of [...published.keys()].sort()) {
-        const p = published.get(key)!
-        const c = content(p.members, p.weights)
-        if (!byContent.has(c)) byContent.set(c, key)
+        const cell = at(profilesIn(key), K)
+        const c = content(cell.members, cell.weights)
+        if (!byContent.has(c)) { byContent.set(c, key); cells.set(key, cell) }
         representative.set(key, byContent.get(c)!)
+      }
+      // Cells hidden earlier and not cut today (another version, or a grant that has ended)
+      // stay hidden cells of the problem: an attacker knows they hold at least one.
+      const alreadySuppressed = new Set<string>()
+      for (const key of hiddenKeys) if (representative.has(key)) alreadySuppressed.add(representative.get(key)!)
+      for (const cell of sticky.sort((a, b) => compareKeys(a.key, b.key))) {
+        const c = content(cell.members, cell.weights)
+        if (!byContent.has(c)) { byContent.set(c, cell.key); cells.set(cell.key, cell) }
+        alreadySuppressed.add(byContent.get(c)!)
+      }
+      // What a revision changed, per cell: the persons added to it and withdrawn from it at each
+      // version. A group of 1 to T - 1 persons is protected like a hidden cell (a cell that
+      // moves by 1 tells the attributes of the person added or withdrawn). The attacker may know
+      // how many persons were added and withdrawn in all: equations.
+      const groups: NonNullable<ProtectionProblem['groups']> = []
+      const seenGroups = new Set<string>()
+      for (let t = 1; t <= K; t++) {
+        const added = (r: Lifetime): boolean => r.from === t
+        const withdrawn = (r: Lifetime): boolean => r.to === t - 1
+        for (const [pick, what, prior] of [[added, 'added', '~added'], [withdrawn, 'withdrawn', '~withdrawn']] as const) {
+          const all = runs.filter(pick)
+          if (all.length > 0) priors.push({ key: `${prior} ${t}`, members: all.map(r => r.key), weights: all.map(() => 1), value: all.reduce((n, r) => n + r.count, 0) })
+          for (const key of [...everKeys].sort()) {
+            const group = at(profilesIn(key), t, pick)
+            if (group.members.length === 0) continue
+            const value = group.members.reduce((n, m, i) => n + group.weights[i]! * persons.get(m)!, 0)
+            const id = content(group.members, group.weights)
+            if (value >= threshold || seenGroups.has(id)) continue
+            seenGroups.add(id)
+            groups.push({ key: `${key} (${what} in revision ${t})`, ...group })
+          }
+        }
       }
       const seenPriors = new Set<string>()
       problem = {
-        inner: profiles.map(p => ({ key: p.key, value: p.count })),
-        published: [...new Set(representative.values())].map(key => ({ key, members: published.get(key)!.members, weights: published.get(key)!.weights })),
+        inner: runs.map(r => ({ key: r.key, value: r.count })),
+        published: [...cells].map(([key, cell]) => ({ key, ...cell })),
         threshold,
-        alreadySuppressed: [...new Set(suppressed.map(k => representative.get(k)!))],
+        alreadySuppressed: [...alreadySuppressed],
         // An earlier release of the same persons with the same value is one equation.
         alreadyPublished: priors.filter(p => {
           const id = `${content(p.members, p.weights!)}=${p.value}`
@@ -293,9 +488,10 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[]): P
           return true
         }),
         hiddenNonZero: true,
+        ...(groups.length > 0 ? { groups } : {}),
       }
     }
-    cuts.push({ population, year, attributes, profiles, grants: sliceGrants, threshold, published, keysByGrant, problem, representative, held, snapshot })
+    cuts.push({ population, year, attributes, profiles, version: Math.max(K, 0), grants: sliceGrants, threshold, published, keysByGrant, problem, representative, held, revision, snapshot })
   }
   return cuts
 }
@@ -319,7 +515,7 @@ export function tablesOf (cut: GrantCut, suppressed: ReadonlySet<string>): PeerT
         ? { key: k, obs_status: 'Q' as const, conf_status: 'C' as const }
         : { key: k, value: cut.published.get(key)!.value, obs_status: 'A' as const, conf_status: 'F' as const }
     })
-    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: g.indicator, year: cut.year, by: g.by, cells, ledgerKeys: keys.map(k => k.slice(prefix.length)) }
+    return { recipient: g.recipient, agreement: g.agreement, hash: g.hash, indicator: g.indicator, year: cut.year, by: g.by, cells, ledgerKeys: keys.map(k => k.slice(prefix.length)), version: cut.version }
   })
 }
 
@@ -328,25 +524,59 @@ export interface ProtectedGrants {
   tables: PeerTable[]
   /** One entry per indicator-year cut. */
   summary: ProtectionSummary[]
-  /** Released population-years whose records changed since: cut from their release, the change not sent. */
+  /** Released population-years whose records changed since and whose change cannot go out yet: cut from their last release. */
   held: HeldRevision[]
-  /** Population-years released for the first time if their tables are sent now: store them with {@link recordReleasedPopulation}. */
+  /** Revisions of released population-years that go out with these tables. */
+  revisions: RevisionOut[]
+  /** Versions released for the first time if their tables are sent now: store them with {@link recordReleasedPopulation}. */
   snapshots: PopulationSnapshot[]
+}
+
+/** Why a candidate revision cannot go out, in words for an operator. */
+function holdReason (cut: GrantCut, result: ProtectionResult | undefined): string {
+  const T = cut.threshold
+  const { added, withdrawn } = cut.revision!
+  const small = [added >= 1 && added < T ? `${added} person(s) added` : '', withdrawn >= 1 && withdrawn < T ? `${withdrawn} withdrawn` : ''].filter(x => x !== '')
+  if (small.length > 0) {
+    return `${small.join(' and ')} since the last release, fewer than the threshold ${T}: the change itself would be a small cell. ` +
+      `It goes out once at least ${T} persons have been added (and none or at least ${T} withdrawn) since then, and can be protected`
+  }
+  const first = result?.unsafe[0]
+  return `the change cannot be protected together with what was released before${first === undefined ? '' : ` (${first.key}: ${first.reason})`}`
 }
 
 /**
  * Cuts and protects the tables the grants allow: one pattern per population-year over the
  * union of every peer's grants of every indicator of that population (see {@link cutGrants}).
  * A population-year that cannot be made safe is listed in the summary with the reason, under
- * each of its indicators, and produced for nobody.
+ * each of its indicators, and produced for nobody. A revision of a released population-year
+ * goes out when it can be protected together with every version released before (the persons
+ * added and withdrawn in each cell protected too); otherwise it is held back, with the reason,
+ * and the last release is sent again.
  */
 export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[], options: ProtectManyOptions = {}): Promise<ProtectedGrants> {
-  const out: ProtectedGrants = { tables: [], summary: [], held: [], snapshots: [] }
-  const cuts = await cutGrants(db, grants)
+  const out: ProtectedGrants = { tables: [], summary: [], held: [], revisions: [], snapshots: [] }
+  let cuts = await cutGrants(db, grants)
   // Population-years are independent problems: the large ones are protected in parallel.
-  const problems = cuts.flatMap(cut => cut.problem === undefined ? [] : [cut.problem])
-  const solved = await protectMany(problems, options)
-  const results = new Map(problems.map((p, i) => [p, solved[i]!]))
+  const solve = async (list: GrantCut[]): Promise<Map<ProtectionProblem, ProtectionResult>> => {
+    const problems = list.flatMap(cut => cut.problem === undefined ? [] : [cut.problem])
+    const solved = await protectMany(problems, options)
+    return new Map(problems.map((p, i) => [p, solved[i]!]))
+  }
+  const results = await solve(cuts)
+  // Revisions that cannot be protected are held back: those population-years are cut from
+  // their last release again.
+  const hold = new Map<string, string>()
+  for (const cut of cuts) {
+    const result = cut.problem === undefined ? undefined : results.get(cut.problem)
+    if (cut.revision !== undefined && result?.ok === false) hold.set(`${cut.population}|${cut.year}`, holdReason(cut, result))
+  }
+  if (hold.size > 0) {
+    const again = await cutGrants(db, grants, { hold, only: new Set(hold.keys()) })
+    for (const [p, r] of await solve(again)) results.set(p, r)
+    const bySlice = new Map(again.map(c => [`${c.population}|${c.year}`, c]))
+    cuts = cuts.map(c => bySlice.get(`${c.population}|${c.year}`) ?? c)
+  }
   for (const cut of cuts) {
     const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : results.get(cut.problem)
     const hidden = new Set(result?.suppressed ?? [])
@@ -361,13 +591,19 @@ export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]
     // A population-year that cannot be made safe is refused for every peer, never sent half-protected.
     if (!ok) continue
     out.tables.push(...tablesOf(cut, suppressed))
+    if (cut.revision !== undefined) out.revisions.push(cut.revision)
     if (cut.snapshot !== undefined && cut.published.size > 0) out.snapshots.push(cut.snapshot)
   }
   return out
 }
 
-/** Stores the profiles a population-year is released from (once; later releases are cut from them). */
+/** Stores the profiles a version of a population-year is released from (once; later releases are cut from the last version). */
 export async function recordReleasedPopulation (db: Kysely<Database>, snapshot: PopulationSnapshot, now: Date): Promise<void> {
-  await db.insertInto('released_population').values({ population: snapshot.population, year: snapshot.year, profiles: snapshot.profiles, digest: snapshot.digest, released_at: now })
-    .onConflict(oc => oc.columns(['population', 'year']).doNothing()).execute()
+  if (snapshot.version === 0) {
+    await db.insertInto('released_population').values({ population: snapshot.population, year: snapshot.year, profiles: snapshot.profiles, digest: snapshot.digest, released_at: now })
+      .onConflict(oc => oc.columns(['population', 'year']).doNothing()).execute()
+    return
+  }
+  await db.insertInto('population_version').values({ population: snapshot.population, year: snapshot.year, version: snapshot.version, profiles: snapshot.profiles, digest: snapshot.digest, added: snapshot.added, withdrawn: snapshot.withdrawn, released_at: now })
+    .onConflict(oc => oc.columns(['population', 'year', 'version']).doNothing()).execute()
 }

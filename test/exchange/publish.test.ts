@@ -49,9 +49,9 @@ t.test('publishing: signed releases per peer feed, nothing when nothing changed,
   t.same([again.issued, again.unchanged], [[], 10], 'nothing changed: nothing issued')
 
   // A revision: three more victims registered in 2023, of a sex not counted before. 2023 was
-  // released: its figures are final, so that no two releases can be differenced (one person
-  // less in several cells would tell that person's attributes). The revision is held back and
-  // reported; peers keep the released figures, and a new grant of 2023 is cut from them too.
+  // released, and three added persons are fewer than the threshold: the change itself would be
+  // a small cell (the attacker may know how many were added). The revision is held back and
+  // reported; peers keep the released figures.
   const more = join(tempDir(t), 'more.csv')
   writeFileSync(more, 'record_id,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance\n' +
     'W1,2023-06-01,IDENT,O,30,SRB,SRB,SEX,POL,\nW2,2023-06-02,IDENT,O,31,SRB,SRB,SEX,POL,\nW3,2023-06-03,IDENT,O,40,SRB,SRB,LAB,POL,\n')
@@ -62,13 +62,38 @@ t.test('publishing: signed releases per peer feed, nothing when nothing changed,
   t.same(revision.held.map(h => [h.population, h.year, h.added, h.withdrawn, h.releasedAt.getTime()]), [['victims', 2023, 3, 0, TEST_NOW]], 'the revision of 2023 is reported as held back')
   const hrvV1 = await db.db.selectFrom('outgoing').select('signed').where('id', '=', rows[0]!.id).executeTakeFirstOrThrow()
   t.notOk(JSON.stringify(hrvV1.signed).includes('"SEX":"O"'), 'the released 2023 tables count nobody of sex O')
+  t.match(revision.held[0]!.reason, /^3 person\(s\) added since the last release, fewer than the threshold 5: the change itself would be a small cell/, 'the report says why')
+
+  // Twelve more: fifteen added since the release. The revision can be protected together with
+  // the release (the persons added to each cell included), so it goes out as version 1 of 2023:
+  // every 2023 table is sent again (superseding the last), and the ledger records it under that
+  // version.
+  const evenMore = join(tempDir(t), 'even-more.csv')
+  writeFileSync(evenMore, 'record_id,registered_on,status,sex,age,citizenship,country_of_exploitation,exploitation,identified_by,assistance\n' +
+    Array.from({ length: 12 }, (_, i) => `W${i + 4},2023-07-${String(i + 1).padStart(2, '0')},IDENT,${i % 3 === 0 ? 'F' : 'M'},${20 + i},SRB,SRB,${i % 2 === 0 ? 'SEX' : 'LAB'},POL,`).join('\n') + '\n')
+  await importFile(ingest, { kind: 'victims', path: evenMore })
+  now += 3600_000
+  const revised = await publish(deps)
+  t.same(revised.held, [], 'nothing held')
+  t.same(revised.revisions, [{ population: 'victims', year: 2023, version: 1, added: 15, withdrawn: 0 }], 'revision 1 of 2023 is sent')
+  t.same(revised.issued.map(i => `${i.recipient} ${i.type} ${i.indicator} ${i.year} ${i.supersedes === null ? 'new' : 'supersedes'}`), [
+    'EUROPOL release V1 2023 supersedes', 'EUROPOL release V2 2023 supersedes', 'EUROPOL release V3 2023 supersedes',
+    'HRV release V1 2023 supersedes', 'HRV release V2 2023 supersedes',
+  ])
+  const versions = await db.db.selectFrom('population_version').select(['population', 'year', 'version', 'added', 'withdrawn']).execute()
+  t.same(versions, [{ population: 'victims', year: 2023, version: 1, added: 15, withdrawn: 0 }], 'the version is stored')
+  const byVersion = await db.db.selectFrom('sent_cell').select(['population_version', eb => eb.fn.countAll<number>().as('n')]).where('year', '=', 2023).groupBy('population_version').orderBy('population_version').execute()
+  const sentNow = revised.issued.length === 0 ? 0 : Number((await db.db.selectFrom('sent_cell').select(eb => eb.fn.countAll<number>().as('n')).where('release_id', 'in', revised.issued.map(i => i.id)).executeTakeFirstOrThrow()).n)
+  t.same(byVersion.map(r => [r.population_version, Number(r.n)]).at(-1), [1, sentNow], 'every cell of the revision is in the ledger under version 1')
+  const steady = await publish(deps)
+  t.same([steady.issued, steady.revisions, steady.held], [[], [], []], 'once sent, the revision is the release: nothing more to send')
 
   // All 2024 records withdrawn: the 2024 tables are retracted.
   const ids = join(tempDir(t), 'withdraw.csv')
   writeFileSync(ids, 'record_id\nV6\nV7\n')
   await withdrawRecords(ingest, { kind: 'victims', path: ids })
   const withdrawn = await publish(deps)
-  t.same(withdrawn.held.map(h => h.year), [2023], 'a year whose records are all withdrawn is not held: it is retracted')
+  t.same(withdrawn.held.map(h => h.year), [], 'a year whose records are all withdrawn is not held: it is retracted')
   t.same(withdrawn.issued.map(i => `${i.recipient} ${i.type} ${i.indicator} ${i.year} ${i.reason}`), [
     'EUROPOL retraction V1 2024 records_withdrawn', 'EUROPOL retraction V2 2024 records_withdrawn', 'EUROPOL retraction V3 2024 records_withdrawn',
     'HRV retraction V1 2024 records_withdrawn', 'HRV retraction V2 2024 records_withdrawn',

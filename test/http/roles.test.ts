@@ -149,7 +149,7 @@ t.test('users, tokens and roles over HTTP', async t => {
     t.same(agreements.map((a: Record<string, unknown>) => [a.agreement, a.version, a.file, a.in_force, a.indicators]), [['srb-europol', 1, 'srb-europol.yaml', true, ['V1', 'V2', 'V3', 'C1', 'C3']]])
     t.match(agreements[0].explanation[0], /^Serbia shares with Europol \(agreement "srb-europol", version 1\)\.$/)
     t.same((await get('/v1/policy/diff?agreement=srb-europol&from=1&to=1', tokens.legal)).body, { agreement: 'srb-europol', from: 1, to: 1, same_hash: true, changes: ['The two versions hold the same agreement (same hash).'] })
-    t.same((await get('/v1/policy/preview?peer=HRV&year=2024', tokens.legal)).body, { peer: 'HRV', year: 2024, granted: false, tables: [], refused: [], held: [] }, 'no agreement with HRV: nothing would be sent')
+    t.same((await get('/v1/policy/preview?peer=HRV&year=2024', tokens.legal)).body, { peer: 'HRV', year: 2024, granted: false, tables: [], refused: [], held: [], revisions: [] }, 'no agreement with HRV: nothing would be sent')
     const preview = (await get('/v1/policy/preview?peer=EUROPOL&year=2024&indicator=V2', tokens.legal)).body
     t.same([preview.granted, preview.tables.map((x: { agreement: string, indicator: string, year: number, by: string[] }) => [x.agreement, x.indicator, x.year, x.by])], [true, [['srb-europol', 'V2', 2024, ['EXPLOIT']]]])
     const missing = await get('/v1/policy/diff?agreement=srb-europol&from=1&to=2', tokens.legal)

@@ -3,8 +3,10 @@
 // records are added and withdrawn and grants are added. After every round, everything every
 // recipient has received so far is pooled and handed to the independent auditor
 // (test/helpers/independent-auditor.ts, no code shared with src/stats): it must find no hidden
-// cell narrower than T. Also: each recipient receives exactly its grant, with the released
-// figures (a released year never changes), and one status per cell for everyone.
+// cell narrower than T; when a revision goes out, the auditor is told how many records were
+// added and withdrawn (the strongest attacker of issue 11). Also: each recipient receives exactly
+// its grant, figures change only with a revision that went out, and one status per cell for
+// everyone.
 import fc from 'fast-check'
 import t from 'tap'
 import type { ActiveGrant } from '../../src/policy/grants.js'
@@ -73,8 +75,10 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   let audited = 0
   let hidden = 0
   let held = 0
+  let revised = 0
   await fc.assert(fc.asyncProperty(fc.array(personArb, { minLength: 1, maxLength: 8 }), fc.array(grantArb, { minLength: 1, maxLength: 3 }), fc.array(roundArb, { maxLength: 2 }), async (people, first, rounds) => {
     await db.db.deleteFrom('released_population').execute()
+    await db.db.deleteFrom('population_version').execute()
     await db.db.deleteFrom('sent_cell').execute()
     let persons = [...people]
     await setVictims(db.db, 2023, persons)
@@ -84,6 +88,7 @@ t.test('random records, agreements and revisions: the pooled releases hold again
     addGrants(first)
     const pooled: ReceivedTable[] = []
     const seen = new Map<string, string>()
+    const changes: Array<{ population: string, year: number, round: number, added: number, withdrawn: number }> = []
     for (let round = 0; round <= rounds.length; round++) {
       if (round > 0) {
         const r = rounds[round - 1]!
@@ -94,6 +99,10 @@ t.test('random records, agreements and revisions: the pooled releases hold again
       const grants = [...grantsByKey.values()]
       const out = await protectGrants(db.db, grants)
       held += out.held.length
+      revised += out.revisions.length
+      // A held revision names why; one that goes out changes the figures, and the attacker knows by how much.
+      for (const h of out.held) if (h.reason === '') throw new Error('a held revision without a reason')
+      for (const r of out.revisions) changes.push({ population: r.population, year: r.year, round, added: r.added, withdrawn: r.withdrawn })
       if (!out.summary.every(s => s.ok)) {
         if (out.tables.length !== 0) throw new Error('a population-year that cannot be protected was sent')
         continue
@@ -109,17 +118,19 @@ t.test('random records, agreements and revisions: the pooled releases hold again
             if (d === 'TIME_PERIOD') continue
             if (!g.by.includes(d) && code !== '_T') throw new Error(`${table.recipient} ${table.indicator}: ${d} ${code} is not granted`)
           }
-          // A released figure never changes, and has one status for everyone.
+          // A released figure changes only with a revision that went out, and has one status
+          // for everyone; a cell hidden once stays hidden.
           const id = `${table.indicator}|${JSON.stringify(Object.entries(c.key).sort())}|${JSON.stringify(g.groups ?? null)}`
           const status = c.value === undefined ? 'C' : String(c.value)
           const before = seen.get(id)
-          if (before !== undefined && before !== status) throw new Error(`${id} was ${before}, now ${status}`)
+          if (before !== undefined && before !== status && out.revisions.length === 0) throw new Error(`${id} was ${before}, now ${status} without a revision`)
+          if (before === 'C' && status !== 'C') throw new Error(`${id} was hidden, now ${status}`)
           seen.set(id, status)
         }
       }
       pooled.push(...receivedTables(out.tables, grants, round))
       const T = Math.max(...grants.map(g => g.threshold))
-      const report = await auditReceived(pooled, { threshold: T })
+      const report = await auditReceived(pooled, { threshold: T, changes })
       audited += report.intervals.length
       hidden += out.tables.reduce((n, x) => n + x.cells.filter(c => c.value === undefined).length, 0)
       if (report.failures.length > 0) throw new Error(`round ${round}: ${JSON.stringify(report.failures.slice(0, 3))}`)
@@ -129,4 +140,5 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   t.ok(audited > 50, `hidden cells audited across runs: ${audited}`)
   t.ok(hidden > 50, `hidden cells sent: ${hidden}`)
   t.ok(held > 3, `revisions held back: ${held}`)
+  t.ok(revised > 3, `revisions that went out: ${revised}`)
 })

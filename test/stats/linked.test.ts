@@ -70,7 +70,7 @@ t.test('listing: a table lists the cells with records, and a hidden cell is know
   t.same(along(again, 'HRV', 'V1', 'SEX'), ['F=30', '_T=30'])
 })
 
-t.test('revisions: a released population-year is cut from its release; the change is held back', async t => {
+t.test('revisions: a change of fewer than T persons is held back; the release is cut again', async t => {
   const db = await testDb(t)
   await setVictims(db.db, 2023, [{ sex: 'F', n: 5 }, { sex: 'M', n: 9 }])
   const grants = [grant('HRV', 'V1', ['SEX']), grant('EUROPOL', 'V2', ['SEX'])]
@@ -84,6 +84,9 @@ t.test('revisions: a released population-year is cut from its release; the chang
   const second = await protectGrants(db.db, grants)
   t.same(second.tables, first.tables, 'the same tables, byte for byte')
   t.same(second.held.map(h => [h.population, h.year, h.added, h.withdrawn, h.releasedAt.toISOString()]), [['victims', 2023, 0, 1, '2024-01-10T00:00:00.000Z']])
+  t.equal(second.held[0]!.reason, '1 withdrawn since the last release, fewer than the threshold 3: the change itself would be a small cell. ' +
+    'It goes out once at least 3 persons have been added (and none or at least 3 withdrawn) since then, and can be protected', 'the report says why')
+  t.same(second.revisions, [])
   t.same(second.snapshots, [], 'the snapshot is not replaced')
 
   // A new grant of the released year is cut from the release too.
@@ -131,4 +134,60 @@ t.test('what was sent under a grant that has ended still constrains the linked t
   const pooled = [...receivedTables(first.tables, before, 0), ...receivedTables(second.tables, after, 1)]
   t.same((await auditReceived(pooled, { threshold: 2 })).failures, [], 'pooled, nothing is narrower than T')
   t.same(second.summary.map(s => s.ok), [false], 'V1 cannot be protected under what V4 already sent: refused')
+})
+
+/** What publish does in its transaction for one round: the version's snapshot, and the ledger. */
+async function release (db: Kysely<Database>, out: Awaited<ReturnType<typeof protectGrants>>, round: number): Promise<void> {
+  for (const s of out.snapshots) await recordReleasedPopulation(db, s, new Date(Date.UTC(2024, 0, 10 + round)))
+  for (const [i, table] of out.tables.entries()) await recordSent(db, `r${round}-${i}`, table, new Date(Date.UTC(2024, 0, 10 + round)))
+}
+
+t.test('revisions: a change that can be protected with the release goes out as the next version', async t => {
+  const db = await testDb(t)
+  await db.db.insertInto('agreement_version').values(['HRV', 'EUROPOL'].map(r => ({ hash: r.padEnd(43, 'h'), agreement: `srb-${r.toLowerCase()}`, version: 1, provider: 'SRB', recipient: r, body: '{}', first_seen_at: new Date(0) }))).execute()
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 5 }, { sex: 'M', n: 9 }])
+  const grants = [grant('HRV', 'V1', ['SEX']), grant('EUROPOL', 'V2', ['SEX'])]
+  const first = await protectGrants(db.db, grants)
+  await release(db.db, first, 0)
+
+  // Four women and three men registered late: each cell moves by at least T.
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 9 }, { sex: 'M', n: 12 }])
+  const second = await protectGrants(db.db, grants)
+  t.same(second.revisions, [{ population: 'victims', year: 2023, version: 1, added: 7, withdrawn: 0 }], 'revision 1 goes out')
+  t.same([second.held, second.tables.map(x => x.version)], [[], [1, 1]])
+  t.same(along(second.tables, 'HRV', 'V1', 'SEX'), ['F=9', 'M=12', '_T=21'])
+  t.same(second.snapshots.map(s => [s.version, s.added, s.withdrawn]), [[1, 7, 0]])
+  await release(db.db, second, 1)
+  // The attacker links the two versions and knows how many were added and withdrawn.
+  const changes = [{ population: 'victims', year: 2023, round: 1, added: 7, withdrawn: 0 }]
+  const pooled = [...receivedTables(first.tables, grants, 0), ...receivedTables(second.tables, grants, 1)]
+  t.same((await auditReceived(pooled, { threshold: 3, changes })).failures, [])
+
+  // Sent, the revision is what the year is cut from: nothing more changes.
+  const third = await protectGrants(db.db, grants)
+  t.same([third.revisions, third.held, third.snapshots], [[], [], []])
+  t.same(third.tables, second.tables, 'the same tables, byte for byte')
+})
+
+t.test('revisions: a cell that would move by fewer than T persons is hidden in the revision', async t => {
+  const db = await testDb(t)
+  await db.db.insertInto('agreement_version').values({ hash: 'HRV'.padEnd(43, 'h'), agreement: 'srb-hrv', version: 1, provider: 'SRB', recipient: 'HRV', body: '{}', first_seen_at: new Date(0) }).execute()
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 5 }, { sex: 'M', n: 9 }])
+  const grants = [grant('HRV', 'V1', ['SEX'])]
+  const first = await protectGrants(db.db, grants)
+  t.same(along(first.tables, 'HRV', 'V1', 'SEX'), ['F=5', 'M=9', '_T=14'])
+  await release(db.db, first, 0)
+
+  // One woman and three men added. Publishing F = 6 beside the released F = 5 would tell that
+  // one of the persons added is a woman (the external audit's "moved by exactly 1"): F and M are
+  // hidden in the revision, the total goes out.
+  await setVictims(db.db, 2023, [{ sex: 'F', n: 6 }, { sex: 'M', n: 12 }])
+  const second = await protectGrants(db.db, grants)
+  t.same(second.revisions.map(r => [r.version, r.added, r.withdrawn]), [[1, 4, 0]])
+  t.same(along(second.tables, 'HRV', 'V1', 'SEX'), ['F=C', 'M=C', '_T=18'])
+  const changes = [{ population: 'victims', year: 2023, round: 1, added: 4, withdrawn: 0 }]
+  const report = await auditReceived([...receivedTables(first.tables, grants, 0), ...receivedTables(second.tables, grants, 1)], { threshold: 3, changes })
+  t.same(report.failures, [])
+  // The persons added among the women: F(1) - 5, with F(1) in [5, 9] (F(1) + M(1) = 18, M(1) >= 9).
+  t.same(report.intervals.filter(i => i.round === 1 && i.indicator === 'V1' && i.key === '_T|F|_T|_T').map(i => [i.lower, i.upper]), [[5, 9]])
 })

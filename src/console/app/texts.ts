@@ -181,7 +181,8 @@ export const en = {
     hidden: 'hidden (confidential)',
     counts: (cells: number, hidden: number) => `${cells} cells, ${hidden} hidden. A cell not listed is 0.`,
     refused: (indicator: string, year: number, why: string) => `${indicator} ${year} would be refused to every peer: it cannot be protected (${why}).`,
-    held: (year: number, added: number, withdrawn: number) => `The ${year} records changed since they were first released (${added} added, ${withdrawn} withdrawn): the released figures stay and the change is not sent.`,
+    held: (year: number, added: number, withdrawn: number, reason: string) => `The ${year} records changed since their last release (${added} added, ${withdrawn} withdrawn): the released figures stay and the change is not sent yet. Why: ${reason}.`,
+    revision: (year: number, version: number, added: number, withdrawn: number) => `The ${year} records changed since their last release (${added} added, ${withdrawn} withdrawn): revision ${version} would be sent, protected together with every earlier release.`,
   },
   import: {
     title: 'Import records',

@@ -167,7 +167,8 @@ export default async function policyRoutes (app: FastifyInstance): Promise<void>
             })),
           })),
           refused: Type.Array(Type.Object({ indicator: Type.String(), year: Type.Integer(), unsafe: Type.Array(Type.String()) }), { description: 'indicator-years that cannot be protected: sent to nobody' }),
-          held: Type.Array(Type.Object({ population: Type.String(), year: Type.Integer(), added: Type.Integer(), withdrawn: Type.Integer(), released_at: Type.String({ format: 'date-time' }) }), { description: 'released years whose records changed since: the change is not sent' }),
+          held: Type.Array(Type.Object({ population: Type.String(), year: Type.Integer(), added: Type.Integer(), withdrawn: Type.Integer(), released_at: Type.String({ format: 'date-time' }), reason: Type.String() }), { description: 'released years whose records changed since their last release and whose change cannot go out yet (reason): peers keep the released figures' }),
+          revisions: Type.Array(Type.Object({ population: Type.String(), year: Type.Integer(), version: Type.Integer({ minimum: 1 }), added: Type.Integer(), withdrawn: Type.Integer() }), { description: 'revisions of released years that would go out, protected together with every earlier release' }),
         }),
         ...Denied,
         ...Unavailable,
@@ -188,7 +189,8 @@ export default async function policyRoutes (app: FastifyInstance): Promise<void>
       granted: preview.granted,
       tables: preview.tables.map(t => ({ agreement: t.agreement, indicator: t.indicator, year: t.year, by: t.by, cells: t.cells })),
       refused: preview.refused.map(r => ({ indicator: r.indicator, year: r.year, unsafe: r.unsafe })),
-      held: preview.held.map(h => ({ population: h.population, year: h.year, added: h.added, withdrawn: h.withdrawn, released_at: h.releasedAt.toISOString() })),
+      held: preview.held.map(h => ({ population: h.population, year: h.year, added: h.added, withdrawn: h.withdrawn, released_at: h.releasedAt.toISOString(), reason: h.reason })),
+      revisions: preview.revisions.map(r => ({ population: r.population, year: r.year, version: r.version, added: r.added, withdrawn: r.withdrawn })),
     }
   })
 

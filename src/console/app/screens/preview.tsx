@@ -13,7 +13,7 @@ const T = texts.preview
 
 interface Cell { key: Record<string, string>, value?: number, conf_status: string }
 interface Table { agreement: string, indicator: string, year: number, by: string[], cells: Cell[] }
-interface Preview { peer: string, year: number, granted: boolean, tables: Table[], refused: Array<{ indicator: string, year: number, unsafe: string[] }>, held: Array<{ year: number, added: number, withdrawn: number }> }
+interface Preview { peer: string, year: number, granted: boolean, tables: Table[], refused: Array<{ indicator: string, year: number, unsafe: string[] }>, held: Array<{ year: number, added: number, withdrawn: number, reason: string }>, revisions: Array<{ year: number, version: number, added: number, withdrawn: number }> }
 interface Held { provider: string, recipient: string, in_force: boolean }
 
 function Form ({ params, peers }: { params: URLSearchParams, peers: string[] }) {
@@ -105,7 +105,8 @@ export function PreviewScreen ({ place }: ScreenProps) {
         <div id='preview'>
           {!shown.data.granted && <p id='not-granted'>{T.notGranted(countryName(shown.data.peer))}</p>}
           {shown.data.refused.map(r => <p key={`${r.indicator}${r.year}`} class='error'>{T.refused(r.indicator, r.year, r.unsafe.join('; '))}</p>)}
-          {shown.data.held.map(h => <p key={h.year} class='notice'>{T.held(h.year, h.added, h.withdrawn)}</p>)}
+          {shown.data.revisions.map(r => <p key={`r${r.year}`} class='notice'>{T.revision(r.year, r.version, r.added, r.withdrawn)}</p>)}
+          {shown.data.held.map(h => <p key={h.year} class='notice'>{T.held(h.year, h.added, h.withdrawn, h.reason)}</p>)}
           {shown.data.tables.map(t => <PreviewTable key={`${t.indicator}|${t.year}|${t.agreement}`} table={t} />)}
         </div>
       )}
