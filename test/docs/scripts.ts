@@ -304,8 +304,8 @@ const OPERATOR_GUIDE: DocScript = {
     yield d.step('dcimx publish --home DIR')
     // A late registration of 2024, imported after 2024 was released: the guide's sample line.
     writeFileSync(join(cwd, 'late-2024.csv'), windows1250(`${exported.text.split('\n')[0]!}\r\n2024/00099;2024-12;identificirana;Ž;Adult;Srbija;Srbija;isSexualExploit;policija;sklonište\r\n`))
-    const revision = blockAfter(OPERATOR, lineOf(OPERATOR, '**Released figures are final.**'))
-    yield d.setup(`dcimx import victims late-2024.csv --home ${home} --encoding windows-1250 --id-columns case_no,registered_on`, { sample: samplePattern(revision.text, { subs: [['2023 victims', '2024 victims'], ['2026-01-10', '2026-11-24'], ['(3 person(s) added', '(1 person(s) added']] }) })
+    const revision = blockAfter(OPERATOR, lineOf(OPERATOR, '**Revisions go out only when they can be protected.**'))
+    yield d.setup(`dcimx import victims late-2024.csv --home ${home} --encoding windows-1250 --id-columns case_no,registered_on`, { sample: samplePattern(revision.text, { subs: [['2023 victims', '2024 victims'], ['2026-01-10', '2026-11-24'], ['(3 person(s) added', '(1 person(s) added'], ['3 person(s) added since', '1 person(s) added since'], ['threshold 5', 'threshold 3'], ['at least 5', 'at least 3']] }) })
 
     // Peers: Croatia's node, on a loopback port.
     const hrv = await startTestNode(t, 'HRV', clock, [join(AGREEMENTS, 'hrv-srb.yaml')])
