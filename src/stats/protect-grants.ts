@@ -123,10 +123,10 @@ export interface GrantCut {
   threshold: number
   /**
    * Every published key with records (all peers, all indicators of the population): the
-   * indicator and its ledger key, `V1:IDENT|F|_T|_T`, with its profiles, how many times each
-   * counts, and the true value. Keys of the structure not listed are zeros.
+   * indicator and its ledger key, `V1:IDENT|F|_T|_T`, with its true value. Keys of the structure
+   * not listed are zeros. The persons each counts are in `problem`.
    */
-  published: Map<string, { members: string[], weights: number[], value: number }>
+  published: Map<string, { value: number }>
   /** The keys (with records) each grant receives. */
   keysByGrant: Map<ActiveGrant, string[]>
   /**
@@ -147,7 +147,7 @@ export interface GrantCut {
 }
 
 function snapshotOf (population: Population, year: number, counts: ReadonlyMap<string, number>, version = 0, added = 0, withdrawn = 0): PopulationSnapshot {
-  const text = canonicalJson([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+  const text = canonicalJson([...counts].sort(([a], [b]) => compareKeys(a, b)))
   return { population, year, version, profiles: text, digest: createHash('sha256').update(text).digest('base64url'), added, withdrawn }
 }
 
@@ -219,7 +219,12 @@ function lifetimes (states: ReadonlyArray<ReadonlyMap<string, number>>): Lifetim
 
 /** The profiles a cut is sent from, sorted by key. */
 function profilesOf (counts: ReadonlyMap<string, number>): Profile[] {
-  return [...counts].filter(([, n]) => n > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, count]) => ({ key, codes: profileCodes(key), count }))
+  return [...counts].filter(([, n]) => n > 0).sort(([a], [b]) => compareKeys(a, b)).map(([key, count]) => ({ key, codes: profileCodes(key), count }))
+}
+
+/** A population-year's key in {@link CutOptions}: `victims|2023`. */
+function sliceOf (population: Population, year: number): string {
+  return `${population}|${year}`
 }
 
 /** Options of {@link cutGrants}. */
@@ -315,7 +320,7 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], op
   const slices = new Map<string, ActiveGrant[]>()
   for (const g of grants) {
     for (const y of g.years) {
-      const k = `${populationOf(g.indicator)}|${y}`
+      const k = sliceOf(populationOf(g.indicator), y)
       if (options.only !== undefined && !options.only.has(k)) continue
       slices.set(k, [...(slices.get(k) ?? []), g])
     }
@@ -351,12 +356,11 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], op
       }
     }
     const K = states.length - 1
-    const counts = states[K] ?? new Map<string, number>()
-    const profiles = profilesOf(counts)
+    const profiles = profilesOf(states[K] ?? new Map<string, number>())
     // Every profile of any version: a cell's persons, whatever version they are in.
     const everyProfile = profilesOf(new Map(states.flatMap(st => [...st])))
     const cellsOf = new Map<string, Map<string, number>>()
-    const published = new Map<string, { members: string[], weights: number[], value: number }>()
+    const published = new Map<string, { value: number }>()
     const keysByGrant = new Map<ActiveGrant, string[]>()
     const valueAt = (members: ReadonlyMap<string, number>, v: number): number => {
       let n = 0
@@ -368,14 +372,12 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], op
       const keys: string[] = []
       for (const [key, members] of cells) {
         if (!cellsOf.has(key)) cellsOf.set(key, members)
-        if (valueAt(members, K) > 0) keys.push(key)
+        const value = valueAt(members, K)
+        if (value === 0) continue
+        keys.push(key)
+        if (!published.has(key)) published.set(key, { value })
       }
       keysByGrant.set(g, keys.sort())
-      for (const key of keys) {
-        if (published.has(key)) continue
-        const list = [...cells.get(key)!].filter(([m]) => (counts.get(m) ?? 0) > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        published.set(key, { members: list.map(([m]) => m), weights: list.map(([, w]) => w), value: list.reduce((sum, [m, w]) => sum + w * counts.get(m)!, 0) })
-      }
     }
     const threshold = Math.max(...sliceGrants.map(g => g.threshold))
     let problem: ProtectionProblem | undefined
@@ -392,7 +394,7 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], op
       const at = (members: ReadonlyMap<string, number>, v: number, pick: (r: Lifetime) => boolean = r => r.from <= v && v <= r.to): { members: string[], weights: number[] } => {
         const list: Array<[string, number]> = []
         for (const [m, w] of members) for (const r of runsOf.get(m) ?? []) if (pick(r)) list.push([r.key, w])
-        list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        list.sort(([a], [b]) => compareKeys(a, b))
         return { members: list.map(([m]) => m), weights: list.map(([, w]) => w) }
       }
       const profilesIn = (key: string): Map<string, number> => {
@@ -457,13 +459,14 @@ export async function cutGrants (db: Kysely<Database>, grants: ActiveGrant[], op
       // how many persons were added and withdrawn in all: equations.
       const groups: NonNullable<ProtectionProblem['groups']> = []
       const seenGroups = new Set<string>()
+      const keysEver = [...everKeys].sort()
       for (let t = 1; t <= K; t++) {
         const added = (r: Lifetime): boolean => r.from === t
         const withdrawn = (r: Lifetime): boolean => r.to === t - 1
         for (const [pick, what, prior] of [[added, 'added', '~added'], [withdrawn, 'withdrawn', '~withdrawn']] as const) {
           const all = runs.filter(pick)
           if (all.length > 0) priors.push({ key: `${prior} ${t}`, members: all.map(r => r.key), weights: all.map(() => 1), value: all.reduce((n, r) => n + r.count, 0) })
-          for (const key of [...everKeys].sort()) {
+          for (const key of keysEver) {
             const group = at(profilesIn(key), t, pick)
             if (group.members.length === 0) continue
             const value = group.members.reduce((n, m, i) => n + group.weights[i]! * persons.get(m)!, 0)
@@ -569,13 +572,13 @@ export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]
   const hold = new Map<string, string>()
   for (const cut of cuts) {
     const result = cut.problem === undefined ? undefined : results.get(cut.problem)
-    if (cut.revision !== undefined && result?.ok === false) hold.set(`${cut.population}|${cut.year}`, holdReason(cut, result))
+    if (cut.revision !== undefined && result?.ok === false) hold.set(sliceOf(cut.population, cut.year), holdReason(cut, result))
   }
   if (hold.size > 0) {
     const again = await cutGrants(db, grants, { hold, only: new Set(hold.keys()) })
     for (const [p, r] of await solve(again)) results.set(p, r)
-    const bySlice = new Map(again.map(c => [`${c.population}|${c.year}`, c]))
-    cuts = cuts.map(c => bySlice.get(`${c.population}|${c.year}`) ?? c)
+    const bySlice = new Map(again.map(c => [sliceOf(c.population, c.year), c]))
+    cuts = cuts.map(c => bySlice.get(sliceOf(c.population, c.year)) ?? c)
   }
   for (const cut of cuts) {
     const result: ProtectionResult | undefined = cut.problem === undefined ? undefined : results.get(cut.problem)
