@@ -241,12 +241,14 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
   publishedMembers.forEach((ms, r) => { sign(ms, r) })
   priorMembers.forEach((ms, r) => { if (priorConsistent[r]) sign(ms, published.length + r) })
   // A group is a target, not an equation: it separates atoms only where it has members that
-  // some relation holds (an inner cell in no relation stays unknown to everyone).
+  // some relation holds. A member in no relation is in no atom and unknown to everyone; the
+  // group's value still counts it, and its interval is taken over the rest (narrower).
   const related = signature.map(sig => sig.length > 0)
-  groupMembers.forEach((ms, r) => {
+  const groupRelated: Members[] = groupMembers.map(ms => {
     const keep = ms.idx.map(i => related[i]!)
-    sign({ idx: ms.idx.filter((_, k) => keep[k]), w: ms.w.filter((_, k) => keep[k]) }, published.length + priorsIn.length + r)
+    return { idx: ms.idx.filter((_, k) => keep[k]), w: ms.w.filter((_, k) => keep[k]) }
   })
+  groupRelated.forEach((ms, r) => { sign(ms, published.length + priorsIn.length + r) })
   const atomOf = new Map<string, number>()
   const innerAtom: number[] = new Array<number>(innerKeys.length).fill(-1)
   const atoms: Atom[] = []
@@ -299,13 +301,7 @@ export function prepareProblem (problem: ProtectionProblem): PreparedProblem {
     }
   })
 
-  const groups: PreparedGroup[] = groupsIn.map((g, r) => {
-    const ms = groupMembers[r]!
-    // Members in no relation are not in any atom: the group's value still counts them, and
-    // an attacker knows nothing of them, so the interval is taken over the rest (narrower).
-    const inAtoms = { idx: ms.idx.filter(i => innerAtom[i]! >= 0), w: ms.w.filter((_, k) => innerAtom[ms.idx[k]!]! >= 0) }
-    return { key: g.key, members: memberKeys(ms), ...atomsOf(inAtoms), value: sum(ms) }
-  })
+  const groups: PreparedGroup[] = groupsIn.map((g, r) => ({ key: g.key, members: memberKeys(groupMembers[r]!), ...atomsOf(groupRelated[r]!), value: sum(groupMembers[r]!) }))
 
   return { threshold, innerKeys, innerValues, atoms, cells, priors, groups, hiddenNonZero: problem.hiddenNonZero === true }
 }
