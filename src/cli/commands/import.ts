@@ -7,7 +7,7 @@ import { parseDelimiter, parseIdColumns } from '../../ingest/import-format.js'
 import { formatGroup } from '../../ingest/issues.js'
 import { nodeImportDeps } from '../../ingest/node-import.js'
 import { publish, type PublishReport } from '../../exchange/publish.js'
-import { heldLine, revisionLine } from '../held-line.js'
+import { revisionLines } from '../held-line.js'
 import { nodeAgreements } from '../../policy/load.js'
 import { line, pathFor, type CliIo } from '../io.js'
 import { withNode } from '../with-node.js'
@@ -97,8 +97,7 @@ export async function importCommand (args: ImportArgs, io: CliIo): Promise<numbe
       line(io.stdout, JSON.stringify({ ...report, ...(published === undefined ? {} : { published }), ...(publishError === undefined ? {} : { publish_error: publishError }) }, null, 2))
     } else if (published !== undefined) {
       line(io.stdout, `published: ${published.issued.length} signed object(s) issued, ${published.unchanged} table(s) unchanged, ${published.refused.length} refused${published.refused.length === 0 ? '' : ' (see dcimx publish)'}`)
-      for (const r of published.revisions) line(io.stdout, revisionLine(r, true))
-      for (const h of published.held) line(io.stdout, heldLine(h))
+      for (const text of revisionLines(published, true)) line(io.stdout, text)
     }
     if (publishError !== undefined) {
       line(io.stderr, `dcimx: the import is applied, but publishing it failed: ${publishError.code}: ${publishError.message}. It goes out with the next publish (dcimx publish, or the serving node's schedule).`)

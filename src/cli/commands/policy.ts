@@ -7,7 +7,7 @@ import { diffAgreements, explainAgreement, localDate, nodeName, sharingMatrix } 
 import { formatProblem, lintAgreementFiles, loadAgreement, loadAgreements, POLICIES_DIR } from '../../policy/load.js'
 import { previewForPeer } from '../../stats/peer-preview.js'
 import { yearClosesOn } from '../../config.js'
-import { heldLine, revisionLine } from '../held-line.js'
+import { revisionLines } from '../held-line.js'
 import { line, pathFor, type CliIo } from '../io.js'
 import { withNode } from '../with-node.js'
 
@@ -100,8 +100,7 @@ export async function policyPreviewCommand (args: PreviewArgs, io: CliIo): Promi
       for (const c of t.cells) line(io.stdout, `  ${t.by.map(d => c.key[d]!.padEnd(10)).join(' ')} ${c.value === undefined ? 'confidential' : String(c.value)}`)
     }
     for (const r of refused) line(io.stdout, `${r.indicator} ${r.year} would be refused to every peer: it cannot be protected (${r.unsafe.join('; ')})`)
-    for (const r of revisions) line(io.stdout, revisionLine(r, false))
-    for (const h of held) line(io.stdout, heldLine(h))
+    for (const text of revisionLines(preview, false)) line(io.stdout, text)
     line(io.stdout, `${mine.length} table(s) for ${nodeName(args.peer)}; ${refused.length} refused${held.length === 0 ? '' : `; ${held.length} revision(s) held back`}. Confidential cells carry no value (OBS_STATUS Q, CONF_STATUS C); a cell not listed is 0.`)
     return 0
   })

@@ -2,7 +2,7 @@
 import { publish } from '../../exchange/publish.js'
 import { nodeName } from '../../policy/explain.js'
 import { loadAgreements } from '../../policy/load.js'
-import { heldLine, revisionLine } from '../held-line.js'
+import { revisionLines } from '../held-line.js'
 import { yearClosesOn } from '../../config.js'
 import { line, type CliIo } from '../io.js'
 import { withNode } from '../with-node.js'
@@ -23,8 +23,7 @@ export async function publishCommand (args: { home: string, json?: boolean }, io
         line(io.stdout, `${nodeName(i.recipient)} #${i.seq}: ${i.type} ${i.indicator} ${i.year}${i.reason === undefined ? '' : ` (${i.reason.replace('_', ' ')})`}${i.supersedes === null ? '' : ', replacing an earlier release'}`)
       }
       for (const r of report.refused) line(io.stdout, `${r.indicator} ${r.year}: not sent to anyone, it cannot be protected (${r.unsafe.join('; ')})`)
-      for (const r of report.revisions) line(io.stdout, revisionLine(r, true))
-      for (const h of report.held) line(io.stdout, heldLine(h))
+      for (const text of revisionLines(report, true)) line(io.stdout, text)
       line(io.stdout, `${report.issued.length} signed object(s) issued, ${report.unchanged} table(s) unchanged, ${report.refused.length} refused${report.held.length === 0 ? '' : `, ${report.held.length} revision(s) held back`}`)
     }
     return report.refused.length === 0 ? 0 : 1
