@@ -15,19 +15,17 @@ import { Writable } from 'node:stream'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import type { Kysely } from 'kysely'
 import type { Clock } from '../../src/clock.js'
 import { createDb } from '../../src/db/create-db.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
-import type { Database } from '../../src/db/types.js'
 import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { importFile, type ImportDeps } from '../../src/ingest/import-file.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
 import { writeSyntheticCsv } from '../../src/ingest/synthetic.js'
 import type { ActiveGrant } from '../../src/policy/grants.js'
-import { recordSent } from '../../src/policy/ledger.js'
 import { findIndicator } from '../../src/protocol/indicators.js'
-import { protectGrants, recordReleasedPopulation, type ProtectedGrants } from '../../src/stats/protect-grants.js'
+import { protectGrants, type ProtectedGrants } from '../../src/stats/protect-grants.js'
+import { recordRound } from '../helpers/release.js'
 
 const YEAR = 2020
 const SEED = Number(process.env.BENCH_SEED ?? 2026)
@@ -58,11 +56,6 @@ async function timed<T> (fn: () => Promise<T>): Promise<[T, number]> {
   return [out, performance.now() - t0]
 }
 
-async function release (db: Kysely<Database>, out: ProtectedGrants, round: number): Promise<void> {
-  for (const s of out.snapshots) await recordReleasedPopulation(db, s, new Date(clock.now() + round))
-  for (const [i, table] of out.tables.entries()) await recordSent(db, `r${round}-${i}`, table, new Date(clock.now() + round))
-}
-
 const hidden = (out: ProtectedGrants): string => {
   const cells = out.tables.flatMap(t => t.cells)
   return `${cells.filter(c => c.value === undefined).length} of ${cells.length} peer cells hidden`
@@ -89,12 +82,12 @@ async function main (): Promise<void> {
         // The first release counts every record but the last `added`; those come late.
         await load('first.csv', rows.slice(0, rows.length - added))
         const [first, firstMs] = await timed(async () => await protectGrants(db, grants, { workers: 0 }))
-        await release(db, first, 0)
+        await recordRound(db, first, 0, new Date(clock.now()))
         await load('late.csv', rows.slice(rows.length - added))
         const [candidate, candidateMs] = await timed(async () => await protectGrants(db, grants, { workers: 0 }))
         let steady = ''
         if (candidate.revisions.length > 0) {
-          await release(db, candidate, 1)
+          await recordRound(db, candidate, 1, new Date(clock.now() + 1))
           const [after, afterMs] = await timed(async () => await protectGrants(db, grants, { workers: 0 }))
           steady = `${(afterMs / 1000).toFixed(1)} s`
           if (after.revisions.length + after.held.length > 0) throw new Error('the steady state should send nothing new')

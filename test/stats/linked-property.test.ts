@@ -11,11 +11,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import type { ActiveGrant } from '../../src/policy/grants.js'
 import type { GroupsSpec } from '../../src/policy/groups.js'
-import { recordSent } from '../../src/policy/ledger.js'
-import { protectGrants, recordReleasedPopulation } from '../../src/stats/protect-grants.js'
+import { protectGrants } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
 import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
 import { receivedTables } from '../helpers/received-tables.js'
+import { recordRound } from '../helpers/release.js'
 import { setVictims, type VictimAttrs } from '../helpers/records.js'
 
 const ATTRS = {
@@ -108,8 +108,7 @@ t.test('random records, agreements and revisions: the pooled releases hold again
         continue
       }
       // What publish does in its transaction: the snapshot of a first release, and the ledger.
-      for (const s of out.snapshots) await recordReleasedPopulation(db.db, s, new Date(0))
-      for (const [i, table] of out.tables.entries()) await recordSent(db.db, `r${round}-${i}`, table, new Date(round))
+      await recordRound(db.db, out, round, new Date(round))
       for (const table of out.tables) {
         const g = grantsByKey.get(`${table.recipient}|${table.indicator}`)!
         for (const c of table.cells) {

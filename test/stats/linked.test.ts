@@ -12,6 +12,7 @@ import { protectGrants, recordReleasedPopulation, type PeerTable } from '../../s
 import { testDb } from '../helpers/db.js'
 import { auditReceived } from '../helpers/independent-auditor.js'
 import { receivedTables } from '../helpers/received-tables.js'
+import { recordRound } from '../helpers/release.js'
 import { setVictims } from '../helpers/records.js'
 
 const grant = (recipient: string, indicator: string, by: string[], threshold = 3): ActiveGrant =>
@@ -138,8 +139,7 @@ t.test('what was sent under a grant that has ended still constrains the linked t
 
 /** What publish does in its transaction for one round: the version's snapshot, and the ledger. */
 async function release (db: Kysely<Database>, out: Awaited<ReturnType<typeof protectGrants>>, round: number): Promise<void> {
-  for (const s of out.snapshots) await recordReleasedPopulation(db, s, new Date(Date.UTC(2024, 0, 10 + round)))
-  for (const [i, table] of out.tables.entries()) await recordSent(db, `r${round}-${i}`, table, new Date(Date.UTC(2024, 0, 10 + round)))
+  await recordRound(db, out, round, new Date(Date.UTC(2024, 0, 10 + round)))
 }
 
 t.test('revisions: a change that can be protected with the release goes out as the next version', async t => {
