@@ -41,6 +41,32 @@ const POOL_SIZE = 200
 
 let solver: Promise<Highs> | undefined
 
+/**
+ * Per published cell i: the other cells j whose row is at most i's atom by atom (j's atoms are
+ * among i's, none weighing more), so that j >= 1 implies i >= 1 since atoms are >= 0. Of two
+ * cells with the same row, only the later lists the earlier.
+ */
+function cellsWithin (prep: PreparedProblem): number[][] {
+  const containing: number[][] = prep.atoms.map(() => [])
+  prep.cells.forEach((c, i) => { for (const a of c.atoms) containing[a]!.push(i) })
+  return prep.cells.map((c, i) => {
+    const weight = new Map(c.atoms.map((a, k) => [a, c.coefs[k]!]))
+    const seen = new Set<number>([i])
+    const within: number[] = []
+    for (const a of c.atoms) {
+      for (const j of containing[a]!) {
+        if (seen.has(j)) continue
+        seen.add(j)
+        const d = prep.cells[j]!
+        if (!d.atoms.every((b, k) => (weight.get(b) ?? 0) >= d.coefs[k]!)) continue
+        const same = d.atoms.length === c.atoms.length && d.atoms.every((b, k) => weight.get(b) === d.coefs[k])
+        if (!same || j < i) within.push(j)
+      }
+    }
+    return within
+  })
+}
+
 /** Loads the HiGHS WebAssembly module once per process and reuses it. */
 export async function loadSolver (): Promise<Highs> {
   // The package's ESM entry default-exports the loader, but its CommonJS-style typings make
@@ -70,6 +96,8 @@ interface Optimum {
   support: number[]
   /** Atom values at the optimum (empty when unbounded). */
   point: Float64Array
+  /** Reduced cost of each atom at the optimum (empty when unbounded). */
+  reduced: Float64Array
 }
 
 /** How much {@link AttackerLp.interval} computes. */
@@ -105,12 +133,12 @@ export class AttackerLp {
   private readonly suppressed = new Set<number>()
   private cost: Float64Array | undefined
   /**
-   * Per atom: the largest value it could take (null: unbounded), a point attaining it, and the
-   * model it was computed on (see {@link models}). Kept across suppressions: they only drop
-   * equations, so the point stays feasible and an unbounded atom stays unbounded; a maximum on
-   * a later model can only be larger.
+   * Per atom: the largest value it could take (null: unbounded) and a point attaining it, on the
+   * model it was first computed on. Kept across suppressions: they only drop equations, so the
+   * point stays feasible and an unbounded atom stays unbounded (the maximum on a later model can
+   * only be larger, which the group tests of {@link interval} take care of).
    */
-  private readonly reach = new Map<number, { optimum: Optimum, model: number }>()
+  private readonly reach = new Map<number, Optimum>()
   /** How many models were built so far: suppression changes the model. */
   private models = 0
   /**
@@ -119,10 +147,15 @@ export class AttackerLp {
    */
   private readonly pool: Float64Array[]
   private readonly n: number
+  /** See {@link cellsWithin}. */
+  private readonly within: number[][]
+  /** The last {@link maximum}, which {@link interval} reuses for the same arrays on the same model. */
+  private lastMaximum: { atoms: readonly number[], coefs: readonly number[] | undefined, model: number, optimum: Optimum } | undefined
 
   constructor (private readonly highs: Highs, private readonly prep: PreparedProblem) {
     this.n = prep.atoms.length
     this.pool = [Float64Array.from(prep.atoms, a => a.value)]
+    this.within = prep.hiddenNonZero ? cellsWithin(prep) : prep.cells.map(() => [])
   }
 
   /** Drops the equation of published cell `cell` (idempotent). */
@@ -149,10 +182,13 @@ export class AttackerLp {
       uppers.push(upper)
       this.rowCell.push(cell)
     }
+    // A hidden cell's ">= 1" is left out when a cell within it is hidden too or published
+    // non-zero: implied, it would only enlarge the basis (the feasible set is the same).
+    const implied = (i: number): boolean => this.within[i]!.some(j => this.suppressed.has(j) || prep.cells[j]!.value >= 1)
     prep.cells.forEach((c, i) => {
       if (!this.suppressed.has(i)) addRow(c.atoms, c.coefs, c.value, c.value, i)
       // Zeros are always published: a hidden cell holds at least one record.
-      else if (prep.hiddenNonZero) addRow(c.atoms, c.coefs, 1, highs.infinity, i)
+      else if (prep.hiddenNonZero && !implied(i)) addRow(c.atoms, c.coefs, 1, highs.infinity, i)
     })
     for (const p of prep.priors) if (p.consistent) addRow(p.atoms, p.coefs, p.value, p.value, -1)
     const model = highs.createModel({
@@ -197,28 +233,28 @@ export class AttackerLp {
       if (this.pool.length > POOL_SIZE) this.pool.splice(1, 1)
       const support = new Set<number>()
       solution.rowDual.forEach((d, r) => { if (Math.abs(d) > 1e-9 && this.rowCell[r]! >= 0) support.add(this.rowCell[r]!) })
-      return { value: round(model.getObjectiveValue()), support: [...support].sort((a, b) => a - b), point: solution.colValue }
+      return { value: round(model.getObjectiveValue()), support: [...support].sort((a, b) => a - b), point: solution.colValue, reduced: solution.colDual }
     }
     // Feasible (see above) and unresolved between unbounded and infeasible: unbounded. A minimum
     // is never unbounded (every variable is >= 0 and the objective has non-negative weights).
     if (maximize && (status === codes.unbounded || status === codes.unboundedOrInfeasible)) {
-      return { value: null, support: [], point: new Float64Array(0) }
+      return { value: null, support: [], point: new Float64Array(0), reduced: new Float64Array(0) }
     }
     throw new Error(`disclosure audit: LP ended with status ${status}`)
   }
 
   /**
-   * A feasible point where atom `s` is largest: on the current model when `current`, otherwise
-   * possibly on an earlier one (see {@link reach}), which needs no solve.
+   * A feasible point where atom `s` is largest, possibly on an earlier model (see {@link reach}):
+   * one solve the first time only.
    */
-  private reachOf (s: number, current: boolean): Optimum {
+  private reachOf (s: number): Optimum {
     this.model ??= this.build()
     const known = this.reach.get(s)
-    if (known !== undefined && (!current || known.model === this.models)) return known.optimum
+    if (known !== undefined) return known
     const cost = new Float64Array(this.n)
     cost[s] = 1
     const optimum = this.solve(cost, true)
-    this.reach.set(s, { optimum, model: this.models })
+    this.reach.set(s, optimum)
     return optimum
   }
 
@@ -273,19 +309,21 @@ export class AttackerLp {
    * no solve of their own: none when the plain optima already have x_s >= 1; none when x_s is
    * unbounded and the cell is bounded (a recession direction then raises x_s without changing
    * the cell); in mode 'check', none when mixing the plain optima with a feasible point where
-   * x_s >= 1 (the truth, or the point maximising x_s) already proves both bounds wide enough.
-   * In mode 'check', the contributors left are tested in groups (x_s >= 1 for all of a group at
-   * once; see below), which decides exactly as one LP per contributor does with far fewer solves:
-   * when the cell is safe, its singleton bounds are then not necessarily the worst contributor's;
-   * when it is not, they are the first failing contributor's own exact interval.
+   * x_s >= 1 (the truth, or the point where x_s was first found largest) already proves both
+   * bounds wide enough. In mode 'check', the contributors left are tested in groups (x_s >= 1 for
+   * all of a group at once; see below), which decides exactly as one LP per contributor does
+   * with far fewer solves: when the cell is safe, its singleton bounds are then not necessarily
+   * the worst contributor's; when it is not, they are a failing contributor's own exact interval.
+   * The plain maximum is reused from {@link maximum} when it was just computed for these arrays.
    */
   interval (atoms: readonly number[], mode: IntervalMode, coefs?: readonly number[]): CellInterval {
     const T = this.prep.threshold
     const inCell = new Uint8Array(this.n)
     const cost = new Float64Array(this.n)
     atoms.forEach((a, k) => { inCell[a] = 1; cost[a] = coefs?.[k] ?? 1 })
+    const last = this.lastMaximum
+    const max = last !== undefined && last.atoms === atoms && last.coefs === coefs && last.model === this.models ? last.optimum : this.solve(cost, true)
     const min = this.solve(cost, false)
-    const max = this.solve(cost, true)
     const m0 = min.value ?? 0
     const M0 = max.value
     const out: CellInterval = {
@@ -331,7 +369,7 @@ export class AttackerLp {
       if (M0 === null) {
         // Unbounded above for every attacker: only the lower bound can narrow (mode 'exact').
         if (mode === 'check') return
-      } else if (this.reachOf(s, false).value === null) return
+      } else if (this.reachOf(s).value === null) return
       if (mode === 'check') {
         // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or with a
         // point where x_s is largest (first one found earlier, then one on the current model).
@@ -348,10 +386,7 @@ export class AttackerLp {
           const highMin = minOk ? m0 : Math.min(...mixes(min.point, m0))
           return isProtected(highMin, lowMax, T)
         }
-        if (proven(this.reachOf(s, false))) return
-        const z = this.reachOf(s, true)
-        if (z.value === null || proven(z)) return
-        pending.push({ s, minOk, maxOk })
+        if (!proven(this.reachOf(s))) pending.push({ s, minOk, maxOk })
         return
       }
       examine(s, minOk, maxOk)
@@ -361,10 +396,13 @@ export class AttackerLp {
     // minimum is at least, and its maximum at most, each contributor's. So when its interval is
     // protected, every contributor of the group is. `lo` and `up` are bounds already proven for
     // every contributor of the group (each one's minimum is at most `lo`, its maximum at least
-    // `up`); the maximum is tried first, as one solve often suffices. Otherwise the group is split
-    // in halves, each starting from its parent's bounds (a half's are at least as wide), down to
-    // single contributors solved exactly. The first contributor found to fail is the first in
-    // contributor order that fails, since a group holding a failing contributor always fails.
+    // `up`); the maximum is tried first, as one solve often suffices. Otherwise the group is split,
+    // each part starting from its parent's bounds (a part's are at least as wide), down to single
+    // contributors solved exactly: first the contributors whose bound x_s >= 1 has a non-zero
+    // reduced cost at a failing optimum (the bounds of the others can be dropped without changing
+    // that optimum, so these few fail together as the whole group does), then the others; in
+    // halves when all of them or none are binding. The search stops at the first contributor
+    // found to fail.
     const test = (group: typeof pending, lo: number, up: number | null): void => {
       if (!out.safe) return
       const high = group.filter(g => !g.maxOk).map(g => g.s)
@@ -385,14 +423,32 @@ export class AttackerLp {
         out.safe = false
         return
       }
+      const upperOnly = up !== null && up < T - EPS
+      const binds = (o: Optimum, s: number): boolean => Math.abs(o.reduced[s] ?? 0) > 1e-9
+      const binding = group.filter(g => (!g.maxOk && binds(upper, g.s)) || (!upperOnly && !g.minOk && binds(lower, g.s)))
       const half = Math.ceil(group.length / 2)
-      test(group.slice(0, half), lo, up)
-      test(group.slice(half), lo, up)
+      const parts = binding.length > 0 && binding.length < group.length
+        ? [binding, group.filter(g => !binding.includes(g))]
+        : [group.slice(0, half), group.slice(half)]
+      for (const part of parts) test(part, lo, up)
     }
     // The truth has x_s >= 1 for every contributor: its value bounds every contributor's minimum
     // from above and maximum from below, the bounds a test starts from.
     if (pending.length > 0) test(pending, truth, truth)
     return out
+  }
+
+  /**
+   * The plain maximum of the sum of `atoms` (one solve; null: unbounded) and the published cells
+   * in its certificate. Below T the cell fails whatever its lower bound; otherwise an
+   * {@link interval} call that follows with the same arrays reuses it.
+   */
+  maximum (atoms: readonly number[], coefs?: readonly number[]): { value: number | null, support: number[] } {
+    const cost = new Float64Array(this.n)
+    atoms.forEach((a, k) => { cost[a] = coefs?.[k] ?? 1 })
+    const optimum = this.solve(cost, true)
+    this.lastMaximum = { atoms, coefs, model: this.models, optimum }
+    return optimum
   }
 
   /** Releases the native model. */
