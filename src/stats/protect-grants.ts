@@ -563,7 +563,8 @@ export async function protectGrants (db: Kysely<Database>, grants: ActiveGrant[]
   // Population-years are independent problems: the large ones are protected in parallel.
   const solve = async (list: GrantCut[]): Promise<Map<ProtectionProblem, ProtectionResult>> => {
     const problems = list.flatMap(cut => cut.problem === undefined ? [] : [cut.problem])
-    const solved = await protectMany(problems, options)
+    // Publishing needs the pattern and whether it is safe, not the final intervals.
+    const solved = await protectMany(problems, { ...options, protect: { intervals: false, ...options.protect } })
     return new Map(problems.map((p, i) => [p, solved[i]!]))
   }
   const results = await solve(cuts)

@@ -6,7 +6,7 @@
 import os from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { ProtectionProblem } from './problem.js'
-import { protect, type ProtectionResult } from './protect.js'
+import { protect, type ProtectionResult, type ProtectOptions } from './protect.js'
 
 /**
  * Problems with fewer published cells than this run in this thread: starting a worker (about
@@ -23,6 +23,8 @@ export interface ProtectManyOptions {
   workers?: number
   /** Published cells from which a problem goes to a worker (default {@link WORKER_MIN_CELLS}). */
   minCells?: number
+  /** Passed to {@link protect} for every problem. */
+  protect?: ProtectOptions
 }
 
 /** Worker threads {@link protectMany} uses by default. */
@@ -54,7 +56,7 @@ export async function protectMany (problems: readonly ProtectionProblem[], optio
   const workers = Math.min(options.workers ?? defaultWorkers(), large.length)
   const results: ProtectionResult[] = new Array(problems.length)
   if (workers < 2) {
-    for (const [i, p] of problems.entries()) results[i] = await protect(p)
+    for (const [i, p] of problems.entries()) results[i] = await protect(p, options.protect)
     return results
   }
   const inWorkers = new Set(large)
@@ -68,7 +70,7 @@ export async function protectMany (problems: readonly ProtectionProblem[], optio
         const next = (): void => {
           const i = queue.shift()
           if (i === undefined) { resolve(); return }
-          worker.postMessage({ id: i, problem: problems[i] })
+          worker.postMessage({ id: i, problem: problems[i], options: options.protect })
         }
         worker.on('message', (m: { id: number, result?: ProtectionResult, error?: string }) => {
           if (m.error !== undefined) { reject(new Error(m.error)); return }
@@ -82,7 +84,7 @@ export async function protectMany (problems: readonly ProtectionProblem[], optio
     }))
     // Handled here so that a worker failing while this thread works is not an unhandled rejection.
     remote.catch(() => undefined)
-    for (const [i, p] of problems.entries()) if (!inWorkers.has(i)) results[i] = await protect(p)
+    for (const [i, p] of problems.entries()) if (!inWorkers.has(i)) results[i] = await protect(p, options.protect)
     await remote
     return results
   } finally {

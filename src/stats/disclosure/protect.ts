@@ -13,17 +13,20 @@
  *    groups with 1 <= value < T (the persons added to or withdrawn from a cell by a revision).
  * 3. Elimination (gauss.ts): the other published cells are offered for publication one by one,
  *    zeros first (a published zero reveals each of its atoms, since counts are >= 0), then larger
- *    counts, then key; each is suppressed when publishing it would make a target derivable. Pairs
- *    of small disjoint targets under one published cell whose sum would fail the audit anyway are
- *    protected as extra vectors (GaussSuppression's singleton "sum2" idea), at most a few per
- *    target.
+ *    counts, then key; each is suppressed when publishing it would make a target derivable. In
+ *    the first elimination, pairs of small disjoint targets under one published cell whose sum
+ *    would fail the audit anyway are protected as extra vectors (GaussSuppression's singleton
+ *    "sum2" idea), at most a few per target.
  * 4. Audit every suppressed cell and derived group not yet passed: width >= T and upper >= T,
- *    plainly and against every single contributor who knows their own singleton cell. A failing
- *    one gets one more suppression: of the published cells in the dual certificate of the failing
- *    bound, one already chosen in this round for another failing cell if there is one (it is
- *    audited again next round anyway), else the one least wanted for publication. If the
- *    certificate uses only cells that cannot be suppressed (earlier releases, or cells they
- *    fix), no suppression can help: it is unsafe.
+ *    plainly and against every single contributor who knows their own singleton cell (the plain
+ *    maximum first: below T, the cell fails without more solves). A failing one gets one more
+ *    suppression: of the published cells in the dual certificate of the failing bound, one
+ *    already chosen in this round for another failing cell if there is one (it is audited again
+ *    next round anyway), else the one least wanted for publication. A cell whose certificate of
+ *    an earlier round holds a cell chosen in this round waits for the next round without being
+ *    audited (its failing bound is likely broken; the next round tells). If the certificate uses
+ *    only cells that cannot be suppressed (earlier releases, or cells they fix), no suppression
+ *    can help: it is unsafe.
  * 5. Everything suppressed plus the new suppressions become targets; repeat 3-4 until no cell
  *    fails. Suppression only grows, so a passed cell stays passed and the loop ends.
  *
@@ -67,6 +70,16 @@ export interface UnsafeCell {
   reason: string
 }
 
+/** Options of {@link protect}. */
+export interface ProtectOptions {
+  /**
+   * Report the attacker's intervals in `audit`, `derived` and `groups` (default true). When
+   * false those lists are empty: publishing needs only the pattern and whether it is safe, and
+   * the final intervals cost up to two LP solves per target.
+   */
+  intervals?: boolean
+}
+
 /** Result of {@link protect}. */
 export interface ProtectionResult {
   /** Published keys to withhold, sorted. Mark all alike: which are primary must not leak. */
@@ -75,11 +88,11 @@ export interface ProtectionResult {
   primary: number
   /** The other suppressed cells (internal reporting only). */
   secondary: number
-  /** The attacker's LP interval for every suppressed cell, by key. */
+  /** The attacker's LP interval for every suppressed cell, by key (empty without `intervals`). */
   audit: CellAudit[]
-  /** Unpublished groups below T that the published groupings separate, with their intervals. */
+  /** Unpublished groups below T that the published groupings separate, with their intervals (empty without `intervals`). */
   derived: DerivedAudit[]
-  /** Protected groups with 1 <= value < T, by key, with their intervals. */
+  /** Protected groups with 1 <= value < T, by key, with their intervals (empty without `intervals`). */
   groups: GroupAudit[]
   /** alreadyPublished keys whose released value differs from today's sum (not used as equations). */
   revised: string[]
@@ -210,7 +223,7 @@ function parentIndex (prep: PreparedProblem): ParentIndex {
  * safe. See the module documentation for the guarantees. Throws only for an invalid problem
  * (see prepareProblem).
  */
-export async function protect (problem: ProtectionProblem): Promise<ProtectionResult> {
+export async function protect (problem: ProtectionProblem, options: ProtectOptions = {}): Promise<ProtectionResult> {
   const prep = prepareProblem(problem)
   const T = prep.threshold
   const { cells, atoms } = prep
@@ -248,6 +261,8 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
   // Last interval computed per target, and the round it was computed in.
   const intervals = new Map<string, { iv: CellInterval, version: number }>()
   let version = 0
+  // Published cells in the certificate of each target's last failing bound.
+  const certificates = new Map<string, number[]>()
 
   const lp = new AttackerLp(await loadSolver(), prep)
   const arithmetic = { bigint: false }
@@ -260,7 +275,9 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
         dimension,
         known,
         candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms, cells[i]!.coefs)),
-        protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...riskyPairs(prep, guarded, parents)],
+        // Pairs in the first elimination only: later ones change few cells, and the pairs
+        // cost most of an elimination's time.
+        protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...(version === 0 ? riskyPairs(prep, guarded, parents) : [])],
       }, arithmetic)
       suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
       guarded.forEach((t, k) => {
@@ -283,13 +300,8 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
       const targets = [...[...suppressed].sort((a, b) => a - b).map(cellTarget), ...derived]
       for (const t of targets) {
         if (passed.has(t.id) || unsafe.has(t.id)) continue
+        if (certificates.get(t.id)?.some(c => fixes.has(c)) === true) continue
         if (lp.certify(t.atoms, t.coefs)) {
-          passed.add(t.id)
-          continue
-        }
-        const iv = lp.interval(t.atoms, 'check', t.coefs)
-        intervals.set(t.id, { iv, version })
-        if (iv.safe) {
           passed.add(t.id)
           continue
         }
@@ -297,9 +309,26 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
         // uses. A cell already chosen this round for another failing cell is taken first (one
         // suppression often breaks several certificates; next round's audit tells), otherwise
         // the one least wanted for publication. If it uses none that can be suppressed, the
-        // bound survives any further suppression.
-        const upperFails = iv.singletonUpper !== null && iv.singletonUpper < T - 1e-6
-        const rows = upperFails ? iv.upperSupport : [...iv.upperSupport, ...iv.lowerSupport]
+        // bound survives any further suppression (then the whole interval tells why).
+        const max = lp.maximum(t.atoms, t.coefs)
+        let rows = max.support
+        if (max.value === null || max.value >= T - 1e-6 || !max.support.some(c => !suppressed.has(c) && fixed[c] !== true)) {
+          const iv = lp.interval(t.atoms, 'check', t.coefs)
+          intervals.set(t.id, { iv, version })
+          if (iv.safe) {
+            passed.add(t.id)
+            continue
+          }
+          const upperFails = iv.singletonUpper !== null && iv.singletonUpper < T - 1e-6
+          rows = upperFails ? iv.upperSupport : [...iv.upperSupport, ...iv.lowerSupport]
+          if (!rows.some(c => !suppressed.has(c) && fixed[c] !== true)) {
+            const who = isProtected(iv.lower, iv.upper, T) ? 'a person counted in a singleton cell elsewhere can narrow it' : 'cells published earlier bound it'
+            unsafe.set(t.id, `${who} to ${interval(iv.singletonLower, iv.singletonUpper)}` +
+              ` (width and upper bound must be at least ${T}); no further suppression can widen that`)
+            continue
+          }
+        }
+        certificates.set(t.id, rows)
         let pick = -1
         let chosenAlready = false
         for (const c of rows) {
@@ -307,13 +336,7 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
           if (pick < 0 || rank[c]! > rank[pick]!) pick = c
           if (fixes.has(c)) chosenAlready = true
         }
-        if (chosenAlready) continue
-        if (pick >= 0) fixes.add(pick)
-        else {
-          const who = isProtected(iv.lower, iv.upper, T) ? 'a person counted in a singleton cell elsewhere can narrow it' : 'cells published earlier bound it'
-          unsafe.set(t.id, `${who} to ${interval(iv.singletonLower, iv.singletonUpper)}` +
-            ` (width and upper bound must be at least ${T}); no further suppression can widen that`)
-        }
+        if (!chosenAlready) fixes.add(pick)
       }
       if (fixes.size === 0) break
       for (const c of [...suppressed, ...fixes]) protectedCells.add(c)
@@ -325,10 +348,11 @@ export async function protect (problem: ProtectionProblem): Promise<ProtectionRe
       const { lower, upper } = known !== undefined && known.version === version ? known.iv : lp.interval(t.atoms, 'plain', t.coefs)
       return { lower, upper }
     }
+    const report = options.intervals !== false
     const suppressedList = [...suppressed].sort((a, b) => a - b)
-    const audit = suppressedList.map(i => ({ key: cells[i]!.key, ...final(cellTarget(i)) }))
-    const derivedOut = derivedAtoms.map(t => ({ members: atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!), ...final(t) }))
-    const groupsOut = groupTargets.map(t => ({ key: t.id, ...final(t) }))
+    const audit = report ? suppressedList.map(i => ({ key: cells[i]!.key, ...final(cellTarget(i)) })) : []
+    const derivedOut = report ? derivedAtoms.map(t => ({ members: atoms[t.atoms[0]!]!.inner.map(i => prep.innerKeys[i]!), ...final(t) })) : []
+    const groupsOut = report ? groupTargets.map(t => ({ key: t.id, ...final(t) })) : []
     const primary = suppressedList.filter(i => isPrimary(cells[i]!.value)).length
     return {
       suppressed: suppressedList.map(i => cells[i]!.key),

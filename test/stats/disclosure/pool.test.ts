@@ -4,6 +4,7 @@ import { protectMany } from '../../../src/stats/disclosure/pool.js'
 import { protect } from '../../../src/stats/disclosure/protect.js'
 import { crossTableProblem } from '../../../src/stats/disclosure/tables.js'
 import type { ProtectionProblem } from '../../../src/stats/disclosure/problem.js'
+import type { ProtectionResult } from '../../../src/stats/disclosure/protect.js'
 import { shuffled } from './helpers.js'
 
 /** A three-way table of small counts (many primary cells, secondary suppression needed). */
@@ -27,6 +28,16 @@ t.test('workers give byte-identical results, in the order of the problems', asyn
   t.same(mixed[5]!.suppressed, ['k'], 'a small problem beside them is protected in this thread')
   t.equal(JSON.stringify(await protectMany(problems, { workers: 2, minCells: 61 })), JSON.stringify(here))
   t.equal(JSON.stringify(await protectMany(problems, { workers: 0, minCells: 0 })), JSON.stringify(here))
+})
+
+t.test('without the final intervals: the same pattern and outcome, empty interval lists, here and in workers', async t => {
+  const here = await Promise.all(problems.map(async p => await protect(p)))
+  const pattern = (r: ProtectionResult): unknown => ({ ...r, audit: [], derived: [], groups: [] })
+  for (const workers of [0, 2]) {
+    const bare = await protectMany(problems, { workers, minCells: 30, protect: { intervals: false } })
+    t.equal(JSON.stringify(bare), JSON.stringify(here.map(pattern)), `workers: ${workers}`)
+  }
+  t.ok(here.every(r => r.audit.length === r.suppressed.length), 'by default every suppressed cell has its interval')
 })
 
 t.test('an invalid problem in a worker rejects with the engine\'s message, and no worker is left behind', async t => {
