@@ -121,6 +121,8 @@ export interface AuditOptions {
   threshold: number
   /** Per population-year and round > 0: how many records were added and withdrawn since the previous round (the attacker may know these). Default: the attacker knows nothing and the data are taken as unchanged when no published value differs. */
   changes?: Array<{ population: string, year: number, round: number, added: number, withdrawn: number }>
+  /** Also bound the persons added to and withdrawn from every cell of a linked state (see AuditReport.changes). */
+  changeIntervals?: boolean
 }
 
 export interface HiddenInterval {
@@ -134,8 +136,27 @@ export interface HiddenInterval {
   upper: number | null
 }
 
+/** The persons added to or withdrawn from one cell between a linked state and the one before. */
+export interface ChangeInterval extends HiddenInterval {
+  /** `round` is the revision's: the first round of the state linked to the one before. */
+  direction: 'added' | 'withdrawn'
+  /** The first table of the state that lists the cell (one cell may be in several tables, of later rounds too): `key` is in its terms. */
+  table: { recipient: string, round: number }
+}
+
 export interface AuditReport {
   intervals: HiddenInterval[]
+  /**
+   * With `options.changes` and `changeIntervals`: for every cell of a person-counting table in a
+   * state linked to the one before, the interval of the persons added to it and withdrawn from it
+   * (V5's flag counts are not reported). The rule protects a change of 1 to T - 1 persons in a cell
+   * like a hidden cell (width and upper bound >= T). Without the truth an auditor cannot tell a 0
+   * from a small change, nor a small change from a large one; an interval within [1, T - 1] is
+   * certainly a small change disclosed: those are `changeFailures`. Tests that know the truth
+   * check the others.
+   */
+  changes: ChangeInterval[]
+  changeFailures: ChangeInterval[]
   /** Intervals with upper !== null && (upper - lower < T || upper < T). */
   failures: HiddenInterval[]
   /** Columns of all the linear programs solved. */
@@ -406,9 +427,14 @@ function buildChains (highs: Highs, tables: Table[], options: AuditOptions): Cha
 
 interface CellRow {
   cols: Set<number>
+  /** In a state linked to the one before: the persons added to this cell and withdrawn from it (person-counting tables). */
+  added: Set<number>
+  withdrawn: Set<number>
   published: Set<number>
   hidden: boolean
   what: string
+  /** The first table cell that named this row, and the first round of its state: what a change interval reports. */
+  first: { table: { recipient: string, round: number }, round: number, indicator: string, key: string }
 }
 
 interface Lp {
@@ -419,6 +445,8 @@ interface Lp {
   rowVals: number[][]
   /** Hidden cells of the chain, each with the row of its value. */
   hidden: Array<{ interval: Omit<HiddenInterval, 'lower' | 'upper'>, row: CellRow }>
+  /** Every cell row of a linked state (person-counting tables): its added and withdrawn persons. */
+  changed: CellRow[]
 }
 
 /** Tuples of codes over some dimensions, with the states in which each is not inside a published zero. */
@@ -640,11 +668,15 @@ function buildLp (chain: Chain, INF: number): Lp {
   states.forEach((_, si) => consistent(nCol[si]!))
 
   // Revisions: n_s = n_{s-1} + add - wd per clique tuple, add and wd consistent too.
+  const addCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
+  const wdCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
   states.forEach((s, si) => {
     if (s.link === undefined) return
     const prev = si - 1
     const addCol = cliques.map(c => new Int32Array(c.tuples.length).fill(-1))
     const wdCol = cliques.map(c => new Int32Array(c.tuples.length).fill(-1))
+    addCols[si] = addCol
+    wdCols[si] = wdCol
     cliques.forEach((c, ci) => c.tuples.forEach((_, zi) => {
       const now = nCol[si]![ci]![zi]!
       const before = nCol[prev]![ci]![zi]!
@@ -697,13 +729,14 @@ function buildLp (chain: Chain, INF: number): Lp {
 
   // Cell rows: one per state and person set; its columns come from the clique holding its dimensions.
   const hidden: Lp['hidden'] = []
+  const changed: CellRow[] = []
   states.forEach((s, si) => {
     const rows = new Map<string, CellRow>()
     const rowOf = (t: Table, key: string): CellRow => {
       const c = canonical(t, key.split('|'))
       let row = rows.get(c)
       if (row === undefined) {
-        row = { cols: new Set(), published: new Set(), hidden: false, what: `${chain.population} ${chain.year} round ${s.rounds.join('/')} ${t.def.id} ${key}` }
+        row = { cols: new Set(), added: new Set(), withdrawn: new Set(), published: new Set(), hidden: false, what: `${chain.population} ${chain.year} round ${s.rounds.join('/')} ${t.def.id} ${key}`, first: { table: { recipient: t.src.recipient, round: t.src.round }, round: s.rounds[0]!, indicator: t.def.id, key } }
         rows.set(c, row)
       }
       return row
@@ -718,16 +751,20 @@ function buildLp (chain: Chain, INF: number): Lp {
       const t = group[0]!
       const byPos = t.inBy.flatMap((b, pos) => b ? [pos] : [])
       const seen = new Map<string, CellRow>()
-      const add = (col: number, finest: string, mask: number): void => {
+      /** The row of the cell a finest key counts in under `mask`, if any. */
+      const cellRow = (finest: string, mask: number): CellRow | undefined => {
         const codes = finest.split('|')
         // A code in no group of this table is counted only where its dimension is _T (another mask).
-        if (byPos.some((pos, b) => (mask & (1 << b)) !== 0 && codes[pos] === TOTAL)) return
+        if (byPos.some((pos, b) => (mask & (1 << b)) !== 0 && codes[pos] === TOTAL)) return undefined
         byPos.forEach((pos, b) => { if ((mask & (1 << b)) === 0) codes[pos] = TOTAL })
         const key = codes.join('|')
         let row = seen.get(key)
         if (row === undefined) { row = rowOf(t, key); seen.set(key, row) }
-        row.cols.add(col)
+        return row
       }
+      const add = (col: number, finest: string, mask: number): void => { cellRow(finest, mask)?.cols.add(col) }
+      const addCol = addCols[si]
+      const wdCol = wdCols[si]
       for (let mask = 0; mask < 1 << byPos.length; mask++) {
         if (t.def.multiCount) {
           const local = localIndex(t, Q)
@@ -742,6 +779,13 @@ function buildLp (chain: Chain, INF: number): Lp {
           c.tuples.forEach((z, zi) => {
             const n = nCol[si]![ci]![zi]!
             if (n >= 0) add(n, keyOf(t, local, z.codes, c.dims.length), mask)
+            if (addCol === undefined || wdCol === undefined) return
+            const a = addCol[ci]![zi]!
+            const w = wdCol[ci]![zi]!
+            if (a < 0 && w < 0) return
+            const row = cellRow(keyOf(t, local, z.codes, c.dims.length), mask)
+            if (a >= 0) row?.added.add(a)
+            if (w >= 0) row?.withdrawn.add(w)
           })
         }
       }
@@ -761,6 +805,7 @@ function buildLp (chain: Chain, INF: number): Lp {
         } else row.published.add(value)
       }
     }
+    if (s.link !== undefined) changed.push(...[...rows.values()].filter(r => r.added.size > 0 || r.withdrawn.size > 0))
     for (const row of rows.values()) {
       if (row.published.size > 1) contradiction(`${row.what}: published with different values (${[...row.published].join(', ')})`)
       const cols = [...row.cols]
@@ -775,7 +820,7 @@ function buildLp (chain: Chain, INF: number): Lp {
       }
     }
   })
-  return { numCols, rowLower, rowUpper, rowCols, rowVals, hidden }
+  return { numCols, rowLower, rowUpper, rowCols, rowVals, hidden, changed }
 }
 
 /** The key of the cell of `t` with only the chain dimension `j` at code `c` (everything else `_T`). */
@@ -834,39 +879,51 @@ function feasible (highs: Highs, chain: Chain): boolean {
   }
 }
 
-function solveChain (highs: Highs, chain: Chain, lp: Lp): HiddenInterval[] {
+function solveChain (highs: Highs, chain: Chain, lp: Lp, withChanges: boolean): { hidden: HiddenInterval[], changes: ChangeInterval[] } {
   const results = new Map<CellRow, { lower: number, upper: number | null }>()
+  const changes: ChangeInterval[] = []
   const pending = lp.hidden.filter(h => h.row.published.size === 0)
   if (lp.numCols > 0) {
     const model = loadModel(highs, lp) ?? contradiction(`${chain.population} ${chain.year}: no state of the records fits every table received (the linear program is infeasible)`)
     try {
       const codes = highs.constants.modelStatus
-      for (const h of pending) {
-        if (results.has(h.row)) continue
+      /** Integer bounds of the sum of `cols`, rounded inward. */
+      const bounds = (cols: Iterable<number>, what: string): { lower: number, upper: number | null } => {
         const cost = new Float64Array(lp.numCols)
-        for (const c of h.row.cols) cost[c] = 1
+        for (const c of cols) cost[c] = 1
         model.changeColsCost({ kind: 'range', from: 0, to: lp.numCols - 1 }, cost)
         model.changeObjectiveSense(highs.constants.objectiveSense.minimize)
         let status = model.run().modelStatus
-        if (status !== codes.optimal) fail(`${h.row.what}: minimum not found (HiGHS status ${status})`)
+        if (status !== codes.optimal) fail(`${what}: minimum not found (HiGHS status ${status})`)
         const lower = Math.ceil(model.getObjectiveValue() - EPS)
         model.changeObjectiveSense(highs.constants.objectiveSense.maximize)
         status = model.run().modelStatus
         let upper: number | null
         if (status === codes.optimal) upper = Math.floor(model.getObjectiveValue() + EPS)
         else if (status === codes.unbounded || status === codes.unboundedOrInfeasible) upper = null
-        else fail(`${h.row.what}: maximum not found (HiGHS status ${status})`)
-        results.set(h.row, { lower, upper })
+        else fail(`${what}: maximum not found (HiGHS status ${status})`)
+        return { lower, upper }
+      }
+      for (const h of pending) if (!results.has(h.row)) results.set(h.row, bounds(h.row.cols, h.row.what))
+      if (withChanges) {
+        for (const row of lp.changed) {
+          for (const direction of ['added', 'withdrawn'] as const) {
+            const cols = row[direction]
+            const b = cols.size === 0 ? { lower: 0, upper: 0 } : bounds(cols, `${row.what} (${direction})`)
+            changes.push({ population: chain.population, year: chain.year, ...row.first, direction, ...b })
+          }
+        }
       }
     } finally {
       model.dispose()
     }
   }
-  return lp.hidden.map(h => {
+  const hidden = lp.hidden.map(h => {
     const known = h.row.published.size === 1 ? [...h.row.published][0]! : undefined
     const r = known !== undefined ? { lower: known, upper: known } : results.get(h.row)!
     return { ...h.interval, lower: r.lower, upper: r.upper }
   })
+  return { hidden, changes }
 }
 
 /**
@@ -878,16 +935,22 @@ export async function auditReceived (tables: ReceivedTable[], options: AuditOpti
   const highs = await loadHighs()
   const chains = buildChains(highs, prepared, options)
   const intervals: HiddenInterval[] = []
+  const changes: ChangeInterval[] = []
   let variables = 0
   for (const chain of chains) {
     const lp = buildLp(chain, highs.infinity)
     variables += lp.numCols
-    intervals.push(...solveChain(highs, chain, lp))
+    const solved = solveChain(highs, chain, lp, options.changeIntervals === true)
+    intervals.push(...solved.hidden)
+    changes.push(...solved.changes)
   }
-  intervals.sort((a, b) => cmp(a.population, b.population) || a.year - b.year || a.round - b.round || cmp(a.indicator, b.indicator) || cmp(a.key, b.key))
+  const order = (a: HiddenInterval, b: HiddenInterval): number => cmp(a.population, b.population) || a.year - b.year || a.round - b.round || cmp(a.indicator, b.indicator) || cmp(a.key, b.key)
+  intervals.sort(order)
+  changes.sort((a, b) => order(a, b) || cmp(a.direction, b.direction))
   const T = options.threshold
   const failures = intervals.filter(i => i.upper !== null && (i.upper - i.lower < T - EPS || i.upper < T - EPS))
-  return { intervals, failures, variables }
+  const changeFailures = changes.filter(c => c.lower >= 1 && c.upper !== null && c.upper < T - EPS)
+  return { intervals, failures, changes, changeFailures, variables }
 }
 
 function cmp (a: string, b: string): number {

@@ -61,6 +61,23 @@ type RawGrant = typeof grantArb extends fc.Arbitrary<infer G> ? G : never
 /** A round: records added (new persons) and withdrawn (some of the earlier ones), and grants added. */
 const roundArb = fc.record({ add: fc.array(personArb, { maxLength: 3 }), withdraw: fc.integer({ min: 0, max: 3 }), grants: fc.array(grantArb, { maxLength: 2 }) })
 
+/** Each person-counting indicator's dimensions in key order, and the attribute behind each. */
+const KEY_DIMS: Record<string, string[]> = { V1: DIMS['V1']!, V2: DIMS['V2']!, V4: DIMS['V4']! }
+const ATTR_OF: Record<string, keyof typeof ATTRS> = { VICT_STATUS: 'status', SEX: 'sex', AGE_GROUP: 'age_group', CITIZEN_GRP: 'citizen_grp', EXPLOIT: 'exploit_primary', IDENT_AGENCY: 'identified_by' }
+
+/** Records of `people` in the cell `key` (codes joined with |) of a received V1, V2 or V4 table. */
+function recordsIn (people: Person[], tb: ReceivedTable, key: string): number {
+  const codes = key.split('|')
+  const inCell = (d: string, code: string, cell: string): boolean => {
+    if (cell === '_T') return true
+    const g = tb.groups?.[d]
+    if (g === undefined) return code === cell
+    const m = g[cell]!
+    return m === 'rest' ? !Object.values(g).some(x => x !== 'rest' && x.includes(code)) : m.includes(code)
+  }
+  return people.reduce((n, p) => n + (KEY_DIMS[tb.indicator]!.every((d, k) => inCell(d, p[ATTR_OF[d]!]!, codes[k]!)) ? p.n : 0), 0)
+}
+
 function toGrant (g: RawGrant): ActiveGrant {
   const dims = DIMS[g.indicator]!
   const by = [...new Set(g.dims.map(i => dims[i % dims.length]!))].sort()
@@ -76,6 +93,8 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   let hidden = 0
   let held = 0
   let revised = 0
+  let changesAudited = 0
+  let smallChanges = 0
   await fc.assert(fc.asyncProperty(fc.array(personArb, { minLength: 1, maxLength: 8 }), fc.array(grantArb, { minLength: 1, maxLength: 3 }), fc.array(roundArb, { maxLength: 2 }), async (people, first, rounds) => {
     await db.db.deleteFrom('released_population').execute()
     await db.db.deleteFrom('population_version').execute()
@@ -89,6 +108,9 @@ t.test('random records, agreements and revisions: the pooled releases hold again
     const pooled: ReceivedTable[] = []
     const seen = new Map<string, string>()
     const changes: Array<{ population: string, year: number, round: number, added: number, withdrawn: number }> = []
+    // The persons of the last version that went out, and per revision round the persons it added and withdrew.
+    let released: Person[] | undefined
+    const moved = new Map<number, { added: Person[], withdrawn: Person[] }>()
     for (let round = 0; round <= rounds.length; round++) {
       if (round > 0) {
         const r = rounds[round - 1]!
@@ -109,6 +131,8 @@ t.test('random records, agreements and revisions: the pooled releases hold again
       }
       // What publish does in its transaction: the snapshot of a first release, and the ledger.
       await recordRound(db.db, out, round, new Date(round))
+      if (out.revisions.length > 0) moved.set(round, { added: persons.filter(p => !released!.includes(p)), withdrawn: released!.filter(p => !persons.includes(p)) })
+      if (released === undefined || out.revisions.length > 0) released = persons
       for (const table of out.tables) {
         const g = grantsByKey.get(`${table.recipient}|${table.indicator}`)!
         for (const c of table.cells) {
@@ -129,10 +153,21 @@ t.test('random records, agreements and revisions: the pooled releases hold again
       }
       pooled.push(...receivedTables(out.tables, grants, round))
       const T = Math.max(...grants.map(g => g.threshold))
-      const report = await auditReceived(pooled, { threshold: T, changes })
+      const report = await auditReceived(pooled, { threshold: T, changes, changeIntervals: true })
       audited += report.intervals.length
       hidden += out.tables.reduce((n, x) => n + x.cells.filter(c => c.value === undefined).length, 0)
       if (report.failures.length > 0) throw new Error(`round ${round}: ${JSON.stringify(report.failures.slice(0, 3))}`)
+      if (report.changeFailures.length > 0) throw new Error(`round ${round}: ${JSON.stringify(report.changeFailures.slice(0, 3))}`)
+      // Every cell's change of 1 to T - 1 persons is protected like a hidden cell.
+      for (const c of report.changes) {
+        const tb = pooled.find(x => x.round === c.table.round && x.recipient === c.table.recipient && x.indicator === c.indicator)!
+        const truth = recordsIn(moved.get(c.round)![c.direction], tb, c.key)
+        if (truth < c.lower || (c.upper !== null && truth > c.upper)) throw new Error(`round ${round}: ${JSON.stringify(c)} holds ${truth}, outside its interval`)
+        changesAudited++
+        if (truth === 0 || truth >= T) continue
+        smallChanges++
+        if (c.upper !== null && (c.upper - c.lower < T || c.upper < T)) throw new Error(`round ${round}: ${JSON.stringify(c)}: ${truth} ${c.direction}, not protected`)
+      }
     }
     return true
   }), { numRuns: 25, seed: 20261203 })
@@ -140,4 +175,5 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   t.ok(hidden > 50, `hidden cells sent: ${hidden}`)
   t.ok(held > 3, `revisions held back: ${held}`)
   t.ok(revised > 3, `revisions that went out: ${revised}`)
+  t.ok(smallChanges > 10, `changes of cells audited: ${changesAudited}, of which ${smallChanges} of 1 to T - 1 persons`)
 })

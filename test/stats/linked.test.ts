@@ -186,8 +186,11 @@ t.test('revisions: a cell that would move by fewer than T persons is hidden in t
   t.same(second.revisions.map(r => [r.version, r.added, r.withdrawn]), [[1, 4, 0]])
   t.same(along(second.tables, 'HRV', 'V1', 'SEX'), ['F=C', 'M=C', '_T=18'])
   const changes = [{ population: 'victims', year: 2023, round: 1, added: 4, withdrawn: 0 }]
-  const report = await auditReceived([...receivedTables(first.tables, grants, 0), ...receivedTables(second.tables, grants, 1)], { threshold: 3, changes })
+  const report = await auditReceived([...receivedTables(first.tables, grants, 0), ...receivedTables(second.tables, grants, 1)], { threshold: 3, changes, changeIntervals: true })
   t.same(report.failures, [])
   // The persons added among the women: F(1) - 5, with F(1) in [5, 9] (F(1) + M(1) = 18, M(1) >= 9).
   t.same(report.intervals.filter(i => i.round === 1 && i.indicator === 'V1' && i.key === '_T|F|_T|_T').map(i => [i.lower, i.upper]), [[5, 9]])
+  // The change itself: the one woman added lies in [0, 4] (so do the three men), the total 4 is known.
+  t.same(report.changes.filter(c => c.direction === 'added').map(c => [c.key, c.lower, c.upper]), [['_T|F|_T|_T', 0, 4], ['_T|M|_T|_T', 0, 4], ['_T|_T|_T|_T', 4, 4]])
+  t.same(report.changeFailures, [])
 })

@@ -3,7 +3,7 @@
  * Every interval below is derived in the comment beside it.
  */
 import t from 'tap'
-import { auditReceived, type AuditReport, type ReceivedTable } from '../../helpers/independent-auditor.js'
+import { auditReceived, type AuditOptions, type AuditReport, type ReceivedTable } from '../../helpers/independent-auditor.js'
 
 const YEAR = 2024
 
@@ -147,6 +147,39 @@ t.test('a revision: round 0 publishes F = 5, round 1 hides it after one withdraw
     ['V1', 1, '_T|M|_T|_T', 1, 12],
   ])
   t.same(indep.failures, [])
+})
+
+t.test('a revision: the persons added to and withdrawn from each cell, and the changes that are certainly small', async t => {
+  const round0 = table('A', 'V1', ['SEX'], { F: 5, M: 7, _T: 12 })
+  const round1 = table('A', 'V1', ['SEX'], { F: null, M: null, _T: null }, { round: 1 })
+  const change = (added: number, withdrawn: number): AuditOptions => ({ threshold: 3, changeIntervals: true, changes: [{ population: 'victims', year: YEAR, round: 1, added, withdrawn }] })
+  const changeRows = (r: AuditReport): Array<[string, string, number, number | null]> => r.changes.map(c => [c.key, c.direction, c.lower, c.upper])
+  // One withdrawn, none added: each sex lost 0 or 1; the total lost exactly 1 (known, and below T).
+  const one = await auditReceived([round0, round1], change(0, 1))
+  t.same(changeRows(one), [
+    ['_T|F|_T|_T', 'added', 0, 0], ['_T|F|_T|_T', 'withdrawn', 0, 1],
+    ['_T|M|_T|_T', 'added', 0, 0], ['_T|M|_T|_T', 'withdrawn', 0, 1],
+    ['_T|_T|_T|_T', 'added', 0, 0], ['_T|_T|_T|_T', 'withdrawn', 1, 1],
+  ])
+  t.same(one.changeFailures.map(c => `${c.key} ${c.direction}`), ['_T|_T|_T|_T withdrawn'])
+  // F published again as 4 after one withdrawal, none added: F lost exactly that person.
+  const f4 = table('A', 'V1', ['SEX'], { F: 4, M: null, _T: null }, { round: 1 })
+  const pinned = await auditReceived([round0, f4], change(0, 1))
+  t.same(pinned.changeFailures.map(c => [c.key, c.direction, c.lower, c.upper]), [
+    ['_T|F|_T|_T', 'withdrawn', 1, 1],
+    ['_T|_T|_T|_T', 'withdrawn', 1, 1],
+  ])
+  t.same(pinned.changes.find(c => c.key === '_T|M|_T|_T' && c.direction === 'withdrawn')?.upper, 0, 'so M lost nobody')
+  // Ten added and ten withdrawn of 12, everything hidden in round 1: F lost at least 3 (M had
+  // only 7) and at most its 5, M at least 5; nothing is certainly between 1 and T - 1 = 2.
+  const many = await auditReceived([round0, round1], change(10, 10))
+  t.same(many.changeFailures, [])
+  t.same(changeRows(many).filter(([k]) => k !== '_T|_T|_T|_T'), [
+    ['_T|F|_T|_T', 'added', 0, 10], ['_T|F|_T|_T', 'withdrawn', 3, 5],
+    ['_T|M|_T|_T', 'added', 0, 10], ['_T|M|_T|_T', 'withdrawn', 5, 7],
+  ])
+  // Without changeIntervals nothing is computed.
+  t.same((await auditReceived([round0, round1], { ...change(0, 1), changeIntervals: false })).changes, [])
 })
 
 t.test('a safe 2x2: all four inner cells hidden, margins of 20', async t => {
@@ -365,6 +398,7 @@ t.test('soundness on random microdata: every true value lies in its interval', a
     return keys
   }
   let checked = 0
+  let changesChecked = 0
   for (let run = 0; run < 40; run++) {
     const round0 = Array.from({ length: 3 + Math.floor(random() * 30) }, person)
     const kept = round0.filter(() => random() > 0.1)
@@ -387,7 +421,15 @@ t.test('soundness on random microdata: every true value lies in its interval', a
       }
     })
     const changes = rounds.length === 2 ? [{ population: 'victims', year: YEAR, round: 1, added: round1.length - kept.length, withdrawn: round0.length - kept.length }] : []
-    const r = await auditReceived(tables.map(x => x.tb), { threshold: 3, changes })
+    const r = await auditReceived(tables.map(x => x.tb), { threshold: 3, changes, changeIntervals: true })
+    // Every cell's persons added and withdrawn lie in their intervals too.
+    const moved = { added: round1.slice(kept.length), withdrawn: round0.filter(p => !kept.includes(p)) }
+    for (const c of r.changes) {
+      const tb = tables.find(x => x.tb.round === c.table.round && x.tb.recipient === c.table.recipient && x.tb.indicator === c.indicator)!.tb
+      const truth = count(moved[c.direction], tb, Object.fromEntries(DIMS[c.indicator]!.map((d, k) => [d, c.key.split('|')[k]!])))
+      if (truth < c.lower || (c.upper !== null && truth > c.upper)) t.fail(`run ${run}: ${c.indicator}@${c.round} ${c.key} ${c.direction} ${truth}, outside [${c.lower}, ${c.upper}]`)
+      changesChecked++
+    }
     for (const i of r.intervals) {
       const { tb, persons } = tables.find(x => x.tb.round === i.round && x.tb.indicator === i.indicator &&
         x.tb.cells.some(c => c.value === undefined && DIMS[i.indicator]!.map(d => c.key[d]).join('|') === i.key))!
@@ -398,4 +440,5 @@ t.test('soundness on random microdata: every true value lies in its interval', a
     t.same(r.failures, r.intervals.filter(i => i.upper !== null && (i.upper - i.lower < 3 || i.upper < 3)))
   }
   t.ok(checked > 200, `${checked} hidden cells checked`)
+  t.ok(changesChecked > 200, `${changesChecked} changes of cells checked`)
 })
