@@ -147,6 +147,8 @@ export class AttackerLp {
    */
   private readonly pool: Float64Array[]
   private readonly n: number
+  /** Lower bound of each atom in the current model: 1 for a hidden cell of that atom alone. */
+  private lower = new Float64Array(0)
   /** See {@link cellsWithin}. */
   private readonly within: number[][]
   /** The last {@link maximum}, which {@link interval} reuses for the same arrays on the same model. */
@@ -185,17 +187,23 @@ export class AttackerLp {
     // A hidden cell's ">= 1" is left out when a cell within it is hidden too or published
     // non-zero: implied, it would only enlarge the basis (the feasible set is the same).
     const implied = (i: number): boolean => this.within[i]!.some(j => this.suppressed.has(j) || prep.cells[j]!.value >= 1)
+    // A hidden cell of one atom (weight 1) is that atom's lower bound, not a row.
+    const lower = new Float64Array(n)
     prep.cells.forEach((c, i) => {
       if (!this.suppressed.has(i)) addRow(c.atoms, c.coefs, c.value, c.value, i)
       // Zeros are always published: a hidden cell holds at least one record.
-      else if (prep.hiddenNonZero && !implied(i)) addRow(c.atoms, c.coefs, 1, highs.infinity, i)
+      else if (prep.hiddenNonZero && !implied(i)) {
+        if (c.atoms.length === 1 && c.coefs[0] === 1) lower[c.atoms[0]!] = 1
+        else addRow(c.atoms, c.coefs, 1, highs.infinity, i)
+      }
     })
+    this.lower = lower
     for (const p of prep.priors) if (p.consistent) addRow(p.atoms, p.coefs, p.value, p.value, -1)
     const model = highs.createModel({
       numCols: n,
       numRows: bounds.length,
       colCost: new Float64Array(n),
-      colLower: new Float64Array(n),
+      colLower: lower,
       colUpper: new Float64Array(n).fill(highs.infinity),
       rowLower: bounds,
       rowUpper: uppers,
@@ -266,7 +274,7 @@ export class AttackerLp {
     try {
       return run()
     } finally {
-      for (const s of atoms) model.changeColBounds(s, 0, this.highs.infinity)
+      for (const s of atoms) model.changeColBounds(s, this.lower[s]!, this.highs.infinity)
     }
   }
 
