@@ -380,7 +380,7 @@ export class AttackerLp {
       } else if (this.reachOf(s).value === null) return
       if (mode === 'check') {
         // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or with a
-        // point where x_s is largest (first one found earlier, then one on the current model).
+        // point where x_s is largest (the first one found, possibly on an earlier model).
         const proven = (z: Optimum): boolean => {
           const mixes = (x: Float64Array, fx: number): number[] => {
             const a = x[s]!
