@@ -310,9 +310,10 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
         // suppression often breaks several certificates; next round's audit tells), otherwise
         // the one least wanted for publication. If it uses none that can be suppressed, the
         // bound survives any further suppression (then the whole interval tells why).
+        const suppressible = (c: number): boolean => !suppressed.has(c) && fixed[c] !== true
         const max = lp.maximum(t.atoms, t.coefs)
         let rows = max.support
-        if (max.value === null || max.value >= T - 1e-6 || !max.support.some(c => !suppressed.has(c) && fixed[c] !== true)) {
+        if (max.value === null || max.value >= T - 1e-6 || !max.support.some(suppressible)) {
           const iv = lp.interval(t.atoms, 'check', t.coefs)
           intervals.set(t.id, { iv, version })
           if (iv.safe) {
@@ -321,7 +322,7 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
           }
           const upperFails = iv.singletonUpper !== null && iv.singletonUpper < T - 1e-6
           rows = upperFails ? iv.upperSupport : [...iv.upperSupport, ...iv.lowerSupport]
-          if (!rows.some(c => !suppressed.has(c) && fixed[c] !== true)) {
+          if (!rows.some(suppressible)) {
             const who = isProtected(iv.lower, iv.upper, T) ? 'a person counted in a singleton cell elsewhere can narrow it' : 'cells published earlier bound it'
             unsafe.set(t.id, `${who} to ${interval(iv.singletonLower, iv.singletonUpper)}` +
               ` (width and upper bound must be at least ${T}); no further suppression can widen that`)
@@ -332,7 +333,7 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
         let pick = -1
         let chosenAlready = false
         for (const c of rows) {
-          if (suppressed.has(c) || fixed[c] === true) continue
+          if (!suppressible(c)) continue
           if (pick < 0 || rank[c]! > rank[pick]!) pick = c
           if (fixes.has(c)) chosenAlready = true
         }
