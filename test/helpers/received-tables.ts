@@ -3,6 +3,18 @@ import type { ActiveGrant } from '../../src/policy/grants.js'
 import type { PeerTable } from '../../src/stats/protect-grants.js'
 import type { ReceivedTable } from './independent-auditor.js'
 
+/**
+ * Whether a person with `code` on dimension `d` counts in a cell showing `cell` there, in table
+ * `tb` (its groups, `rest` being every code no other group names): the truth side of tests.
+ */
+export function countsIn (tb: ReceivedTable, d: string, code: string, cell: string): boolean {
+  if (cell === '_T') return true
+  const g = tb.groups?.[d]
+  if (g === undefined) return code === cell
+  const m = g[cell]!
+  return m === 'rest' ? !Object.values(g).some(x => x !== 'rest' && x.includes(code)) : m.includes(code)
+}
+
 /** The tables as received in publishing round `round` (no TIME_PERIOD in keys, each with its grant). */
 export function receivedTables (tables: PeerTable[], grants: ActiveGrant[], round = 0): ReceivedTable[] {
   return tables.map(table => {

@@ -14,7 +14,7 @@ import type { GroupsSpec } from '../../src/policy/groups.js'
 import { protectGrants } from '../../src/stats/protect-grants.js'
 import { testDb } from '../helpers/db.js'
 import { auditReceived, type ReceivedTable } from '../helpers/independent-auditor.js'
-import { receivedTables } from '../helpers/received-tables.js'
+import { countsIn, receivedTables } from '../helpers/received-tables.js'
 import { recordRound } from '../helpers/release.js'
 import { setVictims, type VictimAttrs } from '../helpers/records.js'
 
@@ -68,14 +68,7 @@ const ATTR_OF: Record<string, keyof typeof ATTRS> = { VICT_STATUS: 'status', SEX
 /** Records of `people` in the cell `key` (codes joined with |) of a received V1, V2 or V4 table. */
 function recordsIn (people: Person[], tb: ReceivedTable, key: string): number {
   const codes = key.split('|')
-  const inCell = (d: string, code: string, cell: string): boolean => {
-    if (cell === '_T') return true
-    const g = tb.groups?.[d]
-    if (g === undefined) return code === cell
-    const m = g[cell]!
-    return m === 'rest' ? !Object.values(g).some(x => x !== 'rest' && x.includes(code)) : m.includes(code)
-  }
-  return people.reduce((n, p) => n + (KEY_DIMS[tb.indicator]!.every((d, k) => inCell(d, p[ATTR_OF[d]!]!, codes[k]!)) ? p.n : 0), 0)
+  return people.reduce((n, p) => n + (KEY_DIMS[tb.indicator]!.every((d, k) => countsIn(tb, d, p[ATTR_OF[d]!]!, codes[k]!)) ? p.n : 0), 0)
 }
 
 function toGrant (g: RawGrant): ActiveGrant {
