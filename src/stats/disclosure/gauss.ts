@@ -340,18 +340,22 @@ export function gaussSuppress (input: GaussInput, arithmetic: Arithmetic = { big
         if (basis.reduce(v)) basis.push(v)
       }
       if (basis.size === start) return false // adds nothing the attacker does not have
+      // Residuals the new rows change, reduced on copies: kept if the candidate is published.
+      const updated: Array<[number, V]> = []
       for (const p of live) {
         const q = residual[p]!
         let hit = false
         for (let k = start; k < basis.size && !hit; k++) hit = !basis.isZeroAt(q, basis.pivot(k))
         if (!hit) continue // unchanged by the new rows, hence still non-zero
-        if (!basis.reduce(basis.copy(q), start)) {
+        const r = basis.copy(q)
+        if (!basis.reduce(r, start)) {
           basis.truncate(start)
           return true
         }
+        updated.push([p, r])
       }
-      // Publish: keep the rows, bring the residuals up to date.
-      for (const p of live) basis.reduce(residual[p]!, start)
+      // Publish: keep the rows and the updated residuals.
+      for (const [p, r] of updated) residual[p] = r
       return false
     })
     return { suppressed, derivable }
