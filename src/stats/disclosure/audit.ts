@@ -113,6 +113,11 @@ export type IntervalMode =
 export interface CellInterval extends Omit<AuditInterval, 'key'> {
   /** Plain and (unless mode 'plain') singleton intervals pass {@link isProtected}. */
   safe: boolean
+  /**
+   * False when `lower` is only the lowest value met at a feasible point, not the minimum (mode
+   * 'check', when that already shows the plain interval wide enough).
+   */
+  exact: boolean
   /** When not safe: published cells in the certificate of the failing upper bound. */
   upperSupport: number[]
   /** When not safe: published cells in the certificate of the failing lower bound. */
@@ -154,7 +159,8 @@ export class AttackerLp {
   /** The last {@link maximum}, which {@link interval} reuses for the same arrays on the same model. */
   private lastMaximum: { atoms: readonly number[], coefs: readonly number[] | undefined, model: number, optimum: Optimum } | undefined
 
-  constructor (private readonly highs: Highs, private readonly prep: PreparedProblem) {
+  /** `poolSize`: how many feasible points to keep, the truth included (default {@link POOL_SIZE}; tests use small ones). */
+  constructor (private readonly highs: Highs, private readonly prep: PreparedProblem, private readonly poolSize = POOL_SIZE) {
     this.n = prep.atoms.length
     this.pool = [Float64Array.from(prep.atoms, a => a.value)]
     this.within = prep.hiddenNonZero ? cellsWithin(prep) : prep.cells.map(() => [])
@@ -238,7 +244,7 @@ export class AttackerLp {
     if (status === codes.optimal) {
       const solution = model.getSolution()
       this.pool.push(solution.colValue)
-      if (this.pool.length > POOL_SIZE) this.pool.splice(1, 1)
+      if (this.pool.length > this.poolSize) this.pool.splice(1, 1)
       const support = new Set<number>()
       solution.rowDual.forEach((d, r) => { if (Math.abs(d) > 1e-9 && this.rowCell[r]! >= 0) support.add(this.rowCell[r]!) })
       return { value: round(model.getObjectiveValue()), support: [...support].sort((a, b) => a - b), point: solution.colValue, reduced: solution.colDual }
@@ -317,12 +323,16 @@ export class AttackerLp {
    * no solve of their own: none when the plain optima already have x_s >= 1; none when x_s is
    * unbounded and the cell is bounded (a recession direction then raises x_s without changing
    * the cell); in mode 'check', none when mixing the plain optima with a feasible point where
-   * x_s >= 1 (the truth, or the point where x_s was first found largest) already proves both
-   * bounds wide enough. In mode 'check', the contributors left are tested in groups (x_s >= 1 for
-   * all of a group at once; see below), which decides exactly as one LP per contributor does
-   * with far fewer solves: when the cell is safe, its singleton bounds are then not necessarily
-   * the worst contributor's; when it is not, they are a failing contributor's own exact interval.
-   * The plain maximum is reused from {@link maximum} when it was just computed for these arrays.
+   * x_s >= 1 (the point where x_s was first found largest, or any point of the pool, the truth
+   * among them) already proves both bounds wide enough. In mode 'check', the contributors left
+   * are tested in groups (x_s >= 1 for all of a group at once; see below), which decides exactly
+   * as one LP per contributor does with far fewer solves: when the cell is safe, its singleton
+   * bounds are then not necessarily the worst contributor's; when it is not, they are a failing
+   * contributor's own exact interval. Also in mode 'check', the pool's lowest point stands in
+   * for the plain minimum when it already leaves the plain interval wide enough (`exact` is
+   * then false and `lower` only an upper bound of the minimum); the minimum is solved for when
+   * a group test needs it. The plain maximum is reused from {@link maximum} when it was just
+   * computed for these arrays.
    */
   interval (atoms: readonly number[], mode: IntervalMode, coefs?: readonly number[]): CellInterval {
     const T = this.prep.threshold
@@ -331,22 +341,40 @@ export class AttackerLp {
     atoms.forEach((a, k) => { inCell[a] = 1; cost[a] = coefs?.[k] ?? 1 })
     const last = this.lastMaximum
     const max = last !== undefined && last.atoms === atoms && last.coefs === coefs && last.model === this.models ? last.optimum : this.solve(cost, true)
-    const min = this.solve(cost, false)
-    const m0 = min.value ?? 0
     const M0 = max.value
+    const valueAt = (p: Float64Array): number => atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * p[a]!, 0)
+    // In mode 'check', a feasible point met before stands in for the minimum when its value is
+    // already low enough for the plain interval to pass: the minimum can only be lower. It is
+    // solved for only when a contributor's test needs it (see `exactMin`).
+    let low: Float64Array | undefined
+    if (mode === 'check' && M0 !== null) {
+      let lowest = Infinity
+      for (const p of this.pool) {
+        const v = valueAt(p)
+        if (v < lowest) { lowest = v; low = p }
+      }
+      if (!isProtected(lowest, M0, T)) low = undefined
+    }
+    let min = low === undefined ? this.solve(cost, false) : { value: valueAt(low), support: [], point: low, reduced: new Float64Array(0) }
+    let minExact = low === undefined
+    const exactMin = (): Optimum => {
+      if (!minExact) { min = this.solve(cost, false); minExact = true }
+      return min
+    }
+    const m0 = min.value ?? 0
     const out: CellInterval = {
       lower: m0,
       upper: M0,
       singletonLower: m0,
       singletonUpper: M0,
       safe: isProtected(m0, M0, T),
+      exact: minExact,
       upperSupport: max.support,
       lowerSupport: min.support,
     }
     if (mode === 'plain' || (mode === 'check' && !out.safe)) return out
 
     const truth = atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * this.prep.atoms[a]!.value, 0)
-    const valueAt = (p: Float64Array): number => atoms.reduce((sum, a, k) => sum + (coefs?.[k] ?? 1) * p[a]!, 0)
     // Worst attacker so far, by how little room it leaves (min of width and upper bound).
     const room = (lo: number, up: number | null): number => up === null ? Infinity : Math.min(up - lo, up)
     let worst = room(m0, M0)
@@ -369,6 +397,9 @@ export class AttackerLp {
     // Mode 'check': contributors no cheap argument settles, each with whether the plain minimum
     // and maximum already have x_s >= 1.
     const pending: Array<{ s: number, minOk: boolean, maxOk: boolean }> = []
+    // The feasible points met so far and the cell's value at each, copied when first needed (the
+    // pool changes with every solve, e.g. reachOf below).
+    let met: { points: Float64Array[], values: number[] } | undefined
     this.prep.atoms.forEach((atom, s) => {
       if (atom.singletons === 0 || inCell[s] === 1 || (mode === 'check' && !out.safe)) return
       const minOk = min.point[s]! >= 1 - EPS
@@ -379,22 +410,30 @@ export class AttackerLp {
         if (mode === 'check') return
       } else if (this.reachOf(s).value === null) return
       if (mode === 'check') {
-        // Points with x_s >= 1: the truth, and mixtures of an optimum with the truth or with a
-        // point where x_s is largest (the first one found, possibly on an earlier model).
-        const proven = (z: Optimum): boolean => {
-          const mixes = (x: Float64Array, fx: number): number[] => {
+        // Points with x_s >= 1: the truth, and mixtures of an optimum with the point where x_s is
+        // largest (the first one found, possibly on an earlier model) or, when those do not
+        // suffice, with any feasible point met so far that has x_s >= 1 (the truth among them).
+        const proven = (z: Optimum, withPool: boolean): boolean => {
+          // The cell's value at a point of x_s >= 1 mixed with x (where x_s = a < 1) so that x_s = 1.
+          const mixes = (x: Float64Array, fx: number, pick: (u: number, v: number) => number): number => {
             const a = x[s]!
-            const list = [truth]
             const zs = z.value!
-            list.push(((zs - 1) * fx + (1 - a) * valueAt(z.point)) / (zs - a))
-            if (atom.value > 1) list.push(((atom.value - 1) * fx + (1 - a) * truth) / (atom.value - a))
-            return list
+            let best = pick(truth, ((zs - 1) * fx + (1 - a) * valueAt(z.point)) / (zs - a))
+            if (!withPool) return best
+            met ??= { points: [...this.pool], values: this.pool.map(valueAt) }
+            const { points, values } = met
+            for (let k = 0; k < points.length; k++) {
+              const ps = points[k]![s]!
+              if (ps >= 1 - EPS) best = pick(best, ((ps - 1) * fx + (1 - a) * values[k]!) / (ps - a))
+            }
+            return best
           }
-          const lowMax = maxOk ? M0 : Math.max(...mixes(max.point, M0))
-          const highMin = minOk ? m0 : Math.min(...mixes(min.point, m0))
+          const lowMax = maxOk ? M0 : mixes(max.point, M0, Math.max)
+          const highMin = minOk ? m0 : mixes(min.point, m0, Math.min)
           return isProtected(highMin, lowMax, T)
         }
-        if (!proven(this.reachOf(s))) pending.push({ s, minOk, maxOk })
+        const z = this.reachOf(s)
+        if (!proven(z, false) && !proven(z, true)) pending.push({ s, minOk, maxOk })
         return
       }
       examine(s, minOk, maxOk)
@@ -418,8 +457,12 @@ export class AttackerLp {
       const upper = high.length === 0 ? max : this.withLowerBound(high, () => this.solve(cost, true))
       up = upper.value
       if (isProtected(lo, up, T)) return
-      const low = group.filter(g => !g.minOk).map(g => g.s)
-      const lower = low.length === 0 ? min : this.withLowerBound(low, () => this.solve(cost, false))
+      // Whether a contributor's own minimum is the plain one is read off the plain minimum itself,
+      // not off a point standing in for it.
+      const plainMin = exactMin()
+      const minHolds = (s: number): boolean => plainMin.point[s]! >= 1 - EPS
+      const lowered = group.filter(g => !minHolds(g.s)).map(g => g.s)
+      const lower = lowered.length === 0 ? plainMin : this.withLowerBound(lowered, () => this.solve(cost, false))
       lo = lower.value ?? 0
       if (isProtected(lo, up, T)) return
       if (group.length === 1) {
@@ -433,7 +476,7 @@ export class AttackerLp {
       }
       const upperOnly = up !== null && up < T - EPS
       const binds = (o: Optimum, s: number): boolean => Math.abs(o.reduced[s] ?? 0) > 1e-9
-      const binding = group.filter(g => (!g.maxOk && binds(upper, g.s)) || (!upperOnly && !g.minOk && binds(lower, g.s)))
+      const binding = group.filter(g => (!g.maxOk && binds(upper, g.s)) || (!upperOnly && !minHolds(g.s) && binds(lower, g.s)))
       const half = Math.ceil(group.length / 2)
       const parts = binding.length > 0 && binding.length < group.length
         ? [binding, group.filter(g => !binding.includes(g))]

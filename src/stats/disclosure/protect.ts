@@ -346,7 +346,7 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
     // Intervals computed before the last round's suppressions may have widened since.
     const final = (t: Target): { lower: number, upper: number | null } => {
       const known = intervals.get(t.id)
-      const { lower, upper } = known !== undefined && known.version === version ? known.iv : lp.interval(t.atoms, 'plain', t.coefs)
+      const { lower, upper } = known !== undefined && known.version === version && known.iv.exact ? known.iv : lp.interval(t.atoms, 'plain', t.coefs)
       return { lower, upper }
     }
     const report = options.intervals !== false
