@@ -147,13 +147,13 @@ export interface ChangeInterval extends HiddenInterval {
 export interface AuditReport {
   intervals: HiddenInterval[]
   /**
-   * With `options.changes` and `changeIntervals`: for every cell of a person-counting table in a
-   * state linked to the one before, the interval of the persons added to it and withdrawn from it
-   * (V5's flag counts are not reported). The rule protects a change of 1 to T - 1 persons in a cell
-   * like a hidden cell (width and upper bound >= T). Without the truth an auditor cannot tell a 0
-   * from a small change, nor a small change from a large one; an interval within [1, T - 1] is
-   * certainly a small change disclosed: those are `changeFailures`. Tests that know the truth
-   * check the others.
+   * With `options.changes` and `changeIntervals`: for every cell of a table in a state linked to
+   * the one before, the interval of the persons added to it and withdrawn from it (in V5, of the
+   * (person, type of assistance) pairs: the flags `u` and `v` above). The rule protects a change
+   * of 1 to T - 1 persons in a cell like a hidden cell (width and upper bound >= T). Without the
+   * truth an auditor cannot tell a 0 from a small change, nor a small change from a large one; an
+   * interval within [1, T - 1] is certainly a small change disclosed: those are `changeFailures`.
+   * Tests that know the truth check the others.
    */
   changes: ChangeInterval[]
   changeFailures: ChangeInterval[]
@@ -427,7 +427,7 @@ function buildChains (highs: Highs, tables: Table[], options: AuditOptions): Cha
 
 interface CellRow {
   cols: Set<number>
-  /** In a state linked to the one before: the persons added to this cell and withdrawn from it (person-counting tables). */
+  /** In a state linked to the one before: the persons added to this cell and withdrawn from it (V5: the flags, u and v). */
   added: Set<number>
   withdrawn: Set<number>
   published: Set<number>
@@ -445,7 +445,7 @@ interface Lp {
   rowVals: number[][]
   /** Hidden cells of the chain, each with the row of its value. */
   hidden: Array<{ interval: Omit<HiddenInterval, 'lower' | 'upper'>, row: CellRow }>
-  /** Every cell row of a linked state (person-counting tables): its added and withdrawn persons. */
+  /** Every cell row of a linked state: its added and withdrawn persons (V5: flags). */
   changed: CellRow[]
 }
 
@@ -670,6 +670,9 @@ function buildLp (chain: Chain, INF: number): Lp {
   // Revisions: n_s = n_{s-1} + add - wd per clique tuple, add and wd consistent too.
   const addCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
   const wdCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
+  // V5: the persons given flag a (u) and taken from it (v) per projection q, by state: uCols[si][q][fi].
+  const uCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
+  const vCols: Array<Int32Array[] | undefined> = states.map(() => undefined)
   states.forEach((s, si) => {
     if (s.link === undefined) return
     const prev = si - 1
@@ -694,6 +697,10 @@ function buildLp (chain: Chain, INF: number): Lp {
     sumIs([...addCol[0]!].filter(c => c >= 0), s.link.added, s.link.added)
     sumIs([...wdCol[0]!].filter(c => c >= 0), s.link.withdrawn, s.link.withdrawn)
     if (flagDim === undefined) return
+    const uCol = qCodes.map(() => new Int32Array(flags.length).fill(-1))
+    const vCol = qCodes.map(() => new Int32Array(flags.length).fill(-1))
+    uCols[si] = uCol
+    vCols[si] = vCol
     qCodes.forEach((_, q) => {
       const add = persons(q, addCol)
       const wd = persons(q, wdCol)
@@ -705,11 +712,13 @@ function buildLp (chain: Chain, INF: number): Lp {
         const vals: number[] = []
         if (yNow >= 0) {
           const u = numCols++
+          uCol[q]![fi] = u
           cols.push(yNow, u); vals.push(1, -1)
           atMost([u], add)
         }
         if (yBefore >= 0) {
           const v = numCols++
+          vCol[q]![fi] = v
           cols.push(yBefore, v); vals.push(-1, 1)
           atMost([v], wd)
           atMost([v], [yBefore])
@@ -770,7 +779,15 @@ function buildLp (chain: Chain, INF: number): Lp {
           const local = localIndex(t, Q)
           qCodes.forEach((codes, q) => flags.forEach((a, fi) => {
             const y = yCol[si]![q]![fi]!
-            if (y >= 0) add(y, keyOf(t, local, codes, Q.length, a), mask)
+            const key = keyOf(t, local, codes, Q.length, a)
+            if (y >= 0) add(y, key, mask)
+            // The flags given and taken by the revision count in the same cells.
+            const u = uCols[si]?.[q]![fi] ?? -1
+            const v = vCols[si]?.[q]![fi] ?? -1
+            if (u < 0 && v < 0) return
+            const row = cellRow(key, mask)
+            if (u >= 0) row?.added.add(u)
+            if (v >= 0) row?.withdrawn.add(v)
           }))
         } else {
           const ci = home(byPos.filter((_, b) => (mask & (1 << b)) !== 0).map(pos => t.posToD[pos]!).sort((a, b) => a - b))

@@ -61,14 +61,25 @@ type RawGrant = typeof grantArb extends fc.Arbitrary<infer G> ? G : never
 /** A round: records added (new persons) and withdrawn (some of the earlier ones), and grants added. */
 const roundArb = fc.record({ add: fc.array(personArb, { maxLength: 3 }), withdraw: fc.integer({ min: 0, max: 3 }), grants: fc.array(grantArb, { maxLength: 2 }) })
 
-/** Each person-counting indicator's dimensions in key order, and the attribute behind each. */
-const KEY_DIMS: Record<string, string[]> = { V1: DIMS['V1']!, V2: DIMS['V2']!, V4: DIMS['V4']! }
+/** Each indicator's dimensions in key order (V5's as protocol/indicators.json has them), and the attribute behind each. */
+const KEY_DIMS: Record<string, string[]> = { V1: DIMS['V1']!, V2: DIMS['V2']!, V4: DIMS['V4']!, V5: ['ASSIST', 'SEX', 'AGE_GROUP'] }
 const ATTR_OF: Record<string, keyof typeof ATTRS> = { VICT_STATUS: 'status', SEX: 'sex', AGE_GROUP: 'age_group', CITIZEN_GRP: 'citizen_grp', EXPLOIT: 'exploit_primary', IDENT_AGENCY: 'identified_by' }
 
-/** Records of `people` in the cell `key` (codes joined with |) of a received V1, V2 or V4 table. */
+/**
+ * Records of `people` in the cell `key` (codes joined with |) of a received table: persons, or in
+ * V5 (person, type of assistance) pairs, a person counting once per type the cell holds.
+ */
 function recordsIn (people: Person[], tb: ReceivedTable, key: string): number {
   const codes = key.split('|')
-  return people.reduce((n, p) => n + (KEY_DIMS[tb.indicator]!.every((d, k) => countsIn(tb, d, p[ATTR_OF[d]!]!, codes[k]!)) ? p.n : 0), 0)
+  return people.reduce((n, p) => {
+    let times = 1
+    const all = KEY_DIMS[tb.indicator]!.every((d, k) => {
+      if (d !== 'ASSIST') return countsIn(tb, d, p[ATTR_OF[d]!]!, codes[k]!)
+      times = p.assistance!.filter(a => countsIn(tb, d, a, codes[k]!)).length
+      return true
+    })
+    return n + (all ? times * p.n : 0)
+  }, 0)
 }
 
 function toGrant (g: RawGrant): ActiveGrant {
@@ -88,6 +99,8 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   let revised = 0
   let changesAudited = 0
   let smallChanges = 0
+  let v5Changes = 0
+  let v5Small = 0
   await fc.assert(fc.asyncProperty(fc.array(personArb, { minLength: 1, maxLength: 8 }), fc.array(grantArb, { minLength: 1, maxLength: 3 }), fc.array(roundArb, { maxLength: 2 }), async (people, first, rounds) => {
     await db.db.deleteFrom('released_population').execute()
     await db.db.deleteFrom('population_version').execute()
@@ -157,8 +170,10 @@ t.test('random records, agreements and revisions: the pooled releases hold again
         const truth = recordsIn(moved.get(c.round)![c.direction], tb, c.key)
         if (truth < c.lower || (c.upper !== null && truth > c.upper)) throw new Error(`round ${round}: ${JSON.stringify(c)} holds ${truth}, outside its interval`)
         changesAudited++
+        if (c.indicator === 'V5') v5Changes++
         if (truth === 0 || truth >= T) continue
         smallChanges++
+        if (c.indicator === 'V5') v5Small++
         if (c.upper !== null && (c.upper - c.lower < T || c.upper < T)) throw new Error(`round ${round}: ${JSON.stringify(c)}: ${truth} ${c.direction}, not protected`)
       }
     }
@@ -169,4 +184,5 @@ t.test('random records, agreements and revisions: the pooled releases hold again
   t.ok(held > 3, `revisions held back: ${held}`)
   t.ok(revised > 3, `revisions that went out: ${revised}`)
   t.ok(smallChanges > 10, `changes of cells audited: ${changesAudited}, of which ${smallChanges} of 1 to T - 1 persons`)
+  t.ok(v5Changes > 20 && v5Small > 0, `V5 changes audited (person, type pairs): ${v5Changes}, of which ${v5Small} of 1 to T - 1`)
 })

@@ -273,6 +273,18 @@ t.test('V5 across a known revision: flags follow the persons kept, withdrawn and
   const r0 = await auditReceived([...round0, table('A', 'V5', ['ASSIST'], { SHELTER: null, _T: null }, { round: 1 })],
     { threshold: 3, changes: [{ population: 'victims', year: YEAR, round: 1, added: 0, withdrawn: 1 }] })
   t.same(rows(r0).map(x => x.slice(2)), [['SHELTER|_T|_T', 1, 1], ['_T|_T|_T', 1, 1]])
+  // The changes of the (person, type) pairs: the person withdrawn had SHELTER and nothing else
+  // (exactly 1 pair withdrawn, from SHELTER); the newcomer has HEALTH (exactly 1 added there)
+  // and perhaps SHELTER. Four changes certainly below T: both withdrawals, HEALTH's addition, and
+  // the total added [1, 2].
+  const changed = await auditReceived([...round0, round1], { threshold: 3, changeIntervals: true, changes: [{ population: 'victims', year: YEAR, round: 1, added: 1, withdrawn: 1 }] })
+  t.same(changed.changes.filter(c => c.indicator === 'V5').map(c => [c.key, c.direction, c.lower, c.upper]), [
+    ['HEALTH|_T|_T', 'added', 1, 1], ['HEALTH|_T|_T', 'withdrawn', 0, 0],
+    ['SHELTER|_T|_T', 'added', 0, 1], ['SHELTER|_T|_T', 'withdrawn', 1, 1],
+    ['_T|_T|_T', 'added', 1, 2], ['_T|_T|_T', 'withdrawn', 1, 1],
+  ])
+  t.same(changed.changeFailures.filter(c => c.indicator === 'V5').map(c => `${c.key} ${c.direction}`),
+    ['HEALTH|_T|_T added', 'SHELTER|_T|_T withdrawn', '_T|_T|_T added', '_T|_T|_T withdrawn'])
 })
 
 t.test('groups: two recipients group CITIZEN_GRP differently, a third gets the codes', async t => {
