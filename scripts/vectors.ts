@@ -167,6 +167,9 @@ export function vectorList (): Array<[string, Vector]> {
     ['descriptor-key-not-listed', invalid('A descriptor signed by a key it does not list.', 'SCHEMA_INVALID', rawSign(header('node-descriptor', SRB), canon({ ...descriptor, keys: [vectorKey('SRB-2', 'SRB').publicJwk] }), SRB))],
     ['expired', invalid('A release whose expiry passed an hour ago.', 'EXPIRED', rawSign(header('release'), canon({ ...release, issued_at: VECTOR_NOW - 86400, expires_at: VECTOR_NOW - 3600 }), SRB))],
     ['not-yet-valid', invalid('A release issued two hours in the verifier\'s future (clock skew beyond 5 minutes).', 'NOT_YET_VALID', rawSign(header('release'), canon({ ...release, issued_at: VECTOR_NOW + 7200 }), SRB))],
+    ['valid-descriptor-accepts', valid('A node descriptor announcing the optional member it accepts (section 1), and a name it does not define, which is ignored.', 'node-descriptor', { ...descriptor, accepts: ['release.version', 'retraction.note'] })],
+    ['valid-release-version', valid('A release carrying the version of its population-year (a first revision).', 'release', { ...release, version: 1 })],
+    ['release-version-two-years', invalid('A release with a version that covers two years.', 'SCHEMA_INVALID', rawSign(header('release'), canon({ ...release, version: 1, dataset: { ...release.dataset, years: [2024, 2025] } }), SRB))],
   ]
   return list
 }

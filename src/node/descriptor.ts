@@ -3,7 +3,7 @@ import { epochSeconds, type Clock } from '../clock.js'
 import type { NodeConfig } from '../config.js'
 import { signMessage, type SignedObject } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
-import { PROTOCOL, type NodeDescriptor } from '../protocol/messages.js'
+import { OPTIONAL_MEMBERS, PROTOCOL, type NodeDescriptor } from '../protocol/messages.js'
 
 /** How long a descriptor is valid (seconds). */
 export const DESCRIPTOR_LIFETIME = 24 * 3600
@@ -19,6 +19,7 @@ export function signDescriptor (config: NodeConfig, signingKey: SigningKey, keys
     expires_at: now + DESCRIPTOR_LIFETIME,
     node: { id: config.node.id, kind: config.node.kind, name: config.node.name, url: config.url },
     keys: keys.map(k => k.publicJwk),
+    accepts: [...OPTIONAL_MEMBERS],
   }, signingKey)
 }
 

@@ -9,7 +9,7 @@ import { canonicalBytes } from './canonical-json.js'
 import { contentId } from './ids.js'
 import type { SigningKey } from './keys.js'
 import type { MessageType, MessageTypes } from './messages.js'
-import { validateMessage } from './validate.js'
+import { checkMessageRules, validateMessage } from './validate.js'
 
 export interface FlattenedJws {
   protected: string
@@ -46,12 +46,13 @@ export function signingInput (protectedB64: string, payloadB64: string): Buffer 
 }
 
 /**
- * Signs a protocol message. The payload is validated against its schema first (the node is
- * as strict with what it sends as with what it receives), then serialised as RFC 8785
+ * Signs a protocol message. The payload is validated against its schema and the message rules
+ * first (the node is as strict with what it sends as with what it receives), then serialised as RFC 8785
  * canonical JSON and signed with EdDSA under the key's thumbprint.
  */
 export function signMessage<T extends MessageType> (type: T, payload: MessageTypes[T], key: SigningKey): SignedObject<MessageTypes[T]> {
   validateMessage(type, payload)
+  checkMessageRules(type, payload, key.kid)
   const header: ProtectedHeader = { alg: 'EdDSA', kid: key.kid, typ: type }
   const protectedB64 = encodeBase64url(canonicalBytes(header))
   const bytes = canonicalBytes(payload)

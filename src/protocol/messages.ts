@@ -10,6 +10,14 @@ import { INDICATOR_IDS } from './indicators.js'
 export const PROTOCOL = 'dcim-exchange/1'
 export const PROTOCOL_VERSION = 1
 
+/**
+ * The optional members of this revision of protocol v1 that a recipient must announce before a
+ * publisher may send them (section 1): `release.version`, the version of the population-year a
+ * release is cut from. This node accepts every one of them, and announces them in its descriptor.
+ */
+export const OPTIONAL_MEMBERS = ['release.version'] as const
+export type OptionalMember = typeof OPTIONAL_MEMBERS[number]
+
 const NodeId = Type.String({ pattern: NODE_ID_PATTERN, description: 'Node id: AREA code of a country (SRB) or a liaison name (EUROPOL).' })
 const ContentId = Type.String({ pattern: CONTENT_ID_PATTERN, description: 'base64url SHA-256 of a signed payload (43 characters).' })
 const Seconds = Type.Integer({ minimum: 0, maximum: 253402300799, description: 'Seconds since 1970-01-01T00:00:00Z.' })
@@ -45,6 +53,11 @@ export const NodeDescriptorSchema = Type.Object({
     url: Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000 }),
   }, { additionalProperties: false }),
   keys: Type.Array(PublicJwkSchema, { minItems: 1, maxItems: 16 }),
+  accepts: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z-]{0,31}\\.[a-z][a-z_]{0,31}$' }), {
+    maxItems: 32,
+    uniqueItems: true,
+    description: 'Optional members (message-type.member) the node accepts in what is sent to it; a publisher sends such a member only to a recipient that lists it. Names it does not know are ignored.',
+  })),
 }, { additionalProperties: false, title: 'Node descriptor' })
 
 const AgreementRef = Type.Object({
@@ -77,6 +90,11 @@ export const ReleaseSchema = Type.Object({
   ...feedEntry,
   dataset: Dataset,
   supersedes: Type.Union([ContentId, Type.Null()]),
+  version: Type.Optional(Type.Integer({
+    minimum: 0,
+    maximum: 1000000,
+    description: 'The version of the population-year the table is cut from: 0 for its first release, 1, 2, ... after revisions. Only with one year in dataset.years, and only to a recipient that accepts release.version.',
+  })),
   cells: Type.Array(Cell, { maxItems: 200000 }),
 }, { additionalProperties: false, title: 'Release' })
 

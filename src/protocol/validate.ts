@@ -34,3 +34,21 @@ export function validateMessage<T extends MessageType> (type: T, payload: unknow
   if (p.expires_at <= p.issued_at) throw new AppError('SCHEMA_INVALID', `${type}: expires_at must be after issued_at`)
   return p
 }
+
+/**
+ * The message-specific rules (verification step 13) that JSON Schema cannot express, for a
+ * payload signed by the key `kid`; throws SCHEMA_INVALID. Checked on what the node signs too.
+ */
+export function checkMessageRules<T extends MessageType> (type: T, payload: MessageTypes[T], kid: string): void {
+  const fail = (message: string): never => { throw new AppError('SCHEMA_INVALID', `${type}: ${message}`) }
+  if (type === 'node-descriptor') {
+    const d = payload as MessageTypes['node-descriptor']
+    if (d.node.id !== d.issuer) fail('node.id must equal issuer')
+    if (d.keys.some(k => k.node !== d.issuer)) fail('every key must name the issuer as its node')
+    if (!d.keys.some(k => k.kid === kid)) fail('the signing key must be among the keys it lists')
+  }
+  if (type === 'release') {
+    const r = payload as MessageTypes['release']
+    if (r.version !== undefined && r.dataset.years.length !== 1) fail('a release with a version covers one year')
+  }
+}

@@ -12,7 +12,7 @@ import { contentId } from './ids.js'
 import { HEADER_MEMBERS, signingInput, type FlattenedJws, type ProtectedHeader } from './jws.js'
 import type { KeySet, VerificationKey } from './keys.js'
 import { isMessageType, PROTOCOL, type MessageType, type MessageTypes } from './messages.js'
-import { validateMessage } from './validate.js'
+import { checkMessageRules, validateMessage } from './validate.js'
 
 /** Default tolerance for clock differences between nodes (seconds). */
 export const DEFAULT_CLOCK_SKEW = 300
@@ -76,16 +76,6 @@ function parseHeader (protectedB64: string): ProtectedHeader {
   return header as unknown as ProtectedHeader
 }
 
-/** Checks that only JSON Schema cannot express. */
-function checkSemantics (type: MessageType, payload: MessageTypes[MessageType], key: VerificationKey): void {
-  if (type === 'node-descriptor') {
-    const d = payload as MessageTypes['node-descriptor']
-    if (d.node.id !== d.issuer) fail('SCHEMA_INVALID', 'node-descriptor: node.id must equal issuer')
-    if (d.keys.some(k => k.node !== d.issuer)) fail('SCHEMA_INVALID', 'node-descriptor: every key must name the issuer as its node')
-    if (!d.keys.some(k => k.kid === key.kid)) fail('SCHEMA_INVALID', 'node-descriptor: the signing key must be among the keys it lists')
-  }
-}
-
 /**
  * Verifies a signed object against a key set at a fixed evaluation time, and returns the
  * validated payload. Throws AppError with one of the protocol error codes otherwise.
@@ -122,7 +112,7 @@ export function verifySigned<T extends MessageType = MessageType> (signed: unkno
   if (value.protocol !== PROTOCOL) fail('VERSION_UNSUPPORTED', `protocol ${JSON.stringify(value.protocol)} is not supported; this node speaks ${PROTOCOL}`)
   const payload = validateMessage(header.typ, value)
   if (payload.issuer !== key.node) fail('KEY_NOT_AUTHORIZED', `key ${key.kid} speaks for ${key.node}, not for ${payload.issuer}`)
-  checkSemantics(header.typ, payload, key)
+  checkMessageRules(header.typ, payload, key.kid)
 
   const skew = options.skew ?? DEFAULT_CLOCK_SKEW
   if (payload.issued_at > options.now + skew) fail('NOT_YET_VALID', `issued at ${iso(payload.issued_at)}, in the future (now ${iso(options.now)})`)

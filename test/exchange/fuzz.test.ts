@@ -100,6 +100,9 @@ function judgeRelease (p: Obj): string | null {
   if (!Array.isArray(years) || years.length < 1 || years.length > 100 || new Set(years).size !== years.length ||
     !years.every(y => Number.isInteger(y) && y >= 1900 && y <= 2200)) return 'SCHEMA_INVALID'
   if (!Array.isArray(p.cells) || p.cells.length > 200000 || !p.cells.every(cellSchemaOk)) return 'SCHEMA_INVALID'
+  if (Object.hasOwn(p, 'version') && !(Number.isInteger(p.version) && p.version >= 0 && p.version <= 1000000)) return 'SCHEMA_INVALID'
+  // Message rule (step 13): a release naming its population-year's version covers one year.
+  if (Object.hasOwn(p, 'version') && years.length !== 1) return 'SCHEMA_INVALID'
   const grant = GRANTS[d.indicator as string]
   if (grant === undefined || !years.every(y => y >= grant.from && y <= grant.to)) return 'GRANT_EXCEEDED'
   // A year is published only once it has ended (UTC year of issued_at).
@@ -627,7 +630,8 @@ const releaseEdit: fc.Arbitrary<Obj> = fc.oneof(
   fc.record({ op: fc.constant('indicator'), value: fc.constantFrom(...INDICATORS.keys(), 'V9', 'v1', '', 'V1 ') }),
   fc.record({ op: fc.constant('years'), value: fc.array(fc.oneof(fc.integer({ min: 1890, max: 2210 }), fc.constantFrom(2014, 2015, 2017, 2018, 2022, 2023, 2024, 2025, 2026)), { maxLength: 4 }) }),
   fc.record({ op: fc.constant('add-year'), year: fc.oneof(fc.integer({ min: 1890, max: 2210 }), fc.constantFrom(2014, 2017, 2022, 2025, 2026)) }),
-  fc.record({ op: fc.constant('supersedes'), value: fc.option(contentIdArb) })
+  fc.record({ op: fc.constant('supersedes'), value: fc.option(contentIdArb) }),
+  fc.record({ op: fc.constant('version'), value: fc.constantFrom('delete', 0, 1, 7, 1000000, 1000001, -1, '1', null) })
 )
 
 function editRelease (p: Obj, e: Obj): void {
@@ -663,6 +667,7 @@ function editRelease (p: Obj, e: Obj): void {
     case 'years': p.dataset.years = e.value; break
     case 'add-year': if (Array.isArray(p.dataset.years)) p.dataset.years.push(e.year); break
     case 'supersedes': p.supersedes = e.value; break
+    case 'version': if (e.value === 'delete') delete p.version; else p.version = e.value; break
   }
 }
 
@@ -711,7 +716,7 @@ function applyPlace (m: Obj, k: number, p: Obj): { s: Signable, expect: Expect }
       p.expires_at = p.issued_at + m.value
       return { s, expect: { ok: N } }
     case 'retraction': {
-      const { cells: _cells, supersedes: _supersedes, ...rest } = p
+      const { cells: _cells, supersedes: _supersedes, version: _version, ...rest } = p
       const r = { ...rest, type: 'retraction', retracts: G.ids[(k + 1) % N], reason: m.reason }
       return { s: { typ: 'retraction', payload: r, entryType: m.entryType }, expect: m.entryType === 'retraction' ? { ok: N } : code('TYPE_MISMATCH') }
     }

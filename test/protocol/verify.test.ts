@@ -39,6 +39,10 @@ t.test('the node refuses to sign what it would refuse to receive', async t => {
   t.throws(() => signMessage('release', { ...sampleRelease(), extra: 1 } as never, SRB), { code: 'SCHEMA_INVALID', message: 'release: (root) must NOT have additional properties "extra"' })
   t.throws(() => signMessage('node-descriptor', { ...sampleDescriptor(), issued_at: 1.5 }, SRB), { code: 'SCHEMA_INVALID' })
   t.throws(() => signMessage('release', { ...sampleRelease(), expires_at: VECTOR_NOW - 7200 }, SRB), new AppError('SCHEMA_INVALID', 'release: expires_at must be after issued_at'))
+  // The message rules of step 13 as well as the schema.
+  t.throws(() => signMessage('release', { ...sampleRelease(), version: 2, dataset: { indicator: 'V1', years: [2024, 2025] } }, SRB), new AppError('SCHEMA_INVALID', 'release: a release with a version covers one year'))
+  t.throws(() => signMessage('node-descriptor', { ...sampleDescriptor(), node: { ...sampleDescriptor().node, id: 'HRV' } }, SRB), new AppError('SCHEMA_INVALID', 'node-descriptor: node.id must equal issuer'))
+  t.equal(signMessage('release', { ...sampleRelease(), version: 2 }, SRB).payload.version, 2)
 })
 
 t.test('expiry and clock skew edges', async t => {
