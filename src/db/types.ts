@@ -174,6 +174,8 @@ export interface PeerTable {
   pinned_kid: string
   descriptor_id: string
   added_at: ColumnType<Date, Date, never>
+  /** JSON array of the optional protocol members the peer's descriptor accepts. */
+  accepts: ColumnType<string, string | undefined, string>
 }
 
 export interface PeerTokenTable {
@@ -216,6 +218,8 @@ export interface ReceivedSliceTable {
   expires_at: ColumnType<Date, Date, never>
   applied_at: ColumnType<Date, Date, never>
   replaced_at: ColumnType<Date | null, Date | null, Date>
+  /** The `version` member of the release in force (object_id); null when it has none. */
+  population_version: ColumnType<number | null, number | null | undefined, never>
 }
 
 export interface SyncStateTable {

@@ -20,6 +20,8 @@ export interface Peer {
   keys: KeySet
   pinnedKid: string
   addedAt: Date
+  /** The optional protocol members its descriptor said it accepts when it was set up (`release.version`, ...). */
+  accepts: string[]
 }
 
 export interface AddPeerOptions {
@@ -77,25 +79,32 @@ export async function addPeer (db: Kysely<Database>, clock: Clock, self: string,
       pinned_kid: pinned,
       descriptor_id: fetched.id,
       added_at: addedAt,
+      accepts: JSON.stringify(d.accepts ?? []),
     }).execute()
     await appendAudit(trx, { at: addedAt, event: 'peer_added', actor: d.node.id, detail: { url: d.node.url, pinned_kid: pinned, keys: kids, descriptor: fetched.id } })
   })
-  return { peer: { id: d.node.id, url: d.node.url.replace(/\/+$/, ''), name: d.node.name, kind: d.node.kind, keys: fetched.keys, pinnedKid: pinned, addedAt }, descriptorId: fetched.id }
+  return { peer: { id: d.node.id, url: d.node.url.replace(/\/+$/, ''), name: d.node.name, kind: d.node.kind, keys: fetched.keys, pinnedKid: pinned, addedAt, accepts: d.accepts ?? [] }, descriptorId: fetched.id }
 }
 
-function toPeer (row: { id: string, url: string, name: string, kind: 'country' | 'liaison', jwks: unknown, pinned_kid: string, added_at: Date }): Peer {
+function toPeer (row: { id: string, url: string, name: string, kind: 'country' | 'liaison', jwks: unknown, pinned_kid: string, added_at: Date, accepts: string }): Peer {
   const jwks = typeof row.jwks === 'string' ? JSON.parse(row.jwks) as unknown : row.jwks
-  return { id: row.id, url: row.url, name: row.name, kind: row.kind, keys: keySetFromJwks(jwks), pinnedKid: row.pinned_kid, addedAt: row.added_at }
+  return { id: row.id, url: row.url, name: row.name, kind: row.kind, keys: keySetFromJwks(jwks), pinnedKid: row.pinned_kid, addedAt: row.added_at, accepts: JSON.parse(row.accepts) as string[] }
+}
+
+/** The peers that accept the optional protocol member `member` (section 1 of the protocol). */
+export async function peersAccepting (db: Db, member: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('peer').select(['id', 'accepts']).execute()
+  return new Set(rows.filter(r => (JSON.parse(r.accepts) as string[]).includes(member)).map(r => r.id))
 }
 
 export async function listPeers (db: Db): Promise<Peer[]> {
-  const rows = await db.selectFrom('peer').select(['id', 'url', 'name', 'kind', 'jwks', 'pinned_kid', 'added_at']).orderBy('id').execute()
+  const rows = await db.selectFrom('peer').select(['id', 'url', 'name', 'kind', 'jwks', 'pinned_kid', 'added_at', 'accepts']).orderBy('id').execute()
   return rows.map(toPeer)
 }
 
 /** The peer `id`, or undefined when it is not set up. */
 export async function findPeer (db: Db, id: string): Promise<Peer | undefined> {
-  const row = await db.selectFrom('peer').select(['id', 'url', 'name', 'kind', 'jwks', 'pinned_kid', 'added_at']).where('id', '=', id).executeTakeFirst()
+  const row = await db.selectFrom('peer').select(['id', 'url', 'name', 'kind', 'jwks', 'pinned_kid', 'added_at', 'accepts']).where('id', '=', id).executeTakeFirst()
   return row === undefined ? undefined : toPeer(row)
 }
 

@@ -13,6 +13,7 @@ import { canonicalJson } from '../protocol/canonical-json.js'
 import { signMessage } from '../protocol/jws.js'
 import type { SigningKey } from '../protocol/keys.js'
 import { PROTOCOL, type Release, type Retraction } from '../protocol/messages.js'
+import { peersAccepting } from './peers.js'
 import { activeGrants } from '../policy/grants.js'
 import { recordAgreementVersions, recordSent } from '../policy/ledger.js'
 import type { LoadedAgreement } from '../policy/load.js'
@@ -69,11 +70,17 @@ interface Head {
   expires_at: Date
 }
 
-function cellsDigest (table: PeerTable): string {
+function cellsDigest (table: PeerTable, sendsVersion: boolean): string {
   // The agreement hash is part of it: a table sent under a new agreement version is re-issued.
   // So is the version of its population-year: every table of a revision is sent again (and
-  // written to the ledger under that version), also where its cells did not change.
-  const content = table.version === 0 ? { agreement: table.hash, cells: table.cells } : { agreement: table.hash, cells: table.cells, version: table.version }
+  // written to the ledger under that version), also where its cells did not change. A table
+  // first sent to a recipient before it accepted `release.version` is sent again with it.
+  const content = {
+    agreement: table.hash,
+    cells: table.cells,
+    ...(table.version === 0 ? {} : { version: table.version }),
+    ...(sendsVersion ? { sent_version: table.version } : {}),
+  }
   return createHash('sha256').update(canonicalJson(content)).digest('base64url')
 }
 
@@ -117,6 +124,9 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
     const headOf = new Map(heads.map(h => [`${h.recipient}|${h.indicator}|${h.year}`, h]))
     const feeds = new Map((await sql<{ recipient: string, seq: number, id: string }>`
       select distinct on (recipient) recipient, feed_seq as seq, id from outgoing order by recipient, feed_seq desc`.execute(trx)).rows.map(r => [r.recipient, { seq: Number(r.seq), id: r.id }]))
+    // The recipients whose descriptor accepts a release's `version` (protocol section 1): the
+    // others get releases without it, as before.
+    const versioned = await peersAccepting(trx, 'release.version')
     const report: PublishReport = { issued: [], unchanged: 0, refused: summary.filter(s => !s.ok), held, revisions }
     const refusedSlices = new Set(report.refused.map(s => `${s.indicator}|${s.year}`))
 
@@ -163,14 +173,15 @@ export async function publish (deps: PublishDeps): Promise<PublishReport> {
         if (live !== undefined) await retract(live, 'records_withdrawn')
         continue
       }
-      const digest = cellsDigest(table)
+      const sendsVersion = versioned.has(table.recipient)
+      const digest = cellsDigest(table, sendsVersion)
       const refresh = live?.cells_digest === digest
       if (refresh && new Date(live.expires_at).getTime() - nowMs > REFRESH_BEFORE * 1000) {
         report.unchanged++
         continue
       }
       const id = await append(table.recipient, 'release', (seq, prev) => ({
-        ...envelope(table.recipient, seq, prev, table.hash), type: 'release', dataset: { indicator: table.indicator as Release['dataset']['indicator'], years: [table.year] }, supersedes: live?.id ?? null, cells: table.cells,
+        ...envelope(table.recipient, seq, prev, table.hash), type: 'release', dataset: { indicator: table.indicator as Release['dataset']['indicator'], years: [table.year] }, supersedes: live?.id ?? null, ...(sendsVersion ? { version: table.version } : {}), cells: table.cells,
       }), { indicator: table.indicator, year: table.year, agreementHash: table.hash, digest, supersedes: live?.id ?? null })
       await recordSent(trx, id, table, new Date(nowMs))
       report.issued.push({ recipient: table.recipient, seq: feeds.get(table.recipient)!.seq, type: 'release', indicator: table.indicator, year: table.year, id, supersedes: live?.id ?? null, ...(refresh ? { refreshed: true } : {}) })

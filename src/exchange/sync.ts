@@ -376,6 +376,7 @@ async function applyEntry (deps: SyncDeps, peer: Peer, entry: Entry, supersededL
         expires_at: new Date(p.expires_at * 1000),
         applied_at: at,
         replaced_at: null,
+        population_version: p.type === 'release' ? p.version ?? null : null,
       }).execute()
     }
     await trx.updateTable('sync_state').set({ last_seq: entry.seq, last_id: entry.id }).where('peer', '=', peer.id).execute()

@@ -26,9 +26,9 @@ import type { RegionalResult, TotalsQuery } from './types.js'
 export const BUNDLE_FORMAT = 'dcimx-bundle/2'
 
 /** A linked table: its cells are in its release, its groups in the agreement. */
-type LinkedMeta = Omit<LinkedTable, 'cells' | 'groups'> & { releaseId: string }
-/** A table: its cells and dates are in its release, its groups in the agreement. */
-type TableMeta = Omit<CountryTable, 'cells' | 'groups' | 'linked'> & { linked?: LinkedMeta[] }
+type LinkedMeta = Omit<LinkedTable, 'cells' | 'groups' | 'version'> & { releaseId: string }
+/** A table: its cells, dates and version are in its release, its groups in the agreement. */
+type TableMeta = Omit<CountryTable, 'cells' | 'groups' | 'linked' | 'version'> & { linked?: LinkedMeta[] }
 
 export interface Bundle {
   format: typeof BUNDLE_FORMAT
@@ -70,7 +70,7 @@ export async function makeBundle (db: Kysely<Database>, input: TotalsInput, resu
       computedAt: input.computedAt,
       missing: input.missing,
       tables: input.tables.map((t): TableMeta => {
-        const { cells: _cells, groups: _groups, linked, ...meta } = t
+        const { cells: _cells, groups: _groups, version: _version, linked, ...meta } = t
         return { ...meta, ...(linked === undefined ? {} : { linked: linked.map(l => ({ indicator: l.indicator, releaseId: l.releaseId! })) }) }
       }),
     },
@@ -188,8 +188,8 @@ export async function verifyBundle (value: unknown, options: { trust?: ReadonlyM
       return payload
     }
 
-    /** The cells and groups of `indicator` for `year` in release `id` of `country`, checked. */
-    const releaseTable = (where: string, country: string, year: number, indicator: string, id: string | undefined): { payload: Release, cells: TableCell[], groups?: LinkedTable['groups'] } => {
+    /** The cells, groups and version of `indicator` for `year` in release `id` of `country`, checked. */
+    const releaseTable = (where: string, country: string, year: number, indicator: string, id: string | undefined): { payload: Release, cells: TableCell[], groups?: LinkedTable['groups'], version?: number } => {
       if (id === undefined) fail(`${where}: no release named`)
       const payload = verify(where, country, id)
       if (payload.dataset.indicator !== indicator || !payload.dataset.years.includes(year)) fail(`${where}: the release covers ${payload.dataset.indicator} ${payload.dataset.years.join(',')}`)
@@ -202,6 +202,7 @@ export async function verifyBundle (value: unknown, options: { trust?: ReadonlyM
           return { dims, ...(c.value === undefined ? {} : { value: c.value }), ...(c.value === undefined && c.obs_status === 'M' ? { noData: true as const } : {}) }
         }).sort((a, c) => JSON.stringify(a.dims) < JSON.stringify(c.dims) ? -1 : 1),
         ...(groups === undefined ? {} : { groups }),
+        ...(payload.version === undefined ? {} : { version: payload.version }),
       }
     }
 
@@ -210,7 +211,8 @@ export async function verifyBundle (value: unknown, options: { trust?: ReadonlyM
     for (const meta of b.input.tables) {
       const where = `${meta.country} ${meta.year}`
       if (meta.source !== 'release') fail(`${where}: a bundle carries signed releases only, and this table is marked ${JSON.stringify(meta.source)}`)
-      const { linked: linkedMeta, ...rest } = meta
+      // The version linking goes by is the signed one, never one the bundle states beside it.
+      const { linked: linkedMeta, version: _stated, ...rest } = meta as TableMeta & { version?: unknown }
       const { payload, ...main } = releaseTable(where, meta.country, meta.year, indicator, meta.releaseId)
       // The dates shown are the signed ones; the release was in force at the time of the result.
       if (meta.issuedAt !== isoOf(payload.issued_at)) fail(`${where}: the issue date shown (${String(meta.issuedAt)}) is not the signed one (${isoOf(payload.issued_at)})`)

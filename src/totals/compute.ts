@@ -13,7 +13,9 @@
  * A suppressed cell is bounded, never read as zero: by the exact interval of its value given
  * everything the node holds from that country for that year, linked indicators included
  * (src/totals/linked.ts: the lowest and highest value over every count of persons that gives
- * every cell held, with cells not listed 0 and suppressed cells at least 1). Where no exact
+ * every cell held, with cells not listed 0 and suppressed cells at least 1). Only tables whose
+ * releases name the same version of the population-year are linked (a revision pulled part-way
+ * holds two versions; the contribution then says so). Where no exact
  * interval can be computed (the program would be too large, or the tables held contradict the
  * publication rules), the bound is the older, looser one: from below by 0, from above by each
  * published margin that contains it minus the published cells beside it; the contribution then
@@ -45,6 +47,8 @@ export interface TableCell {
 export interface LinkedTable {
   indicator: string
   releaseId?: string
+  /** The version of the population-year its release names (absent: none named). */
+  version?: number
   /** The dimensions its grant gives only in groups of codes (absent: none, or not known). */
   groups?: GroupsSpec
   cells: TableCell[]
@@ -56,6 +60,11 @@ export interface CountryTable {
   year: number
   source: 'own' | 'release'
   releaseId?: string
+  /**
+   * The version of the population-year its release names (absent: none named): only tables of
+   * the same version (or all without one) are linked to it.
+   */
+  version?: number
   issuedAt?: string
   appliedAt?: string
   expiresAt?: string
@@ -84,6 +93,8 @@ function standardCode (dim: string, code: string): boolean {
   const list = dimensionCodelist(dim)
   return list !== undefined && isCodeOf(list, code)
 }
+
+const versionName = (version: number | undefined): string => version === undefined ? 'no version named' : `version ${version}`
 
 /** Index of a table: value (or undefined when suppressed) by full key, and the intervals of its suppressed cells. */
 class Table {
@@ -125,19 +136,30 @@ class Table {
     if (this.wanted.size === 0) return
     const population = populationOf(this.indicator)
     const held: HeldTable[] = [{ indicator: this.indicator, ...(this.source.groups === undefined ? {} : { groups: this.source.groups }), cells: this.source.cells }]
+    // Tables cut from another version of the population-year (a revision part-way received)
+    // count other persons: they are not linked.
+    const otherVersion: string[] = []
     for (const l of [...(this.source.linked ?? [])].sort((a, b) => a.indicator.localeCompare(b.indicator))) {
       // Only other indicators of the same population, one table each.
       if (findIndicator(l.indicator) === undefined || populationOf(l.indicator) !== population || held.some(h => h.indicator === l.indicator)) continue
+      if (l.version !== this.source.version) {
+        otherVersion.push(`${l.indicator} (${versionName(l.version)})`)
+        continue
+      }
       held.push({ indicator: l.indicator, ...(l.groups === undefined ? {} : { groups: l.groups }), cells: l.cells })
     }
     const keys = [...this.wanted.keys()].sort()
     const r = await linkedIntervals(held, keys.map(k => ({ table: 0, dims: this.wanted.get(k)! })))
+    const notes = [
+      ...(otherVersion.length === 0 ? [] : [`a revision is being received: ${otherVersion.join(', ')} held at another version than ${this.indicator} (${versionName(this.source.version)}), not linked`]),
+      ...(r.note === undefined ? [] : [r.note]),
+    ]
     if (r.intervals === null) {
-      this.wider = `${r.note ?? 'no exact interval'}: suppressed figures bounded by published margins only`
+      this.wider = `${notes.join('; ') || 'no exact interval'}: suppressed figures bounded by published margins only`
       return
     }
     keys.forEach((k, i) => this.intervals.set(k, r.intervals![i]!))
-    this.wider = r.note
+    this.wider = notes.length === 0 ? undefined : notes.join('; ')
   }
 
   /** The part of this table in the cell `codes` (every dimension given). */
@@ -246,6 +268,7 @@ export async function computeTotals (input: TotalsInput): Promise<RegionalResult
       status: 'included',
       source: source.source,
       ...(source.releaseId === undefined ? {} : { releaseId: source.releaseId }),
+      ...(source.version === undefined ? {} : { version: source.version }),
       ...(source.issuedAt === undefined ? {} : { issuedAt: source.issuedAt }),
       ...(source.appliedAt === undefined ? {} : { appliedAt: source.appliedAt }),
       ...(source.expiresAt === undefined ? {} : { expiresAt: source.expiresAt }),

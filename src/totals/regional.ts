@@ -60,6 +60,8 @@ interface SliceRow {
   issued_at: Date
   applied_at: Date
   expires_at: Date
+  /** The `version` member of the release in force; null when it has none. */
+  population_version: number | null
 }
 
 /** Why `country` has no table for `year`, judged from the agreements this node holds. */
@@ -106,10 +108,11 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
     ? sql`s.replaced_at is null`
     : sql`s.applied_at <= ${q.asOf} and (s.replaced_at is null or s.replaced_at > ${q.asOf})`
   const slices = (await sql<SliceRow>`
-    select s.publisher, s.indicator, s.year, s.object_id, s.cells_of, r.agreement_hash, i.issued_at, s.applied_at, s.expires_at
+    select s.publisher, s.indicator, s.year, s.object_id, s.cells_of, r.agreement_hash, i.issued_at, s.applied_at, s.expires_at, s.population_version
     from received_slice s join incoming i on i.id = s.object_id left join incoming r on r.id = s.cells_of
     where s.indicator in (${sql.join([...linkedIndicators])}) and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
-    .map(s => ({ ...s, year: Number(s.year) }))
+    .map(s => ({ ...s, year: Number(s.year), population_version: s.population_version === null ? null : Number(s.population_version) }))
+  const versionOf = (s: SliceRow): { version?: number } => s.population_version === null ? {} : { version: s.population_version }
   const withCells = slices.filter(s => s.cells_of !== null)
   const cellRows = withCells.length === 0
     ? []
@@ -176,7 +179,7 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
       const linked = slices
         .filter(s => s.publisher === country && s.year === year && s.indicator !== q.indicator && s.cells_of !== null)
         .sort((a, b) => a.indicator.localeCompare(b.indicator))
-        .map(s => ({ indicator: s.indicator, releaseId: s.object_id, ...groupsOf(s), cells: cellsOfSlice(s) }))
+        .map(s => ({ indicator: s.indicator, releaseId: s.object_id, ...versionOf(s), ...groupsOf(s), cells: cellsOfSlice(s) }))
       tables.push({
         country,
         year,
@@ -184,6 +187,7 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
         // The release in force: its signed payload has the dates shown, and the same cells for
         // the year as the release they are stored under (cells_of; a re-issue repeats them).
         releaseId: slice.object_id,
+        ...versionOf(slice),
         issuedAt: new Date(slice.issued_at).toISOString(),
         appliedAt: new Date(slice.applied_at).toISOString(),
         expiresAt: new Date(slice.expires_at).toISOString(),

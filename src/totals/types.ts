@@ -34,6 +34,8 @@ export interface Contribution {
   source?: 'own' | 'release'
   /** The release in force that the figures come from (the latest received for the table; its signed payload has the dates below). */
   releaseId?: string
+  /** The version of the country's population-year that release names: 0 for its first release, 1, 2, ... after revisions (absent when it names none). */
+  version?: number
   /** When the release was issued, when this node applied it, and until when it is valid (ISO 8601). */
   issuedAt?: string
   appliedAt?: string

@@ -29,7 +29,7 @@ export async function peerListCommand (args: { home: string, json?: boolean }, i
   return await withNode(args.home, io, async node => {
     const peers = await listPeers(node.db.db)
     if (args.json === true) {
-      line(io.stdout, JSON.stringify(peers.map(p => ({ id: p.id, name: p.name, kind: p.kind, url: p.url, pinned_kid: p.pinnedKid, keys: [...p.keys.keys()], added_at: p.addedAt.toISOString() })), null, 2))
+      line(io.stdout, JSON.stringify(peers.map(p => ({ id: p.id, name: p.name, kind: p.kind, url: p.url, pinned_kid: p.pinnedKid, keys: [...p.keys.keys()], added_at: p.addedAt.toISOString(), accepts: p.accepts })), null, 2))
     } else {
       for (const p of peers) line(io.stdout, `${p.id.padEnd(8)} ${p.kind.padEnd(8)} ${p.url}  key ${p.pinnedKid}`)
       line(io.stdout, `${peers.length} peer(s)`)
