@@ -32,6 +32,7 @@ export const AUDIT_EVENTS = [
   'refusal',
   'agreement_change',
   'peer_added',
+  'peer_refreshed',
   'peer_removed',
   'evidence',
   'user_added',

@@ -15,7 +15,7 @@ import { line, type CliIo } from './io.js'
  * they load kysely and more, and every command's module is imported only when it runs, so
  * that `dcimx --help` starts in a fraction of a second (docs/benchmarks.md).
  */
-export const HELP_AUDIT_EVENTS = ['publish', 'pull_served', 'pull_applied', 'pull_skipped', 'refusal', 'agreement_change', 'peer_added', 'peer_removed', 'evidence', 'user_added', 'user_removed', 'user_disabled', 'user_enabled', 'login', 'login_refused', 'refusals_counted'] as const
+export const HELP_AUDIT_EVENTS = ['publish', 'pull_served', 'pull_applied', 'pull_skipped', 'refusal', 'agreement_change', 'peer_added', 'peer_refreshed', 'peer_removed', 'evidence', 'user_added', 'user_removed', 'user_disabled', 'user_enabled', 'login', 'login_refused', 'refusals_counted'] as const
 export const HELP_ROLES = ['operator', 'legal', 'liaison', 'auditor'] as const
 
 /** Exit statuses: 0 success, 1 failure or invalid object, 2 usage error. */
@@ -159,6 +159,12 @@ export function program (io: CliIo, setStatus: (status: number) => void): Comman
     .addOption(homeOption('node home', true))
     .option('--json', 'print as JSON')
     .action(async opts => setStatus(await (await import('./commands/exchange.js')).peerListCommand(opts, io)))
+  peer.command('refresh')
+    .description('fetch a peer\'s descriptor again (every peer\'s without an id): the keys its pinned key vouches for, and the optional protocol members it accepts')
+    .argument('[id]', 'the peer\'s node id (default: every peer)')
+    .addOption(homeOption('node home', true))
+    .option('--json', 'print as JSON')
+    .action(async (id: string | undefined, opts) => setStatus(await (await import('./commands/exchange.js')).peerRefreshCommand({ ...(id === undefined ? {} : { id }), ...opts }, io)))
   peer.command('remove')
     .description('stop serving and pulling a peer (what was received is kept)')
     .argument('<id>', 'the peer\'s node id')

@@ -86,6 +86,46 @@ export async function addPeer (db: Kysely<Database>, clock: Clock, self: string,
   return { peer: { id: d.node.id, url: d.node.url.replace(/\/+$/, ''), name: d.node.name, kind: d.node.kind, keys: fetched.keys, pinnedKid: pinned, addedAt, accepts: d.accepts ?? [] }, descriptorId: fetched.id }
 }
 
+export interface RefreshPeerResult {
+  peer: Peer
+  descriptorId: string
+  /** What changed: the keys trusted and the optional members accepted, before and after (absent when unchanged). */
+  keys?: { before: string[], after: string[] }
+  accepts?: { before: string[], after: string[] }
+}
+
+/**
+ * Fetches peer `id`'s descriptor again from the URL it was set up with and, when the key pinned
+ * for it signed it, trusts the keys it lists and records the optional members it accepts, as
+ * setting the peer up again with the same thumbprint would (the pinned key stays pinned; what
+ * was received and where pulls stand are untouched). Throws PEER_UNKNOWN, WRONG_ISSUER,
+ * THUMBPRINT_MISMATCH (nothing changed), or what fetching and verifying the descriptor throws.
+ */
+export async function refreshPeer (db: Kysely<Database>, clock: Clock, id: string, options: { timeoutMs?: number } = {}): Promise<RefreshPeerResult> {
+  const before = await findPeer(db, id)
+  if (before === undefined) throw new AppError('PEER_UNKNOWN', `${id} is not a peer of this node`)
+  const fetched = await fetchPeerDescriptor(before.url, { now: Math.floor(clock.now() / 1000), timeoutMs: options.timeoutMs })
+  const d = fetched.descriptor
+  if (d.node.id !== id) throw new AppError('WRONG_ISSUER', `${before.url} is node ${d.node.id}, not ${id}`)
+  const kids = d.keys.map(k => k.kid)
+  if (fetched.signedBy !== before.pinnedKid) {
+    throw new AppError('THUMBPRINT_MISMATCH', `${before.url}: the descriptor is signed with key ${fetched.signedBy}, not with ${before.pinnedKid}, the key pinned for ${id}: only that key can vouch for the others it lists (${kids.join(', ')}); nothing changed`)
+  }
+  const jwks = jwksOf(d.keys.map(k => fetched.keys.get(k.kid)!))
+  const accepts = d.accepts ?? []
+  const keysBefore = [...before.keys.keys()].sort()
+  const keysAfter = [...kids].sort()
+  const changed = {
+    ...(keysBefore.join() === keysAfter.join() ? {} : { keys: { before: keysBefore, after: keysAfter } }),
+    ...(before.accepts.join() === accepts.join() ? {} : { accepts: { before: before.accepts, after: accepts } }),
+  }
+  await db.transaction().execute(async trx => {
+    await trx.updateTable('peer').set({ jwks: JSON.stringify(jwks), accepts: JSON.stringify(accepts), descriptor_id: fetched.id }).where('id', '=', id).execute()
+    await appendAudit(trx, { at: new Date(clock.now()), event: 'peer_refreshed', actor: id, detail: { descriptor: fetched.id, ...changed } })
+  })
+  return { peer: { ...before, keys: fetched.keys, accepts }, descriptorId: fetched.id, ...changed }
+}
+
 function toPeer (row: { id: string, url: string, name: string, kind: 'country' | 'liaison', jwks: unknown, pinned_kid: string, added_at: Date, accepts: string }): Peer {
   const jwks = typeof row.jwks === 'string' ? JSON.parse(row.jwks) as unknown : row.jwks
   return { id: row.id, url: row.url, name: row.name, kind: row.kind, keys: keySetFromJwks(jwks), pinnedKid: row.pinned_kid, addedAt: row.added_at, accepts: JSON.parse(row.accepts) as string[] }

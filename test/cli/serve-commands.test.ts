@@ -80,6 +80,7 @@ function expectations (home: string): Record<string, Expected> {
     'peer add HRV https://dcim.example.hr --home DIR': { status: 1, stdout: /^Croatia \(HRV\) at http:\/\/127\.0\.0\.1:\d+ presents key \S+; confirm it with HRV's operator out of band, then repeat with --thumbprint\n$/ },
     'peer add HRV https://dcim.example.hr --thumbprint NpUnjX9b... --home DIR': { status: 0, stdout: /^Croatia \(HRV, country\) added at http:\/\/127\.0\.0\.1:\d+\npinned key \S+; 1 key\(s\) from descriptor \S+\n$/ },
     'peer list --home DIR': { status: 0, stdout: /^HRV +country +http:\/\/127\.0\.0\.1:\d+ +key \S+\n1 peer\(s\)\n$/ },
+    'peer refresh HRV --home DIR': { status: 0, stdout: /^HRV: descriptor [A-Za-z0-9_-]{43}; nothing changed\n1 of 1 peer\(s\) refreshed\n$/ },
     'peer remove HRV --home DIR': { status: 0, stdout: 'HRV removed: it is no longer served or pulled; what was received from it is kept\n' },
     // The guide's node pulls from SRB; this one is SRB and has no such peer.
     // HRV was removed just before.

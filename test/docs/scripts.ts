@@ -317,6 +317,7 @@ const OPERATOR_GUIDE: DocScript = {
     yield d.step('dcimx peer add HRV https://dcim.example.hr --home DIR', { status: 1, sample: samplePattern(commentSample(OPERATOR, first), { subs: [['https://dcim.example.hr', hrv.url], ['NpUnjX9b...', hrv.kid]] }) })
     yield d.step('dcimx peer add HRV https://dcim.example.hr --thumbprint NpUnjX9b... --home DIR')
     yield d.step('dcimx peer list --home DIR', { checks: [shows(hrv.kid)] })
+    yield d.step('dcimx peer refresh HRV --home DIR', { checks: [shows(/^HRV: descriptor [A-Za-z0-9_-]{43}; nothing changed\n1 of 1 peer\(s\) refreshed\n$/)] })
     yield d.step('dcimx peer remove HRV --home DIR')
 
     // Pulling: Croatia set up again, both ways, under the agreement both hold (hrv-srb).

@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { epochSeconds } from '../../src/clock.js'
-import { addPeer, listPeers } from '../../src/exchange/peers.js'
+import { addPeer, listPeers, refreshPeer } from '../../src/exchange/peers.js'
 import { signMessage } from '../../src/protocol/jws.js'
 import { jwksOf, signingKeyFromSeed, type SigningKey } from '../../src/protocol/keys.js'
 import { PROTOCOL } from '../../src/protocol/messages.js'
@@ -19,12 +19,14 @@ const real = key('the real SRB key')
 const second = key('SRB rotation key')
 const attacker = key('an attacker claiming SRB')
 
-/** Serves a descriptor of SRB listing `listed`, signed with `signer`. */
-async function impostor (t: Test, listed: SigningKey[], signer: SigningKey): Promise<string> {
+interface Served { listed: SigningKey[], signer: SigningKey, accepts?: string[] }
+
+/** Serves a descriptor of SRB listing `listed`, signed with `signer` (what it serves can be changed later through the returned state). */
+async function descriptorServer (t: Test, state: Served): Promise<{ url: string, state: Served }> {
   let url = ''
   const server = createServer((req, res) => {
     const body = req.url === '/.well-known/jwks.json'
-      ? jwksOf(listed)
+      ? jwksOf(state.listed)
       : signMessage('node-descriptor', {
         protocol: PROTOCOL,
         type: 'node-descriptor',
@@ -32,14 +34,19 @@ async function impostor (t: Test, listed: SigningKey[], signer: SigningKey): Pro
         issued_at: epochSeconds(testClock),
         expires_at: epochSeconds(testClock) + 86400,
         node: { id: 'SRB', kind: 'country', name: 'Serbia', url },
-        keys: listed.map(k => k.publicJwk),
-      }, signer).jws
+        keys: state.listed.map(k => k.publicJwk),
+        ...(state.accepts === undefined ? {} : { accepts: state.accepts }),
+      }, state.signer).jws
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   t.teardown(() => { server.close() })
-  return url
+  return { url, state }
+}
+
+async function impostor (t: Test, listed: SigningKey[], signer: SigningKey): Promise<string> {
+  return (await descriptorServer(t, { listed, signer })).url
 }
 
 t.test('a descriptor adds keys only when the confirmed key signed it', async t => {
@@ -55,4 +62,34 @@ t.test('a descriptor adds keys only when the confirmed key signed it', async t =
   const genuine = await impostor(t, [real, second], real)
   const { peer } = await addPeer(db.db, testClock, 'HRV', { id: 'SRB', url: genuine, thumbprint: real.kid })
   t.same([peer.pinnedKid, [...peer.keys.keys()].sort()], [real.kid, [real.kid, second.kid].sort()])
+})
+
+t.test('refreshing a peer: what its pinned key vouches for now, and the optional members it accepts', async t => {
+  const db = await testDb(t)
+  // A node built before optional members: its descriptor has no accepts.
+  const served = await descriptorServer(t, { listed: [real], signer: real })
+  const { peer } = await addPeer(db.db, testClock, 'HRV', { id: 'SRB', url: served.url, thumbprint: real.kid })
+  t.same(peer.accepts, [], 'a descriptor without accepts: nothing accepted')
+  t.same((await listPeers(db.db)).map(p => p.accepts), [[]])
+
+  // Upgraded: it accepts release.version, and lists a second key (signed by the pinned one).
+  served.state.listed = [real, second]
+  served.state.accepts = ['release.version']
+  const r = await refreshPeer(db.db, testClock, 'SRB')
+  t.same([r.keys, r.accepts], [{ before: [real.kid], after: [real.kid, second.kid].sort() }, { before: [], after: ['release.version'] }])
+  const [stored] = await listPeers(db.db)
+  t.same([stored!.pinnedKid, [...stored!.keys.keys()].sort(), stored!.accepts], [real.kid, [real.kid, second.kid].sort(), ['release.version']])
+  const audit = await db.db.selectFrom('audit_log').select(['event', 'actor', 'detail']).where('event', '=', 'peer_refreshed').execute()
+  t.same(audit.map(a => [a.event, a.actor, (typeof a.detail === 'string' ? JSON.parse(a.detail) : a.detail).accepts]), [['peer_refreshed', 'SRB', { before: [], after: ['release.version'] }]])
+  const same = await refreshPeer(db.db, testClock, 'SRB')
+  t.same([same.keys, same.accepts], [undefined, undefined], 'nothing new: nothing reported changed')
+
+  // Someone answering in its place, with the real key listed beside their own: refused, nothing changed.
+  served.state.listed = [real, attacker]
+  served.state.signer = attacker
+  served.state.accepts = []
+  await t.rejects(refreshPeer(db.db, testClock, 'SRB'), { code: 'THUMBPRINT_MISMATCH', message: `${served.url}: the descriptor is signed with key ${attacker.kid}, not with ${real.kid}, the key pinned for SRB: only that key can vouch for the others it lists (${real.kid}, ${attacker.kid}); nothing changed` })
+  const [after] = await listPeers(db.db)
+  t.same([[...after!.keys.keys()].sort(), after!.accepts], [[real.kid, second.kid].sort(), ['release.version']])
+  await t.rejects(refreshPeer(db.db, testClock, 'MNE'), { code: 'PEER_UNKNOWN', message: 'MNE is not a peer of this node' })
 })

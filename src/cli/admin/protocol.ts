@@ -25,7 +25,7 @@ export function adminSocketPath (home: string): string {
  */
 export const ROUTED_COMMANDS: ReadonlySet<string> = new Set([
   'migrate', 'import', 'tables', 'policy preview', 'publish',
-  'peer add', 'peer list', 'peer remove', 'peer skip', 'sync', 'status', 'alerts ack',
+  'peer add', 'peer list', 'peer refresh', 'peer remove', 'peer skip', 'sync', 'status', 'alerts ack',
   'audit verify', 'audit list', 'totals',
   'user add', 'user remove', 'user disable', 'user enable', 'user list', 'login',
 ])

@@ -1,6 +1,6 @@
-/** `dcimx peer add|list|remove`, `dcimx sync`, `dcimx status`, `dcimx alerts ack`: the exchange for operators. */
+/** `dcimx peer add|list|refresh|remove`, `dcimx sync`, `dcimx status`, `dcimx alerts ack`: the exchange for operators. */
 import { AppError, isAppError } from '../../errors.js'
-import { addPeer, listPeers, removePeer } from '../../exchange/peers.js'
+import { addPeer, listPeers, refreshPeer, removePeer, type RefreshPeerResult } from '../../exchange/peers.js'
 import { skipRefused } from '../../exchange/skip.js'
 import { peerStatuses, acknowledgeAlerts, type PeerStatus } from '../../exchange/status.js'
 import { describeSync, syncAll } from '../../exchange/sync.js'
@@ -35,6 +35,39 @@ export async function peerListCommand (args: { home: string, json?: boolean }, i
       line(io.stdout, `${peers.length} peer(s)`)
     }
     return 0
+  })
+}
+
+export async function peerRefreshCommand (args: { home: string, id?: string, json?: boolean }, io: CliIo): Promise<number> {
+  return await withNode(args.home, io, async node => {
+    const ids = args.id === undefined ? (await listPeers(node.db.db)).map(p => p.id) : [args.id]
+    const results: Array<{ id: string, ok: boolean, descriptor?: string, keys?: RefreshPeerResult['keys'], accepts?: string[], acceptsBefore?: string[], error?: string }> = []
+    for (const id of ids) {
+      try {
+        const r = await refreshPeer(node.db.db, io.clock, id)
+        results.push({ id, ok: true, descriptor: r.descriptorId, ...(r.keys === undefined ? {} : { keys: r.keys }), accepts: r.peer.accepts, ...(r.accepts === undefined ? {} : { acceptsBefore: r.accepts.before }) })
+      } catch (err) {
+        // One peer that cannot be reached or does not check leaves the others to be refreshed.
+        if (!isAppError(err) || (args.id !== undefined && err.code === 'PEER_UNKNOWN')) throw err
+        results.push({ id, ok: false, error: `${err.code}: ${err.message}` })
+      }
+    }
+    if (args.json === true) line(io.stdout, JSON.stringify(results, null, 2))
+    else {
+      for (const r of results) {
+        if (!r.ok) {
+          line(io.stdout, `${r.id}: not refreshed (${r.error!}); nothing changed`)
+          continue
+        }
+        const changes = [
+          ...(r.keys === undefined ? [] : [`keys ${r.keys.before.join(', ')} -> ${r.keys.after.join(', ')}`]),
+          ...(r.acceptsBefore === undefined ? [] : [`accepts ${r.acceptsBefore.join(', ') || 'nothing'} -> ${r.accepts!.join(', ') || 'nothing'}`]),
+        ]
+        line(io.stdout, `${r.id}: descriptor ${r.descriptor!}; ${changes.length === 0 ? 'nothing changed' : changes.join('; ')}`)
+      }
+      line(io.stdout, `${results.filter(r => r.ok).length} of ${results.length} peer(s) refreshed`)
+    }
+    return results.every(r => r.ok) ? 0 : 1
   })
 }
 
