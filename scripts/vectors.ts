@@ -170,6 +170,7 @@ export function vectorList (): Array<[string, Vector]> {
     ['valid-descriptor-accepts', valid('A node descriptor announcing the optional member it accepts (section 1), and a name it does not define, which is ignored.', 'node-descriptor', { ...descriptor, accepts: ['release.version', 'retraction.note'] })],
     ['valid-release-version', valid('A release carrying the version of its population-year (a first revision).', 'release', { ...release, version: 1 })],
     ['release-version-two-years', invalid('A release with a version that covers two years.', 'SCHEMA_INVALID', rawSign(header('release'), canon({ ...release, version: 1, dataset: { ...release.dataset, years: [2024, 2025] } }), SRB))],
+    ['release-version-two-years-expired', invalid('A release with a version that covers two years and has expired: the message rule (step 13) is reported before expiry (step 15).', 'SCHEMA_INVALID', rawSign(header('release'), canon({ ...release, version: 1, dataset: { ...release.dataset, years: [2024, 2025] }, issued_at: VECTOR_NOW - 86400, expires_at: VECTOR_NOW - 3600 }), SRB))],
   ]
   return list
 }
