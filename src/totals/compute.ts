@@ -151,7 +151,7 @@ class Table {
     const keys = [...this.wanted.keys()].sort()
     const r = await linkedIntervals(held, keys.map(k => ({ table: 0, dims: this.wanted.get(k)! })))
     const notes = [
-      ...(otherVersion.length === 0 ? [] : [`a revision is being received: ${otherVersion.join(', ')} held at another version than ${this.indicator} (${versionName(this.source.version)}), not linked`]),
+      ...(otherVersion.length === 0 ? [] : [`not linked: ${otherVersion.join(', ')} held at another version of the year than ${this.indicator} (${versionName(this.source.version)})`]),
       ...(r.note === undefined ? [] : [r.note]),
     ]
     if (r.intervals === null) {

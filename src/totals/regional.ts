@@ -55,8 +55,11 @@ interface SliceRow {
   year: number
   object_id: string
   cells_of: string | null
-  /** The agreement the release holding the cells was sent under. */
-  agreement_hash: string | null
+  /**
+   * The agreement the release in force was sent under: what its group names mean (a release
+   * re-issued under a new agreement version keeps its cells stored under the first release).
+   */
+  agreement_hash: string
   issued_at: Date
   applied_at: Date
   expires_at: Date
@@ -108,8 +111,8 @@ export async function gatherTotals (deps: TotalsDeps, query: TotalsQuery): Promi
     ? sql`s.replaced_at is null`
     : sql`s.applied_at <= ${q.asOf} and (s.replaced_at is null or s.replaced_at > ${q.asOf})`
   const slices = (await sql<SliceRow>`
-    select s.publisher, s.indicator, s.year, s.object_id, s.cells_of, r.agreement_hash, i.issued_at, s.applied_at, s.expires_at, s.population_version
-    from received_slice s join incoming i on i.id = s.object_id left join incoming r on r.id = s.cells_of
+    select s.publisher, s.indicator, s.year, s.object_id, s.cells_of, s.agreement_hash, i.issued_at, s.applied_at, s.expires_at, s.population_version
+    from received_slice s join incoming i on i.id = s.object_id
     where s.indicator in (${sql.join([...linkedIndicators])}) and s.year in (${sql.join(q.years)}) and ${when}`.execute(deps.db)).rows
     .map(s => ({ ...s, year: Number(s.year), population_version: s.population_version === null ? null : Number(s.population_version) }))
   const versionOf = (s: SliceRow): { version?: number } => s.population_version === null ? {} : { version: s.population_version }

@@ -9,10 +9,12 @@ import { EMPTY_CROSSWALK } from '../../src/ingest/crosswalk.js'
 import { withdrawRecords } from '../../src/ingest/import-file.js'
 import { recordKeyer } from '../../src/ingest/record-key.js'
 import { receivedCells } from '../../src/exchange/received.js'
-import { lintAgreementText, nodeAgreements } from '../../src/policy/load.js'
+import { lintAgreementText, nodeAgreements, POLICIES_DIR } from '../../src/policy/load.js'
 import type { Release } from '../../src/protocol/messages.js'
 import { EXPLOIT } from '../../src/protocol/codelists.js'
-import { regionalTotals } from '../../src/totals/regional.js'
+import { makeBundle, verifyBundle } from '../../src/totals/bundle.js'
+import { computeTotals } from '../../src/totals/compute.js'
+import { gatherTotals, regionalTotals } from '../../src/totals/regional.js'
 import { FIXTURES, startPair, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
@@ -74,6 +76,22 @@ t.test('a grouped grant, published, pulled and checked', async t => {
   const again = await hrv.sync('SRB')
   t.same([again.ok, again.applied, again.rejected], [true, 0, {}])
   t.same(await receivedCells(hrv.running.node.db.db, { publisher: 'SRB', indicator: 'V2', year: 2023 }), before, 'Croatia holds the same figures')
+
+  // A new version of the agreement with the same groups: every table is sent again under its
+  // hash, with the same cells (Croatia stores them once, under the first release). The groups
+  // are read from the agreement the release in force names, the one Croatia now holds: V2 still
+  // links by its groups, and a bundle of the result checks.
+  for (const home of [srb.home, hrv.home]) writeFileSync(join(home, POLICIES_DIR, 'srb-hrv.yaml'), TEXT.replace(/^version: 1$/m, 'version: 2'))
+  clock.advance(60_000)
+  t.ok((await srb.publish()).issued.length > 0)
+  t.ok((await hrv.sync('SRB')).ok)
+  const now = { ...deps, agreements: nodeAgreements(hrv.home), nowMs: clock.now() }
+  const input = await gatherTotals(now, { indicator: 'V2', years: [2023], by: ['SEX'] })
+  const result = await computeTotals(input)
+  const part = result.contributions.find(c => c.country === 'SRB')!
+  t.same([part.intervals, part.intervalsNote], ['exact', undefined], 'the groups of the agreement in force are known')
+  t.same(Object.keys(input.agreements ?? {}), [nodeAgreements(hrv.home)[0]!.hash])
+  t.same(await verifyBundle(JSON.parse(JSON.stringify(await makeBundle(hrv.running.node.db.db, input, result)))).then(v => [v.ok, v.problem]), [true, null])
 })
 
 t.test('the receiver refuses what is finer than the groups, and names it', async t => {

@@ -32,7 +32,7 @@ t.test('a revision pulled part-way: tables of different versions are not linked,
   const [srb, eu] = await startPair(t, 'SRB', 'EUROPOL', [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')], clock)
   t.same((await findPeer(srb.running.node.db.db, 'EUROPOL'))!.accepts, ['release.version'], 'the recipient\'s descriptor accepts release.version, and the publisher stored it')
 
-  await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
+  await srb.importSyntheticVictims([2023, 2024], 11)
   const first = await srb.publish()
   const outgoing = await srb.running.node.db.db.selectFrom('outgoing').select(['id', 'signed']).where('id', 'in', first.issued.map(i => i.id)).execute()
   t.same([...new Set(outgoing.map(o => payloadOf(o.signed).version))], [0], 'every first release names version 0')
@@ -81,15 +81,16 @@ t.test('a revision pulled part-way: tables of different versions are not linked,
   const input = await gatherTotals(deps(), query)
   const mixed = await computeTotals(input)
   const srbPart = mixed.contributions.find(c => c.country === 'SRB')!
-  t.same([srbPart.version, srbPart.intervals, srbPart.intervalsNote], [1, 'wider', 'a revision is being received: V2 (version 0), V3 (version 0) held at another version than V1 (version 1), not linked'])
+  t.same([srbPart.version, srbPart.intervals, srbPart.intervalsNote], [1, 'wider', 'not linked: V2 (version 0), V3 (version 0) held at another version of the year than V1 (version 1)'])
   t.ok(checkTrue(mixed) > 0, 'suppressed parts shown, each holding its true value')
+  // Linked as one population (as before versions), the two versions contradict each other (the
+  // revision added 15 victims): the result would differ. The hand cases in
+  // test/totals/exact.test.ts show the worse case, a hidden cell pinned to a wrong value.
+  const unversioned = await computeTotals({ ...input, tables: input.tables.map(({ version: _v, ...x }) => ({ ...x, linked: x.linked?.map(({ version: _lv, ...l }) => l) })) })
+  t.match(unversioned.contributions.find(c => c.country === 'SRB')!.intervalsNote, /contradict the publication rules/)
   // Offline, from the signed releases alone, the same result.
   const bundle = await makeBundle(eu.running.node.db.db, input, mixed)
   t.same(await verifyBundle(JSON.parse(JSON.stringify(bundle))).then(v => [v.ok, v.problem]), [true, null], 'the bundle of the part-way state checks')
-  // A bundle claiming another version beside the signed one changes nothing.
-  const claimed = JSON.parse(JSON.stringify(bundle)) as { input: { tables: Array<Record<string, unknown>> } }
-  claimed.input.tables[0]!.version = 0
-  t.same((await verifyBundle(claimed)).ok, true, 'the version linking goes by is the signed one')
 
   // The rest of the pull: every 2023 table at version 1, linked again, exact.
   t.ok((await eu.sync('SRB')).ok)
@@ -102,7 +103,7 @@ t.test('a revision pulled part-way: tables of different versions are not linked,
 
 t.test('a recipient whose descriptor does not accept release.version gets releases without it', async t => {
   const clock = testClock()
-  const [srb] = await startPair(t, 'SRB', 'EUROPOL', [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')], clock)
+  const [srb, eu] = await startPair(t, 'SRB', 'EUROPOL', [join(SAMPLE_AGREEMENTS, 'srb-europol.yaml')], clock)
   // As a node built before the member was defined would have announced: nothing.
   await srb.running.node.db.db.updateTable('peer').set({ accepts: '[]' }).where('id', '=', 'EUROPOL').execute()
   await srb.importVictims(join(FIXTURES, 'victims-small.csv'))
@@ -110,6 +111,19 @@ t.test('a recipient whose descriptor does not accept release.version gets releas
   const sent = await srb.running.node.db.db.selectFrom('outgoing').select('signed').where('id', 'in', first.issued.map(i => i.id)).execute()
   t.same(sent.map(o => Object.hasOwn(payloadOf(o.signed), 'version')), sent.map(() => false), 'no release names a version')
   t.same((await srb.publish()).issued, [], 'nothing re-issued')
+  t.ok((await eu.sync('SRB')).ok)
+  t.same(await heldVersions(eu), ['V1 2023 null', 'V1 2024 null', 'V2 2023 null', 'V2 2024 null', 'V3 2023 null', 'V3 2024 null'], 'held without a version')
+  // Tables naming no version link with each other, as before; a bundle that states a version
+  // beside its signed releases changes nothing: the version linking goes by is the signed one.
+  const deps: TotalsDeps = { db: eu.running.node.db.db, node: 'EUROPOL', kind: 'liaison', agreements: nodeAgreements(eu.home), nowMs: clock.now() }
+  const input = await gatherTotals(deps, { indicator: 'V1', years: [2023], by: ['SEX', 'AGE_GROUP'] })
+  const result = await computeTotals(input)
+  const srbPart = result.contributions.find(c => c.country === 'SRB')!
+  t.same([srbPart.version, srbPart.intervals], [undefined, 'exact'])
+  const bundle = JSON.parse(JSON.stringify(await makeBundle(eu.running.node.db.db, input, result))) as { input: { tables: Array<Record<string, unknown>> } }
+  t.equal((await verifyBundle(bundle)).ok, true)
+  bundle.input.tables[0]!.version = 0
+  t.same(await verifyBundle(bundle).then(v => [v.ok, v.problem]), [true, null], 'the stated version is not used')
   // Once the recipient accepts it, every table is sent again with its version, once.
   await srb.running.node.db.db.updateTable('peer').set({ accepts: '["release.version"]' }).where('id', '=', 'EUROPOL').execute()
   const again = await srb.publish()

@@ -160,7 +160,7 @@ t.test('a revision part-way received: only tables of the same version of the pop
   const v1 = { F: null, M: null, _T: 10 }
   const mixed = await totals('V1', ['SEX'], [table('SRB', 'V1', ['SEX'], v1, [linked('V2', ['SEX'], { F: 6, M: 4, _T: 10 }, { version: 0 })], { version: 1 })])
   t.same(bounds(mixed, ['SEX']), [['F', 1, 9], ['M', 1, 9], ['_T', 10, 10]], 'V1 alone: the truth (5, 5) inside')
-  t.same(mixed.contributions.map(c => [c.intervals, c.intervalsNote]), [['wider', 'a revision is being received: V2 (version 0) held at another version than V1 (version 1), not linked']])
+  t.same(mixed.contributions.map(c => [c.intervals, c.intervalsNote]), [['wider', 'not linked: V2 (version 0) held at another version of the year than V1 (version 1)']])
   // Once V2's version 1 is applied (F 5, M 5), the two link again.
   const whole = await totals('V1', ['SEX'], [table('SRB', 'V1', ['SEX'], v1, [linked('V2', ['SEX'], { F: 5, M: 5, _T: 10 }, { version: 1 })], { version: 1 })])
   t.same(bounds(whole, ['SEX']), [['F', 5, 5], ['M', 5, 5], ['_T', 10, 10]])
@@ -171,7 +171,7 @@ t.test('a revision part-way received: only tables of the same version of the pop
   t.same(bounds(unnamed, ['SEX']), [['F', 6, 6], ['M', 4, 4], ['_T', 10, 10]])
   const half = await totals('V1', ['SEX'], [table('SRB', 'V1', ['SEX'], v1, [linked('V2', ['SEX'], { F: 6, M: 4, _T: 10 })], { version: 0 })])
   t.same(bounds(half, ['SEX']), [['F', 1, 9], ['M', 1, 9], ['_T', 10, 10]])
-  t.same(half.contributions.map(c => c.intervalsNote), ['a revision is being received: V2 (no version named) held at another version than V1 (version 0), not linked'])
+  t.same(half.contributions.map(c => c.intervalsNote), ['not linked: V2 (no version named) held at another version of the year than V1 (version 0)'])
   // The tables of the year at V1's version still link with it; V4, still at version 0 (11
   // victims, before a withdrawal), would contradict V1's total of 10.
   const three = await totals('V1', ['SEX'], [table('SRB', 'V1', ['SEX'], v1, [
@@ -179,5 +179,5 @@ t.test('a revision part-way received: only tables of the same version of the pop
     linked('V4', [], { '': 11 }, { version: 0 }),
   ], { version: 1 })])
   t.same(bounds(three, ['SEX']), [['F', 5, 5], ['M', 5, 5], ['_T', 10, 10]])
-  t.same(three.contributions.map(c => c.intervalsNote), ['a revision is being received: V4 (version 0) held at another version than V1 (version 1), not linked'])
+  t.same(three.contributions.map(c => c.intervalsNote), ['not linked: V4 (version 0) held at another version of the year than V1 (version 1)'])
 })
