@@ -118,18 +118,19 @@ t.test('users in a database', async t => {
   })
 
   t.test('the same work whether the user exists or not', async t => {
-    const median = async (name: string): Promise<number> => {
-      const times: number[] = []
-      for (let i = 0; i < 5; i++) {
+    // The three kinds in turn, and the fastest of each: a load spike on a busy machine (CI runs
+    // two suites side by side) slows one try, not the kind it happened to hit (a median of five
+    // tries of one kind after another failed there once: known 361 ms, unknown 127 ms).
+    const names = ['erin', 'nobody', 'No Body']
+    const fastest = names.map(() => Infinity)
+    for (let i = 0; i < 7; i++) {
+      for (const [k, name] of names.entries()) {
         const start = performance.now()
         await verifyPassword(db, name, 'not the password')
-        times.push(performance.now() - start)
+        fastest[k] = Math.min(fastest[k]!, performance.now() - start)
       }
-      return times.sort((a, b) => a - b)[2]!
     }
-    const known = await median('erin')
-    const unknown = await median('nobody')
-    const invalid = await median('No Body')
+    const [known, unknown, invalid] = fastest as [number, number, number]
     // Without the dummy hash an unknown name would answer in about a millisecond, not tens.
     t.ok(unknown > known * 0.4 && invalid > known * 0.4, `known ${known.toFixed(1)} ms, unknown ${unknown.toFixed(1)} ms, invalid ${invalid.toFixed(1)} ms`)
   })
