@@ -9,8 +9,8 @@ import type { Clock } from '../clock.js'
 import type { Database } from '../db/types.js'
 import { AppError } from '../errors.js'
 import { NODE_ID_PATTERN } from '../protocol/ids.js'
-import { jwksOf, keySetFromJwks, type KeySet } from '../protocol/keys.js'
-import { fetchPeerDescriptor } from './peer-descriptor.js'
+import { jwksOf, keySetFromJwks, type Jwks, type KeySet } from '../protocol/keys.js'
+import { fetchPeerDescriptor, type PeerDescriptor } from './peer-descriptor.js'
 
 export interface Peer {
   id: string
@@ -41,6 +41,17 @@ export interface AddPeerResult {
 type Db = Kysely<Database> | Transaction<Database>
 
 /**
+ * `url`'s descriptor, fetched and verified, when it speaks for node `id` (WRONG_ISSUER
+ * otherwise), with the thumbprints of the keys it lists and those keys as a JWKS, in its order.
+ */
+async function descriptorOf (url: string, id: string, clock: Clock, timeoutMs: number | undefined): Promise<{ fetched: PeerDescriptor, kids: string[], jwks: Jwks }> {
+  const fetched = await fetchPeerDescriptor(url, { now: Math.floor(clock.now() / 1000), timeoutMs })
+  const d = fetched.descriptor
+  if (d.node.id !== id) throw new AppError('WRONG_ISSUER', `${url} is node ${d.node.id}, not ${id}`)
+  return { fetched, kids: d.keys.map(k => k.kid), jwks: jwksOf(d.keys.map(k => fetched.keys.get(k.kid)!)) }
+}
+
+/**
  * Fetches and verifies `url`'s descriptor and, when `thumbprint` is among its keys, stores the
  * peer with that key set. Throws THUMBPRINT_REQUIRED (listing the thumbprints found) when no
  * thumbprint is given, THUMBPRINT_MISMATCH when it is not the peer's, PEER_EXISTS when the
@@ -51,10 +62,8 @@ export async function addPeer (db: Kysely<Database>, clock: Clock, self: string,
   if (options.id === self) throw new AppError('USAGE', `${self} is this node; a node is not its own peer`)
   const existing = await db.selectFrom('peer').select('url').where('id', '=', options.id).executeTakeFirst()
   if (existing !== undefined) throw new AppError('PEER_EXISTS', `${options.id} is already a peer (${existing.url}); remove it first to set it up again`)
-  const fetched = await fetchPeerDescriptor(options.url, { now: Math.floor(clock.now() / 1000), timeoutMs: options.timeoutMs })
+  const { fetched, kids, jwks } = await descriptorOf(options.url, options.id, clock, options.timeoutMs)
   const d = fetched.descriptor
-  if (d.node.id !== options.id) throw new AppError('WRONG_ISSUER', `${options.url} is node ${d.node.id}, not ${options.id}`)
-  const kids = d.keys.map(k => k.kid)
   if (options.thumbprint === undefined) {
     throw new AppError('THUMBPRINT_REQUIRED', `${d.node.name} (${d.node.id}) at ${d.node.url} presents key ${kids.join(', ')}; confirm it with ${d.node.id}'s operator out of band, then repeat with --thumbprint`)
   }
@@ -67,7 +76,6 @@ export async function addPeer (db: Kysely<Database>, clock: Clock, self: string,
   if (fetched.signedBy !== pinned) {
     throw new AppError('THUMBPRINT_MISMATCH', `${options.url}: the descriptor is signed with key ${fetched.signedBy}, not with ${pinned}, the key you confirmed: only that key can vouch for the others it lists (${kids.join(', ')}); do not add this peer before you know why`)
   }
-  const jwks = jwksOf(d.keys.map(k => fetched.keys.get(k.kid)!))
   const addedAt = new Date(clock.now())
   await db.transaction().execute(async trx => {
     await trx.insertInto('peer').values({
@@ -104,14 +112,11 @@ export interface RefreshPeerResult {
 export async function refreshPeer (db: Kysely<Database>, clock: Clock, id: string, options: { timeoutMs?: number } = {}): Promise<RefreshPeerResult> {
   const before = await findPeer(db, id)
   if (before === undefined) throw new AppError('PEER_UNKNOWN', `${id} is not a peer of this node`)
-  const fetched = await fetchPeerDescriptor(before.url, { now: Math.floor(clock.now() / 1000), timeoutMs: options.timeoutMs })
+  const { fetched, kids, jwks } = await descriptorOf(before.url, id, clock, options.timeoutMs)
   const d = fetched.descriptor
-  if (d.node.id !== id) throw new AppError('WRONG_ISSUER', `${before.url} is node ${d.node.id}, not ${id}`)
-  const kids = d.keys.map(k => k.kid)
   if (fetched.signedBy !== before.pinnedKid) {
     throw new AppError('THUMBPRINT_MISMATCH', `${before.url}: the descriptor is signed with key ${fetched.signedBy}, not with ${before.pinnedKid}, the key pinned for ${id}: only that key can vouch for the others it lists (${kids.join(', ')}); nothing changed`)
   }
-  const jwks = jwksOf(d.keys.map(k => fetched.keys.get(k.kid)!))
   const accepts = d.accepts ?? []
   const keysBefore = [...before.keys.keys()].sort()
   const keysAfter = [...kids].sort()
