@@ -16,7 +16,6 @@ export const PROTOCOL_VERSION = 1
  * release is cut from. This node accepts every one of them, and announces them in its descriptor.
  */
 export const OPTIONAL_MEMBERS = ['release.version'] as const
-export type OptionalMember = typeof OPTIONAL_MEMBERS[number]
 
 const NodeId = Type.String({ pattern: NODE_ID_PATTERN, description: 'Node id: AREA code of a country (SRB) or a liaison name (EUROPOL).' })
 const ContentId = Type.String({ pattern: CONTENT_ID_PATTERN, description: 'base64url SHA-256 of a signed payload (43 characters).' })

@@ -346,16 +346,15 @@ export class AttackerLp {
     // In mode 'check', a feasible point met before stands in for the minimum when its value is
     // already low enough for the plain interval to pass: the minimum can only be lower. It is
     // solved for only when a contributor's test needs it (see `exactMin`).
-    let low: Float64Array | undefined
+    let low: { point: Float64Array, value: number } | undefined
     if (mode === 'check' && M0 !== null) {
-      let lowest = Infinity
       for (const p of this.pool) {
         const v = valueAt(p)
-        if (v < lowest) { lowest = v; low = p }
+        if (low === undefined || v < low.value) low = { point: p, value: v }
       }
-      if (!isProtected(lowest, M0, T)) low = undefined
+      if (low !== undefined && !isProtected(low.value, M0, T)) low = undefined
     }
-    let min = low === undefined ? this.solve(cost, false) : { value: valueAt(low), support: [], point: low, reduced: new Float64Array(0) }
+    let min = low === undefined ? this.solve(cost, false) : { value: low.value, support: [], point: low.point, reduced: new Float64Array(0) }
     let minExact = low === undefined
     const exactMin = (): Optimum => {
       if (!minExact) { min = this.solve(cost, false); minExact = true }
