@@ -122,6 +122,12 @@ export interface CellInterval extends Omit<AuditInterval, 'key'> {
   upperSupport: number[]
   /** When not safe: published cells in the certificate of the failing lower bound. */
   lowerSupport: number[]
+  /**
+   * True when a `defer` test stopped the search at a failing group of contributors (see
+   * {@link AttackerLp.interval}): `safe` is then false without a verdict on the cell, and the
+   * bounds and supports are the group's.
+   */
+  deferred: boolean
 }
 
 /**
@@ -333,8 +339,14 @@ export class AttackerLp {
    * then false and `lower` only an upper bound of the minimum); the minimum is solved for when
    * a group test needs it. The plain maximum is reused from {@link maximum} when it was just
    * computed for these arrays.
+   *
+   * `defer` (mode 'check'): called with the published cells in the certificate of a group test
+   * that fails (a group of two or more contributors: not yet a verdict); when it returns true the
+   * search stops there and the result is `deferred`. The caller then has a likely certificate for
+   * one solve or two instead of the whole search down to one contributor, and must audit the cell
+   * again later.
    */
-  interval (atoms: readonly number[], mode: IntervalMode, coefs?: readonly number[]): CellInterval {
+  interval (atoms: readonly number[], mode: IntervalMode, coefs?: readonly number[], defer?: (rows: number[]) => boolean): CellInterval {
     const T = this.prep.threshold
     const inCell = new Uint8Array(this.n)
     const cost = new Float64Array(this.n)
@@ -370,6 +382,7 @@ export class AttackerLp {
       exact: minExact,
       upperSupport: max.support,
       lowerSupport: min.support,
+      deferred: false,
     }
     if (mode === 'plain' || (mode === 'check' && !out.safe)) return out
 
@@ -449,6 +462,14 @@ export class AttackerLp {
     // that optimum, so these few fail together as the whole group does), then the others; in
     // halves when all of them or none are binding. The search stops at the first contributor
     // found to fail.
+    const stop = (lower: Optimum | undefined, upper: Optimum, lo: number, up: number | null, deferred: boolean): void => {
+      out.singletonLower = lo
+      out.singletonUpper = up
+      out.lowerSupport = lower?.support ?? []
+      out.upperSupport = upper.support
+      out.safe = false
+      out.deferred = deferred
+    }
     const test = (group: typeof pending, lo: number, up: number | null): void => {
       if (!out.safe) return
       const high = group.filter(g => !g.maxOk).map(g => g.s)
@@ -456,6 +477,9 @@ export class AttackerLp {
       const upper = high.length === 0 ? max : this.withLowerBound(high, () => this.solve(cost, true))
       up = upper.value
       if (isProtected(lo, up, T)) return
+      const upperOnly = up !== null && up < T - EPS
+      // Failing below T on the maximum alone: the minimum is not needed for the certificate.
+      if (group.length > 1 && upperOnly && defer?.(upper.support) === true) return stop(undefined, upper, lo, up, true)
       // Whether a contributor's own minimum is the plain one is read off the plain minimum itself,
       // not off a point standing in for it.
       const plainMin = exactMin()
@@ -464,16 +488,9 @@ export class AttackerLp {
       const lower = lowered.length === 0 ? plainMin : this.withLowerBound(lowered, () => this.solve(cost, false))
       lo = lower.value ?? 0
       if (isProtected(lo, up, T)) return
-      if (group.length === 1) {
-        // One contributor's own LP: its exact interval, and it fails.
-        out.singletonLower = lo
-        out.singletonUpper = up
-        out.lowerSupport = lower.support
-        out.upperSupport = upper.support
-        out.safe = false
-        return
-      }
-      const upperOnly = up !== null && up < T - EPS
+      // One contributor's own LP: its exact interval, and it fails.
+      if (group.length === 1) return stop(lower, upper, lo, up, false)
+      if (!upperOnly && defer?.([...upper.support, ...lower.support]) === true) return stop(lower, upper, lo, up, true)
       const binds = (o: Optimum, s: number): boolean => Math.abs(o.reduced[s] ?? 0) > 1e-9
       const binding = group.filter(g => (!g.maxOk && binds(upper, g.s)) || (!upperOnly && !minHolds(g.s) && binds(lower, g.s)))
       const half = Math.ceil(group.length / 2)

@@ -24,7 +24,10 @@
  *    already chosen in this round for another failing cell if there is one (it is audited again
  *    next round anyway), else the one least wanted for publication. A cell whose certificate of
  *    an earlier round holds a cell chosen in this round waits for the next round without being
- *    audited (its failing bound is likely broken; the next round tells). If the certificate uses
+ *    audited (its failing bound is likely broken; the next round tells); so does a cell whose
+ *    search for a failing singleton contributor meets a failing group of contributors whose
+ *    certificate holds such a cell (the search stops there). A round that chooses no cell
+ *    defers nothing, so the loop ends only after every target was decided. If the certificate uses
  *    only cells that cannot be suppressed (earlier releases, or cells they fix), no suppression
  *    can help: it is unsafe.
  * 5. Everything suppressed plus the new suppressions become targets; repeat 3-4 until no cell
@@ -314,7 +317,13 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
         const max = lp.maximum(t.atoms, t.coefs)
         let rows = max.support
         if (max.value === null || max.value >= T - 1e-6 || !max.support.some(suppressible)) {
-          const iv = lp.interval(t.atoms, 'check', t.coefs)
+          // A cell whose search meets a failing group of contributors with a cell chosen in this
+          // round in its certificate stops there and waits for the next round, as above.
+          const iv = lp.interval(t.atoms, 'check', t.coefs, rows => rows.some(c => fixes.has(c)))
+          if (iv.deferred) {
+            certificates.set(t.id, [...iv.upperSupport, ...iv.lowerSupport])
+            continue
+          }
           intervals.set(t.id, { iv, version })
           if (iv.safe) {
             passed.add(t.id)
