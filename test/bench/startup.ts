@@ -19,7 +19,6 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-// @ts-expect-error: plain JavaScript without declarations (bin/ is not compiled)
 import { freshness } from '../../bin/stamp.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
