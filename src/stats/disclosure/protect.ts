@@ -29,9 +29,13 @@
  *    certificate holds such a cell (the search stops there). A round that chooses no cell
  *    defers nothing, so the loop ends only after every target was decided. If the certificate uses
  *    only cells that cannot be suppressed (earlier releases, or cells they fix), no suppression
- *    can help: it is unsafe.
- * 5. Everything suppressed plus the new suppressions become targets; repeat 3-4 until no cell
- *    fails. Suppression only grows, so a passed cell stays passed and the loop ends.
+ *    can help: it is unsafe. A round ends once it has chosen {@link ROUND_FIXES} suppressions;
+ *    the targets it did not reach are audited in the next round.
+ * 5. Everything suppressed plus the new suppressions become targets; repeat 3 (every
+ *    {@link ELIMINATION_EVERY} rounds; in the rounds between, the audit alone decides, a target
+ *    derivable from what is published failing it with width 0) and 4 until a round chooses no
+ *    suppression, which it does only after auditing every target. Suppression only grows, so a
+ *    passed cell stays passed and the loop ends.
  *
  * Guarantees when `ok` is true: every primary and sticky cell is suppressed; no target can be
  * computed exactly from what is published and released earlier; every target's LP interval has
@@ -141,6 +145,24 @@ function revealed (value: number, atoms: number[], coefs: number[]): Vector[] {
 function interval (lower: number, upper: number | null): string {
   return `[${lower}, ${upper === null ? 'unbounded' : upper}]`
 }
+
+/**
+ * At most this many suppressions are chosen per audit round (step 4 of the module
+ * documentation); the round then ends and the next one audits with them. Fewer per round means
+ * more rounds, each on a model that knows the suppressions chosen so far. With
+ * {@link ELIMINATION_EVERY} at 4 too, the benchmark's large volume (docs/benchmarks.md) took 30%
+ * fewer LP solves and 37% less time than with neither, for a pattern 0.4% larger.
+ */
+const ROUND_FIXES = 4
+
+/**
+ * The elimination (step 3) runs in the first round and then every this many rounds; in the
+ * rounds between, the audit's own suppressions stand alone. An elimination costs about as much
+ * as the audit of a round with {@link ROUND_FIXES} suppressions; running none after the first
+ * made the pattern 1.3% larger (the audit finds one suppression per failing cell, where the
+ * elimination finds at once every cell that a new suppression needs beside it).
+ */
+const ELIMINATION_EVERY = 4
 
 /** At most this many risky pairs per target are protected as extra vectors (see {@link riskyPairs}). */
 const PAIRS_PER_TARGET = 4
@@ -272,28 +294,34 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
   try {
     for (;;) {
       const protectedList = [...protectedCells].sort((a, b) => a - b)
-      const guarded: Target[] = [...protectedList.map(cellTarget), ...derived]
-      const candidates = order.filter(i => !protectedCells.has(i))
-      const gauss = gaussSuppress({
-        dimension,
-        known,
-        candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms, cells[i]!.coefs)),
-        // Pairs in the first elimination only: later ones change few cells, and the pairs
-        // cost most of an elimination's time.
-        protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...(version === 0 ? riskyPairs(prep, guarded, parents) : [])],
-      }, arithmetic)
-      suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
-      guarded.forEach((t, k) => {
-        if (!gauss.derivable[k] || unsafe.has(t.id)) return
-        const c = t.cell >= 0 ? cells[t.cell]! : undefined
-        let reason = 'its value can be derived exactly from cells published earlier'
-        if (c?.alreadyOut === true) {
-          reason = isPrimary(c.value)
-            ? `already published earlier with value ${c.value}, below the threshold ${T}`
-            : 'suppressed in an earlier release, but published with the same value in another'
-        }
-        unsafe.set(t.id, reason)
-      })
+      if (version % ELIMINATION_EVERY === 0) {
+        const guarded: Target[] = [...protectedList.map(cellTarget), ...derived]
+        const candidates = order.filter(i => !protectedCells.has(i))
+        const gauss = gaussSuppress({
+          dimension,
+          known,
+          candidates: candidates.map(i => revealed(cells[i]!.value, cells[i]!.atoms, cells[i]!.coefs)),
+          // Pairs in the first elimination only: later ones change few cells, and the pairs
+          // cost most of an elimination's time.
+          protect: [...guarded.map(t => weighted(t.atoms, t.coefs)), ...(version === 0 ? riskyPairs(prep, guarded, parents) : [])],
+        }, arithmetic)
+        suppressed = new Set([...protectedList, ...candidates.filter((_, k) => gauss.suppressed[k])])
+        guarded.forEach((t, k) => {
+          if (!gauss.derivable[k] || unsafe.has(t.id)) return
+          const c = t.cell >= 0 ? cells[t.cell]! : undefined
+          let reason = 'its value can be derived exactly from cells published earlier'
+          if (c?.alreadyOut === true) {
+            reason = isPrimary(c.value)
+              ? `already published earlier with value ${c.value}, below the threshold ${T}`
+              : 'suppressed in an earlier release, but published with the same value in another'
+          }
+          unsafe.set(t.id, reason)
+        })
+      } else {
+        // The rounds between eliminations: the audit's suppressions alone (step 5 of the module
+        // documentation).
+        suppressed = new Set(protectedList)
+      }
       for (const i of suppressed) lp.suppress(i)
 
       // Audit what is not yet known to pass; suppressing more only widens intervals, so a cell
@@ -302,6 +330,8 @@ export async function protect (problem: ProtectionProblem, options: ProtectOptio
       const fixes = new Set<number>()
       const targets = [...[...suppressed].sort((a, b) => a - b).map(cellTarget), ...derived]
       for (const t of targets) {
+        // Enough for this round: the targets left are audited in the next one, with these.
+        if (fixes.size === ROUND_FIXES) break
         if (passed.has(t.id) || unsafe.has(t.id)) continue
         if (certificates.get(t.id)?.some(c => fixes.has(c)) === true) continue
         if (lp.certify(t.atoms, t.coefs)) {
