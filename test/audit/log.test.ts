@@ -176,55 +176,56 @@ t.test('verifying a long log in pages', async t => {
 t.test('dcimx audit verify and list', async t => {
   const r = await makeHome(t, 'SRB')
   const env = r.databaseUrl === undefined ? {} : { DATABASE_URL: r.databaseUrl }
-  const withNode = async <T> (fn: (db: Kysely<Database>) => Promise<T>): Promise<T> => {
-    const node = await openNode({ home: r.home, env, clock: testClock })
-    try {
-      return await fn(node.db.db)
-    } finally {
-      await node.db.close()
-    }
-  }
 
+  // The first and the last commands open the home themselves; the others run on the home opened
+  // once (`attached`), as `dcimx serve` runs a command routed through its admin channel: the same
+  // command code, without the embedded database's start-up each time.
   t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 0, stdout: 'audit log intact: 0 entries\n', stderr: '' })
   t.same(await cli(['audit', 'list', '--home', r.home], { env }), { status: 0, stdout: 'no audit entries\n', stderr: '' })
 
-  const heads = await withNode(async db => {
-    const out = []
-    out.push(await appendAudit(db, { at: new Date(TEST_NOW), event: 'agreement_change', actor: 'SRB', detail: { agreement: 'srb-hrv', version: 1 } }))
-    out.push(await appendAudit(db, { at: new Date(TEST_NOW + 1500), event: 'publish', actor: 'SRB', detail: { recipient: 'HRV', seq: 1 } }))
-    out.push(await appendAudit(db, { at: new Date(TEST_NOW + 60_000), event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 } }))
-    return out
-  })
+  const node = await openNode({ home: r.home, env, clock: testClock })
+  const opts = { env, attached: node }
+  let heads: Array<Awaited<ReturnType<typeof appendAudit>>>
+  try {
+    const db = node.db.db
+    heads = [
+      await appendAudit(db, { at: new Date(TEST_NOW), event: 'agreement_change', actor: 'SRB', detail: { agreement: 'srb-hrv', version: 1 } }),
+      await appendAudit(db, { at: new Date(TEST_NOW + 1500), event: 'publish', actor: 'SRB', detail: { recipient: 'HRV', seq: 1 } }),
+      await appendAudit(db, { at: new Date(TEST_NOW + 60_000), event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 } }),
+    ]
 
-  t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 0, stdout: `audit log intact: 3 entries, head #3 ${heads[2]!.hash}\n`, stderr: '' })
-  const json = await cli(['audit', 'verify', '--home', r.home, '--json'], { env })
-  t.same([json.status, JSON.parse(json.stdout)], [0, { intact: true, entries: 3, head: heads[2], broken: null }])
+    t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 0, stdout: `audit log intact: 3 entries, head #3 ${heads[2]!.hash}\n`, stderr: '' })
+    const json = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
+    t.same([json.status, JSON.parse(json.stdout)], [0, { intact: true, entries: 3, head: heads[2], broken: null }])
 
-  t.same(await cli(['audit', 'list', '--home', r.home], { env }), {
-    status: 0,
-    stdout: '#1 2026-11-25T12:00:00Z agreement_change SRB {"agreement":"srb-hrv","version":1}\n' +
-      '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n' +
-      '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n',
-    stderr: '',
-  })
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--limit', '1'], { env })).stdout, '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n', 'the newest')
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], { env })).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'publish'], { env })).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'refusal'], { env })).stdout, 'no audit entries for refusal\n')
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '3'], { env })).stdout, 'no audit entries after #3\n')
-  const listed = await cli(['audit', 'list', '--home', r.home, '--json', '--limit', '1'], { env })
-  t.same(JSON.parse(listed.stdout), [{ seq: 3, at: '2026-11-25T12:01:00.000Z', event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 }, prev_hash: heads[1]!.hash, hash: heads[2]!.hash }])
+    t.same(await cli(['audit', 'list', '--home', r.home], opts), {
+      status: 0,
+      stdout: '#1 2026-11-25T12:00:00Z agreement_change SRB {"agreement":"srb-hrv","version":1}\n' +
+        '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n' +
+        '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n',
+      stderr: '',
+    })
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--limit', '1'], opts)).stdout, '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n', 'the newest')
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'publish'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'refusal'], opts)).stdout, 'no audit entries for refusal\n')
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '3'], opts)).stdout, 'no audit entries after #3\n')
+    const listed = await cli(['audit', 'list', '--home', r.home, '--json', '--limit', '1'], opts)
+    t.same(JSON.parse(listed.stdout), [{ seq: 3, at: '2026-11-25T12:01:00.000Z', event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 }, prev_hash: heads[1]!.hash, hash: heads[2]!.hash }])
 
-  t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: `dcimx: --event "bogus" is not an audit event; one of ${AUDIT_EVENTS.join(', ')}\n` })
-  t.same(await cli(['audit', 'list', '--home', r.home, '--limit', '0'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --limit must be a whole number from 1 to 10,000\n' })
-  t.same(await cli(['audit', 'list', '--home', r.home, '--after', '-1'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --after must be a whole number\n' })
+    t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: `dcimx: --event "bogus" is not an audit event; one of ${AUDIT_EVENTS.join(', ')}\n` })
+    t.same(await cli(['audit', 'list', '--home', r.home, '--limit', '0'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --limit must be a whole number from 1 to 10,000\n' })
+    t.same(await cli(['audit', 'list', '--home', r.home, '--after', '-1'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --after must be a whole number\n' })
 
-  await withNode(db => sql`update audit_log set detail = '{"ratio":0.5,"recipient":"MNE"}'::jsonb where seq = 2`.execute(db))
-  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], { env })).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"ratio":0.5,"recipient":"MNE"}\n', 'shown as stored, even when not canonical')
-  t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 1, stdout: `audit log broken at #2: ${ALTERED}\n`, stderr: '' })
-  const broken = await cli(['audit', 'verify', '--home', r.home, '--json'], { env })
-  t.same([broken.status, JSON.parse(broken.stdout)], [1, { intact: false, entries: 3, head: heads[2], broken: { seq: 2, reason: ALTERED } }])
+    await sql`update audit_log set detail = '{"ratio":0.5,"recipient":"MNE"}'::jsonb where seq = 2`.execute(db)
+    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"ratio":0.5,"recipient":"MNE"}\n', 'shown as stored, even when not canonical')
+    t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 1, stdout: `audit log broken at #2: ${ALTERED}\n`, stderr: '' })
+    const broken = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
+    t.same([broken.status, JSON.parse(broken.stdout)], [1, { intact: false, entries: 3, head: heads[2], broken: { seq: 2, reason: ALTERED } }])
 
-  await withNode(db => sql`delete from audit_log where seq = 2`.execute(db))
+    await sql`delete from audit_log where seq = 2`.execute(db)
+  } finally {
+    await node.db.close()
+  }
   t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 1, stdout: 'audit log broken at #2: entry #2 is missing (the log jumps from #1 to #3)\n', stderr: '' })
 })

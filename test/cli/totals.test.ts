@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { openNode } from '../../src/node/home.js'
 import { cli } from '../helpers/cli.js'
 import { serbiaToEuropol, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
@@ -18,19 +19,24 @@ t.test('totals in every format, a bundle that verifies, and one that does not', 
   const lines = table.stdout.split('\n')
   t.equal(lines[0], 'V1 regional totals, 2023-2024, by SEX; as held at 2026-11-25T12:00:00.000Z by EUROPOL')
   t.match(lines[1], /^year +SEX +total +countries$/)
+  // The first command opened the home itself, as an operator's shell does; the others run on the
+  // home opened once (`attached`), as `dcimx serve` runs a command routed through its admin
+  // channel: the same command code, without the embedded database's start-up each time.
+  const node = await openNode({ home: eu.home, env: {}, clock })
+  t.teardown(async () => { await node.db.close() })
   t.match(table.stdout, /\n2023: included SRB \(issued 2026-11-25, valid until 2026-12-02, \d+ cell\(s\) suppressed\)\n/)
   t.match(table.stdout, /\nevery year: missing ALB \(no agreement shares it with this node\), BIH \(no agreement shares it with this node\), HRV/)
 
-  const csv = await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'csv'], { clock })
+  const csv = await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'csv'], { clock, attached: node })
   t.equal(csv.stdout.split('\n')[0], 'TIME_PERIOD,OBS_VALUE,OBS_LOWER,OBS_UPPER,OBS_STATUS,CONF_STATUS,CONTRIBUTORS,SUPPRESSED_IN')
-  const json = JSON.parse((await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'json'], { clock })).stdout) as { query: unknown, cells: unknown[] }
+  const json = JSON.parse((await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'json'], { clock, attached: node })).stdout) as { query: unknown, cells: unknown[] }
   t.same(json.query, { indicator: 'V1', years: [2023], by: [], asOf: null })
   t.equal(json.cells.length, 1)
-  const sdmx = JSON.parse((await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'sdmx-json'], { clock })).stdout) as { meta: { sender: { id: string } } }
+  const sdmx = JSON.parse((await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023', '--format', 'sdmx-json'], { clock, attached: node })).stdout) as { meta: { sender: { id: string } } }
   t.equal(sdmx.meta.sender.id, 'EUROPOL')
 
   const bundle = join(dir, 'bundle.json')
-  const withBundle = await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023-2024', '--by', 'SEX', '--bundle', bundle], { clock })
+  const withBundle = await cli(['totals', ...home, '--indicator', 'V1', '--years', '2023-2024', '--by', 'SEX', '--bundle', bundle], { clock, attached: node })
   t.match(withBundle.stdout, new RegExp(`\\nprovenance written to ${bundle}; check it with: dcimx verify-bundle ${bundle}\\n$`))
   // V1 of 2023 and 2024, each with the V2 and V3 releases of its year (linked: the same victims).
   const ok = await cli(['verify-bundle', bundle])
@@ -58,10 +64,10 @@ t.test('totals in every format, a bundle that verifies, and one that does not', 
     [['--years', '2023', '--as-of', 'yesterday'], '--as-of "yesterday": give a date (2026-11-20) or a date-time (2026-11-20T12:00:00Z)'],
     [['--years', '2023', '--bundle', bundle], `${bundle} exists; the bundle is written to a new file`],
   ] as const) {
-    const r = await cli(['totals', ...home, '--indicator', 'V1', ...args], { clock })
+    const r = await cli(['totals', ...home, '--indicator', 'V1', ...args], { clock, attached: node })
     t.same([r.status, r.stderr], [2, `dcimx: ${message}\n`], message)
   }
-  const unknown = await cli(['totals', ...home, '--indicator', 'V9', '--years', '2023'], { clock })
+  const unknown = await cli(['totals', ...home, '--indicator', 'V9', '--years', '2023'], { clock, attached: node })
   t.same([unknown.status, unknown.stderr], [2, 'dcimx: unknown indicator "V9": one of V1-V5, C1-C4\n'])
   const notJson = join(dir, 'not.json')
   writeFileSync(notJson, 'nope')

@@ -5,6 +5,7 @@
 import { copyFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { openNode } from '../../src/node/home.js'
 import { epochSeconds } from '../../src/clock.js'
 import { signMessage } from '../../src/protocol/jws.js'
 import { PROTOCOL, type Retraction } from '../../src/protocol/messages.js'
@@ -84,35 +85,43 @@ t.test('retractions under a removed agreement, and skipping a refused object', a
     t.same((await srb.publish()).issued.map(i => `#${i.seq} ${i.type}`), ['#14 release', '#15 release', '#16 release', '#17 release'])
     const first1 = await srbDb.selectFrom('outgoing').select('id').where('feed_seq', '=', 1).where('recipient', '=', 'HRV').executeTakeFirstOrThrow()
 
-    // Croatia's operator works from the shell on Croatia's home.
+    // Croatia's operator works from the shell on Croatia's home. The commands between the first
+    // sync and the one that resumes run on the home opened once (`attached`), as `dcimx serve`
+    // runs a command routed through its admin channel: the same command code, without the
+    // embedded database's start-up each time.
     await hrv.running.close()
     const home = ['--home', hrv.home]
     const stopped = await cli(['sync', ...home], { clock })
+    const node = await openNode({ home: hrv.home, env: {}, clock })
+    let closed = false
+    const close = async (): Promise<void> => { if (!closed) { closed = true; await node.db.close() } }
+    t.teardown(close)
     t.same([stopped.status, stopped.stdout], [1, 'SRB: refused, feed 8 -> 12 of 17, 4 applied, 0 unchanged, 0 superseded, 0 retracted; rejected AGREEMENT_MISMATCH #13 entry 13: agreement ' + hash + ' is srb-hrv from SRB to HRV, not unknown from SRB to HRV (1 request)\n'])
-    const again = await cli(['sync', '--json', ...home], { clock })
+    const again = await cli(['sync', '--json', ...home], { clock, attached: node })
     t.same((JSON.parse(again.stdout) as Array<{ evidence: number[], toSeq: number }>).map(r => [r.evidence, r.toSeq]), [[[], 12]], 'refused again, the evidence is not kept twice')
-    const status = await cli(['status', ...home], { clock })
+    const status = await cli(['status', ...home], { clock, attached: node })
     t.equal(status.status, 1)
     t.equal(status.stdout.split('\n')[1], `SRB      refused      feed 12/17, 4 table(s), last pull 2026-11-25T12:00:00.000Z - the feed is stopped at entry 13 (${bad.id}), refused: AGREEMENT_MISMATCH: entry 13: agreement ${hash} is srb-hrv from SRB to HRV, not unknown from SRB to HRV; once checked, skip it with dcimx peer skip SRB 13 --object ${bad.id}`)
     t.match(status.stdout.split('\n')[2], new RegExp(`^  alert #1 refused at feed_seq 13 \\(object ${bad.id}\\), `))
 
     // Skipping what is not the refused entry changes nothing.
-    const wrongId = await cli(['peer', 'skip', 'SRB', '13', '--object', first1.id, ...home], { clock })
+    const wrongId = await cli(['peer', 'skip', 'SRB', '13', '--object', first1.id, ...home], { clock, attached: node })
     t.same([wrongId.status, wrongId.stderr], [2, `dcimx: entry 13 of SRB's feed is ${bad.id}, not ${first1.id}: look at it again (dcimx status) before skipping\n`])
-    const wrongSeq = await cli(['peer', 'skip', 'SRB', '14', '--object', bad.id, ...home], { clock })
+    const wrongSeq = await cli(['peer', 'skip', 'SRB', '14', '--object', bad.id, ...home], { clock, attached: node })
     t.same([wrongSeq.status, wrongSeq.stderr], [2, 'dcimx: nothing refused at feed_seq 14 of SRB\'s feed to skip (the feed is applied up to 12); see dcimx status\n'])
-    const unknown = await cli(['peer', 'skip', 'MNE', '13', '--object', bad.id, ...home], { clock })
+    const unknown = await cli(['peer', 'skip', 'MNE', '13', '--object', bad.id, ...home], { clock, attached: node })
     t.same([unknown.status, unknown.stderr], [1, 'dcimx: MNE is not a peer of this node\n'])
-    t.equal((await cli(['status', ...home], { clock })).stdout, status.stdout, 'nothing changed')
+    t.equal((await cli(['status', ...home], { clock, attached: node })).stdout, status.stdout, 'nothing changed')
 
-    const skipped = await cli(['peer', 'skip', 'SRB', '13', '--object', bad.id, '--reason', 'SRB confirmed the faulty retraction', ...home], { clock, env: { USER: 'ops' } })
+    const skipped = await cli(['peer', 'skip', 'SRB', '13', '--object', bad.id, '--reason', 'SRB confirmed the faulty retraction', ...home], { clock, env: { USER: 'ops' }, attached: node })
     t.same([skipped.status, skipped.stdout], [0, `SRB entry 13 (${bad.id}, refused AGREEMENT_MISMATCH) skipped: it is not applied, the evidence is kept (alert #1), and the next pull resumes after it\n`])
-    const audit = await cli(['audit', 'list', '--event', 'pull_skipped', '--json', ...home], { clock })
+    const audit = await cli(['audit', 'list', '--event', 'pull_skipped', '--json', ...home], { clock, attached: node })
     t.match(audit.stdout, '"reason": "SRB confirmed the faulty retraction"')
     t.match(audit.stdout, '"by": "ops"')
-    const twice = await cli(['peer', 'skip', 'SRB', '13', '--object', bad.id, ...home], { clock })
+    const twice = await cli(['peer', 'skip', 'SRB', '13', '--object', bad.id, ...home], { clock, attached: node })
     t.same([twice.status, twice.stderr], [2, 'dcimx: nothing refused at feed_seq 13 of SRB\'s feed to skip (the feed is applied up to 13); see dcimx status\n'])
 
+    await close()
     const resumed = await cli(['sync', ...home], { clock })
     t.same([resumed.status, resumed.stdout], [0, 'SRB: ok, feed 13 -> 17 of 17, 0 applied, 4 unchanged, 0 superseded, 0 retracted (1 request)\n'])
     const after = await cli(['status', ...home], { clock })

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
 import type { Clock } from '../../src/clock.js'
+import type { OpenNode } from '../../src/node/home.js'
 import { testClock } from './node.js'
 
 export interface CliResult {
@@ -16,9 +17,11 @@ export interface CliResult {
 
 /**
  * Runs `dcimx ARGS` in this process with captured output; `cwd` is the folder relative paths
- * mean, `stdin` what standard input holds (none when not given).
+ * mean, `stdin` what standard input holds (none when not given). With `attached`, the command
+ * runs on that open home as `dcimx serve` runs a command routed through its admin channel,
+ * instead of opening the home itself (which costs the embedded database's start-up each time).
  */
-export async function cli (args: string[], options: { env?: Record<string, string | undefined>, clock?: Clock, cwd?: string, stdin?: string } = {}): Promise<CliResult> {
+export async function cli (args: string[], options: { env?: Record<string, string | undefined>, clock?: Clock, cwd?: string, stdin?: string, attached?: OpenNode } = {}): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const status = await runCli(args, {
@@ -28,6 +31,7 @@ export async function cli (args: string[], options: { env?: Record<string, strin
     clock: options.clock ?? testClock,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(options.stdin, 'utf8')]) }),
+    ...(options.attached === undefined ? {} : { attached: options.attached }),
   })
   return { status, stdout, stderr }
 }
