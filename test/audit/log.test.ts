@@ -4,8 +4,7 @@ import { sql, type Kysely } from 'kysely'
 import t from 'tap'
 import { appendAudit, AUDIT_EVENTS, auditHash, GENESIS_HASH, listAudit, verifyAuditLog, type AuditEntryInput, type AuditEvent } from '../../src/audit/log.js'
 import type { Database } from '../../src/db/types.js'
-import { openNode } from '../../src/node/home.js'
-import { cli } from '../helpers/cli.js'
+import { cli, openForCommands } from '../helpers/cli.js'
 import { testDb } from '../helpers/db.js'
 import { makeHome, testClock, TEST_NOW } from '../helpers/node.js'
 
@@ -183,49 +182,45 @@ t.test('dcimx audit verify and list', async t => {
   t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 0, stdout: 'audit log intact: 0 entries\n', stderr: '' })
   t.same(await cli(['audit', 'list', '--home', r.home], { env }), { status: 0, stdout: 'no audit entries\n', stderr: '' })
 
-  const node = await openNode({ home: r.home, env, clock: testClock })
+  const node = await openForCommands(t, r.home, env, testClock)
   const opts = { env, attached: node }
-  let heads: Array<Awaited<ReturnType<typeof appendAudit>>>
-  try {
-    const db = node.db.db
-    heads = [
-      await appendAudit(db, { at: new Date(TEST_NOW), event: 'agreement_change', actor: 'SRB', detail: { agreement: 'srb-hrv', version: 1 } }),
-      await appendAudit(db, { at: new Date(TEST_NOW + 1500), event: 'publish', actor: 'SRB', detail: { recipient: 'HRV', seq: 1 } }),
-      await appendAudit(db, { at: new Date(TEST_NOW + 60_000), event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 } }),
-    ]
+  const db = node.db.db
+  const heads = [
+    await appendAudit(db, { at: new Date(TEST_NOW), event: 'agreement_change', actor: 'SRB', detail: { agreement: 'srb-hrv', version: 1 } }),
+    await appendAudit(db, { at: new Date(TEST_NOW + 1500), event: 'publish', actor: 'SRB', detail: { recipient: 'HRV', seq: 1 } }),
+    await appendAudit(db, { at: new Date(TEST_NOW + 60_000), event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 } }),
+  ]
 
-    t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 0, stdout: `audit log intact: 3 entries, head #3 ${heads[2]!.hash}\n`, stderr: '' })
-    const json = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
-    t.same([json.status, JSON.parse(json.stdout)], [0, { intact: true, entries: 3, head: heads[2], broken: null }])
+  t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 0, stdout: `audit log intact: 3 entries, head #3 ${heads[2]!.hash}\n`, stderr: '' })
+  const json = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
+  t.same([json.status, JSON.parse(json.stdout)], [0, { intact: true, entries: 3, head: heads[2], broken: null }])
 
-    t.same(await cli(['audit', 'list', '--home', r.home], opts), {
-      status: 0,
-      stdout: '#1 2026-11-25T12:00:00Z agreement_change SRB {"agreement":"srb-hrv","version":1}\n' +
-        '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n' +
-        '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n',
-      stderr: '',
-    })
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--limit', '1'], opts)).stdout, '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n', 'the newest')
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'publish'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'refusal'], opts)).stdout, 'no audit entries for refusal\n')
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '3'], opts)).stdout, 'no audit entries after #3\n')
-    const listed = await cli(['audit', 'list', '--home', r.home, '--json', '--limit', '1'], opts)
-    t.same(JSON.parse(listed.stdout), [{ seq: 3, at: '2026-11-25T12:01:00.000Z', event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 }, prev_hash: heads[1]!.hash, hash: heads[2]!.hash }])
+  t.same(await cli(['audit', 'list', '--home', r.home], opts), {
+    status: 0,
+    stdout: '#1 2026-11-25T12:00:00Z agreement_change SRB {"agreement":"srb-hrv","version":1}\n' +
+      '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n' +
+      '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n',
+    stderr: '',
+  })
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--limit', '1'], opts)).stdout, '#3 2026-11-25T12:01:00Z pull_served HRV {"after":0,"agreement_hash":"h1","objects":1}\n', 'the newest')
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'publish'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"recipient":"HRV","seq":1}\n')
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--event', 'refusal'], opts)).stdout, 'no audit entries for refusal\n')
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '3'], opts)).stdout, 'no audit entries after #3\n')
+  const listed = await cli(['audit', 'list', '--home', r.home, '--json', '--limit', '1'], opts)
+  t.same(JSON.parse(listed.stdout), [{ seq: 3, at: '2026-11-25T12:01:00.000Z', event: 'pull_served', actor: 'HRV', detail: { after: 0, agreement_hash: 'h1', objects: 1 }, prev_hash: heads[1]!.hash, hash: heads[2]!.hash }])
 
-    t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: `dcimx: --event "bogus" is not an audit event; one of ${AUDIT_EVENTS.join(', ')}\n` })
-    t.same(await cli(['audit', 'list', '--home', r.home, '--limit', '0'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --limit must be a whole number from 1 to 10,000\n' })
-    t.same(await cli(['audit', 'list', '--home', r.home, '--after', '-1'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --after must be a whole number\n' })
+  t.same(await cli(['audit', 'list', '--home', r.home, '--event', 'bogus'], { env }), { status: 2, stdout: '', stderr: `dcimx: --event "bogus" is not an audit event; one of ${AUDIT_EVENTS.join(', ')}\n` })
+  t.same(await cli(['audit', 'list', '--home', r.home, '--limit', '0'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --limit must be a whole number from 1 to 10,000\n' })
+  t.same(await cli(['audit', 'list', '--home', r.home, '--after', '-1'], { env }), { status: 2, stdout: '', stderr: 'dcimx: --after must be a whole number\n' })
 
-    await sql`update audit_log set detail = '{"ratio":0.5,"recipient":"MNE"}'::jsonb where seq = 2`.execute(db)
-    t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"ratio":0.5,"recipient":"MNE"}\n', 'shown as stored, even when not canonical')
-    t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 1, stdout: `audit log broken at #2: ${ALTERED}\n`, stderr: '' })
-    const broken = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
-    t.same([broken.status, JSON.parse(broken.stdout)], [1, { intact: false, entries: 3, head: heads[2], broken: { seq: 2, reason: ALTERED } }])
+  await sql`update audit_log set detail = '{"ratio":0.5,"recipient":"MNE"}'::jsonb where seq = 2`.execute(db)
+  t.equal((await cli(['audit', 'list', '--home', r.home, '--after', '1', '--limit', '1'], opts)).stdout, '#2 2026-11-25T12:00:01.500Z publish SRB {"ratio":0.5,"recipient":"MNE"}\n', 'shown as stored, even when not canonical')
+  t.same(await cli(['audit', 'verify', '--home', r.home], opts), { status: 1, stdout: `audit log broken at #2: ${ALTERED}\n`, stderr: '' })
+  const broken = await cli(['audit', 'verify', '--home', r.home, '--json'], opts)
+  t.same([broken.status, JSON.parse(broken.stdout)], [1, { intact: false, entries: 3, head: heads[2], broken: { seq: 2, reason: ALTERED } }])
 
-    await sql`delete from audit_log where seq = 2`.execute(db)
-  } finally {
-    await node.db.close()
-  }
+  await sql`delete from audit_log where seq = 2`.execute(db)
+  await node.db.close()
   t.same(await cli(['audit', 'verify', '--home', r.home], { env }), { status: 1, stdout: 'audit log broken at #2: entry #2 is missing (the log jumps from #1 to #3)\n', stderr: '' })
 })

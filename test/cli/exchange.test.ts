@@ -3,9 +3,8 @@
 import { copyFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { openNode } from '../../src/node/home.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
-import { cli } from '../helpers/cli.js'
+import { cli, openForCommands } from '../helpers/cli.js'
 import { connect, FIXTURES, startTestNode, testClock } from '../helpers/federation.js'
 import { makeHome } from '../helpers/node.js'
 
@@ -26,11 +25,8 @@ t.test('an operator sets up a peer, pulls, checks status and removes it', async 
   const home = ['--home', hrv.home]
 
   const unconfirmed = await cli(['peer', 'add', 'SRB', srb.url, ...home], { clock })
-  const node = await openNode({ home: hrv.home, env: {}, clock })
+  const node = await openForCommands(t, hrv.home, {}, clock)
   const opts = { clock, attached: node }
-  let closed = false
-  const close = async (): Promise<void> => { if (!closed) { closed = true; await node.db.close() } }
-  t.teardown(close)
   t.equal(unconfirmed.status, 1)
   t.equal(unconfirmed.stdout, `Serbia (SRB) at ${srb.url} presents key ${srb.kid}; confirm it with SRB's operator out of band, then repeat with --thumbprint\n`)
   t.equal((await cli(['peer', 'list', ...home], opts)).stdout, '0 peer(s)\n', 'nothing stored without a confirmed thumbprint')
@@ -71,7 +67,7 @@ t.test('an operator sets up a peer, pulls, checks status and removes it', async 
   t.equal((await cli(['peer', 'remove', 'SRB', ...home], opts)).stdout, 'SRB removed: it is no longer served or pulled; what was received from it is kept\n')
   const gone = await cli(['peer', 'remove', 'SRB', ...home], opts)
   t.same([gone.status, gone.stderr], [1, 'dcimx: SRB is not a peer of this node\n'])
-  await close()
+  await node.db.close()
   t.equal((await cli(['sync', ...home], { clock })).stdout, 'no country peers to pull from; add one with dcimx peer add\n')
 })
 

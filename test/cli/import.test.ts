@@ -1,8 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { openNode } from '../../src/node/home.js'
-import { cli } from '../helpers/cli.js'
+import { cli, openForCommands } from '../helpers/cli.js'
 import { makeHome, tempDir, testClock } from '../helpers/node.js'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures')
@@ -26,8 +25,7 @@ t.test('generate, import, tables and withdraw from the command line', async t =>
   // The dry run above opened the home itself, as an operator's shell does; the commands below run
   // on the home opened once (`attached`), as `dcimx serve` runs a command routed through its
   // admin channel: the same command code, without the embedded database's start-up each time.
-  const node = await openNode({ home: home.home, env, clock: testClock })
-  t.teardown(async () => { await node.db.close() })
+  const node = await openForCommands(t, home.home, env, testClock)
   const imp = await cli(['import', 'victims', join(FIXTURES, 'victims-small.csv'), '--home', home.home], { env, attached: node })
   t.equal(imp.status, 0, imp.stderr)
   t.equal(imp.stdout, 'victims-small.csv: import applied (run 1): 7 row(s): 7 inserted, 0 updated, 0 unchanged, 0 rejected\ntables recomputed: V1 2023,2024; V2 2023,2024; V3 2023,2024; V4 2023,2024; V5 2023,2024\n')

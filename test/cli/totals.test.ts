@@ -2,8 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { openNode } from '../../src/node/home.js'
-import { cli } from '../helpers/cli.js'
+import { cli, openForCommands } from '../helpers/cli.js'
 import { serbiaToEuropol, testClock } from '../helpers/federation.js'
 import { tempDir } from '../helpers/node.js'
 
@@ -22,8 +21,7 @@ t.test('totals in every format, a bundle that verifies, and one that does not', 
   // The first command opened the home itself, as an operator's shell does; the others run on the
   // home opened once (`attached`), as `dcimx serve` runs a command routed through its admin
   // channel: the same command code, without the embedded database's start-up each time.
-  const node = await openNode({ home: eu.home, env: {}, clock })
-  t.teardown(async () => { await node.db.close() })
+  const node = await openForCommands(t, eu.home, {}, clock)
   t.match(table.stdout, /\n2023: included SRB \(issued 2026-11-25, valid until 2026-12-02, \d+ cell\(s\) suppressed\)\n/)
   t.match(table.stdout, /\nevery year: missing ALB \(no agreement shares it with this node\), BIH \(no agreement shares it with this node\), HRV/)
 

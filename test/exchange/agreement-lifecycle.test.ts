@@ -5,14 +5,13 @@
 import { copyFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { openNode } from '../../src/node/home.js'
 import { epochSeconds } from '../../src/clock.js'
 import { signMessage } from '../../src/protocol/jws.js'
 import { PROTOCOL, type Retraction } from '../../src/protocol/messages.js'
 import { verifySigned } from '../../src/protocol/verify.js'
 import { jwksOf, keySetFromJwks } from '../../src/protocol/keys.js'
 import { POLICIES_DIR } from '../../src/policy/load.js'
-import { cli } from '../helpers/cli.js'
+import { cli, openForCommands } from '../helpers/cli.js'
 import { connect, FIXTURES, startTestNode, testClock } from '../helpers/federation.js'
 
 const AGREEMENT = join(FIXTURES, 'agreements', 'srb-hrv.yaml')
@@ -92,10 +91,7 @@ t.test('retractions under a removed agreement, and skipping a refused object', a
     await hrv.running.close()
     const home = ['--home', hrv.home]
     const stopped = await cli(['sync', ...home], { clock })
-    const node = await openNode({ home: hrv.home, env: {}, clock })
-    let closed = false
-    const close = async (): Promise<void> => { if (!closed) { closed = true; await node.db.close() } }
-    t.teardown(close)
+    const node = await openForCommands(t, hrv.home, {}, clock)
     t.same([stopped.status, stopped.stdout], [1, 'SRB: refused, feed 8 -> 12 of 17, 4 applied, 0 unchanged, 0 superseded, 0 retracted; rejected AGREEMENT_MISMATCH #13 entry 13: agreement ' + hash + ' is srb-hrv from SRB to HRV, not unknown from SRB to HRV (1 request)\n'])
     const again = await cli(['sync', '--json', ...home], { clock, attached: node })
     t.same((JSON.parse(again.stdout) as Array<{ evidence: number[], toSeq: number }>).map(r => [r.evidence, r.toSeq]), [[[], 12]], 'refused again, the evidence is not kept twice')
@@ -121,7 +117,7 @@ t.test('retractions under a removed agreement, and skipping a refused object', a
     const twice = await cli(['peer', 'skip', 'SRB', '13', '--object', bad.id, ...home], { clock, attached: node })
     t.same([twice.status, twice.stderr], [2, 'dcimx: nothing refused at feed_seq 13 of SRB\'s feed to skip (the feed is applied up to 13); see dcimx status\n'])
 
-    await close()
+    await node.db.close()
     const resumed = await cli(['sync', ...home], { clock })
     t.same([resumed.status, resumed.stdout], [0, 'SRB: ok, feed 13 -> 17 of 17, 0 applied, 4 unchanged, 0 superseded, 0 retracted (1 request)\n'])
     const after = await cli(['status', ...home], { clock })

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/main.js'
 import type { Clock } from '../../src/clock.js'
-import type { OpenNode } from '../../src/node/home.js'
+import { openNode, type OpenNode } from '../../src/node/home.js'
 import { testClock } from './node.js'
 
 export interface CliResult {
@@ -34,6 +34,17 @@ export async function cli (args: string[], options: { env?: Record<string, strin
     ...(options.attached === undefined ? {} : { attached: options.attached }),
   })
   return { status, stdout, stderr }
+}
+
+/**
+ * `home` opened once, for commands run with `attached` (see {@link cli}); closed when `t` ends,
+ * or earlier with `node.db.close()` (a second close does nothing) before a command that opens
+ * the home itself.
+ */
+export async function openForCommands (t: Test, home: string, env: Record<string, string | undefined>, clock: Clock): Promise<OpenNode> {
+  const node = await openNode({ home, env, clock })
+  t.teardown(async () => { await node.db.close() })
+  return node
 }
 
 export const BIN = join(import.meta.dirname, '..', '..', 'bin', 'dcimx.js')
